@@ -1,0 +1,216 @@
+package io.vmlift.model;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.vmlift.VmliftException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Loads documents the way `kubectl -f` does: files or folders (not recursive), multi-document YAML or JSON.
+ * Every error names file:line and says how to fix it.
+ */
+public final class DocumentLoader {
+    private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("^---(\\s.*)?$");
+    private static final Map<String, Class<? extends Document>> KINDS = Map.of(
+            "forklift.konveyor.io/v1beta1/" + Provider.KIND, Provider.class,
+            "forklift.konveyor.io/v1beta1/" + NetworkMap.KIND, NetworkMap.class,
+            "forklift.konveyor.io/v1beta1/" + StorageMap.KIND, StorageMap.class,
+            "forklift.konveyor.io/v1beta1/" + Plan.KIND, Plan.class,
+            "v1/" + Secret.KIND, Secret.class);
+
+    private DocumentLoader() {}
+
+    /** Loads every document found at the given paths, then checks names and references. */
+    public static DocumentSet load(List<Path> paths) {
+        List<Located<?>> loaded = new ArrayList<>();
+        for (Path path : paths) {
+            for (Path file : filesAt(path)) {
+                loaded.addAll(loadFile(file));
+            }
+        }
+        DocumentSet set = new DocumentSet(loaded);
+        set.check();
+        return set;
+    }
+
+    private static List<Path> filesAt(Path path) {
+        if (!Files.exists(path)) {
+            throw VmliftException.badInput(path + ": no such file or folder; pass an existing file or folder to -f");
+        }
+        if (!Files.isDirectory(path)) {
+            return List.of(path);
+        }
+        try (Stream<Path> children = Files.list(path)) {
+            List<Path> files = children.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(ya?ml|json)"))
+                    .sorted()
+                    .collect(Collectors.toList());
+            if (files.isEmpty()) {
+                throw VmliftException.badInput(path + ": the folder holds no .yaml, .yml or .json file");
+            }
+            return files;
+        } catch (IOException e) {
+            throw VmliftException.badInput(path + ": cannot list the folder: " + Serialization.describe(e), e);
+        }
+    }
+
+    static List<Located<?>> loadFile(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw VmliftException.badInput(file + ": cannot read: " + Serialization.describe(e), e);
+        }
+        List<Located<?>> documents = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        StringBuilder current = new StringBuilder();
+        int currentStart = 1;
+        for (int i = 0; i < lines.length; i++) {
+            if (DOCUMENT_SEPARATOR.matcher(lines[i]).matches()) {
+                addDocument(file, currentStart, current.toString(), documents);
+                current.setLength(0);
+                currentStart = i + 2;
+            } else {
+                current.append(lines[i]).append('\n');
+            }
+        }
+        addDocument(file, currentStart, current.toString(), documents);
+        if (documents.isEmpty()) {
+            throw VmliftException.badInput(file + ":1: the file holds no document");
+        }
+        return documents;
+    }
+
+    private static void addDocument(Path file, int startLine, String text, List<Located<?>> into) {
+        if (text.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
+            return;
+        }
+        JsonNode tree;
+        try {
+            tree = Serialization.yaml().readTree(text);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? startLine : startLine + e.getLocation().getLineNr() - 1;
+            throw VmliftException.badInput(file + ":" + line + ": malformed YAML: " + e.getOriginalMessage()
+                    + "; fix the syntax (indentation, quotes, colons) at that line", e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw VmliftException.badInput(file + ":" + startLine
+                    + ": a document must be a mapping with apiVersion, kind and metadata");
+        }
+        String apiVersion = tree.path("apiVersion").asText("");
+        String kind = tree.path("kind").asText("");
+        if (apiVersion.isEmpty() || kind.isEmpty()) {
+            throw VmliftException.badInput(file + ":" + startLine + ": the document lacks apiVersion or kind;"
+                    + " add e.g. 'apiVersion: forklift.konveyor.io/v1beta1' and 'kind: Plan'");
+        }
+        Class<? extends Document> type = KINDS.get(apiVersion + "/" + kind);
+        if (type == null) {
+            throw VmliftException.badInput(file + ":" + startLine + ": unknown document " + apiVersion + " " + kind
+                    + "; vmlift reads Provider, NetworkMap, StorageMap and Plan (forklift.konveyor.io/v1beta1)"
+                    + " and Secret (v1)");
+        }
+        Map<String, Integer> lines = lineIndex(text, startLine);
+        try {
+            Document document = Serialization.yaml().readerFor(type).readValue(text);
+            into.add(new Located<>(document, file, startLine, lines));
+        } catch (UnrecognizedPropertyException e) {
+            String at = pointer(e);
+            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": unknown field '"
+                    + dotted(at) + "' in " + kind + "; check the spelling (known there: "
+                    + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "))
+                    + ")", e);
+        } catch (MismatchedInputException e) {
+            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": wrong type for '" + dotted(pointer(e))
+                    + "' in " + kind + ": expected " + describeType(e.getTargetType()), e);
+        } catch (JsonMappingException e) {
+            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": invalid value for '"
+                    + dotted(pointer(e)) + "' in " + kind + ": " + e.getOriginalMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static int line(JsonProcessingException e, int startLine) {
+        return e.getLocation() == null ? startLine : startLine + e.getLocation().getLineNr() - 1;
+    }
+
+    private static String pointer(JsonMappingException e) {
+        StringBuilder pointer = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            pointer.append('/').append(reference.getFieldName() != null ? reference.getFieldName() : reference.getIndex());
+        }
+        return pointer.toString();
+    }
+
+    /** /spec/vms/0/name -> spec.vms[0].name, the way people write paths. */
+    public static String dotted(String pointer) {
+        StringBuilder out = new StringBuilder();
+        for (String part : pointer.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            if (part.matches("\\d+")) {
+                out.append('[').append(part).append(']');
+            } else {
+                out.append(out.length() == 0 ? "" : ".").append(part);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String describeType(Class<?> type) {
+        if (type == null) {
+            return "another type";
+        }
+        if (List.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (Map.class.isAssignableFrom(type) || type.isRecord()) {
+            return "a mapping";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        return "a " + type.getSimpleName().toLowerCase(Locale.ROOT);
+    }
+
+    /** The absolute line of every field and list item, keyed by JSON pointer. */
+    private static Map<String, Integer> lineIndex(String text, int startLine) {
+        Map<String, Integer> lines = new HashMap<>();
+        try (JsonParser parser = Serialization.yaml().getFactory().createParser(text)) {
+            JsonToken token;
+            while ((token = parser.nextToken()) != null) {
+                JsonStreamContext context = parser.getParsingContext();
+                if (token.isStructStart() && context.getParent() != null) {
+                    context = context.getParent();
+                }
+                if (token == JsonToken.FIELD_NAME || context.inArray()) {
+                    lines.putIfAbsent(context.pathAsPointer().toString(),
+                            startLine + parser.currentTokenLocation().getLineNr() - 1);
+                }
+            }
+        } catch (IOException e) {
+            // The document already parsed as a tree; an index without lines only makes messages less exact.
+        }
+        return lines;
+    }
+}

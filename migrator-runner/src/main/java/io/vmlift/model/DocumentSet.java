@@ -1,0 +1,296 @@
+package io.vmlift.model;
+
+import io.vmlift.VmliftException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** The documents given with -f, checked, with references resolved by name as Kubernetes does. */
+public final class DocumentSet {
+    static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+    private final List<Located<?>> documents;
+    private Map<String, String> environment = System.getenv();
+
+    DocumentSet(List<Located<?>> documents) {
+        this.documents = List.copyOf(documents);
+    }
+
+    /** Uses another environment for secrets given as variables (tests). */
+    public DocumentSet withEnvironment(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+        return this;
+    }
+
+    public List<Located<?>> all() {
+        return documents;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T extends Document> List<Located<T>> ofType(Class<T> type) {
+        List<Located<T>> found = new ArrayList<>();
+        for (Located<?> located : documents) {
+            if (type.isInstance(located.document())) {
+                found.add((Located<T>) located);
+            }
+        }
+        return found;
+    }
+
+    public <T extends Document> Optional<Located<T>> find(Class<T> type, ObjectReference reference) {
+        if (reference == null || reference.name() == null) {
+            return Optional.empty();
+        }
+        return ofType(type).stream()
+                .filter(l -> reference.name().equals(l.document().name()))
+                .filter(l -> reference.namespace() == null || l.document().namespace() == null
+                        || reference.namespace().equals(l.document().namespace()))
+                .findFirst();
+    }
+
+    /** The one source provider (or the one named), for commands that talk to a source. */
+    public Located<Provider> sourceProvider(String name) {
+        List<Located<Provider>> sources = ofType(Provider.class).stream()
+                .filter(p -> !p.document().isDestination())
+                .filter(p -> name == null || name.equals(p.document().name()))
+                .collect(Collectors.toList());
+        if (sources.isEmpty()) {
+            throw VmliftException.badInput(name == null
+                    ? "no source Provider (type vsphere, ovirt or ova) among the documents; add one with -f"
+                    : "no source Provider named '" + name + "' among the documents");
+        }
+        if (sources.size() > 1) {
+            throw VmliftException.badInput("several source Providers among the documents ("
+                    + sources.stream().map(p -> p.document().name()).collect(Collectors.joining(", "))
+                    + "); choose one with --provider NAME");
+        }
+        return sources.get(0);
+    }
+
+    /** The one Plan (or the one named). */
+    public Located<Plan> plan(String name) {
+        List<Located<Plan>> plans = ofType(Plan.class).stream()
+                .filter(p -> name == null || name.equals(p.document().name()))
+                .collect(Collectors.toList());
+        if (plans.isEmpty()) {
+            throw VmliftException.badInput(name == null
+                    ? "no Plan among the documents; write one with 'vmlift plan --vm NAME ...' or add it with -f"
+                    : "no Plan named '" + name + "' among the documents");
+        }
+        if (plans.size() > 1) {
+            throw VmliftException.badInput("several Plans among the documents ("
+                    + plans.stream().map(p -> p.document().name()).collect(Collectors.joining(", "))
+                    + "); choose one with --plan NAME");
+        }
+        return plans.get(0);
+    }
+
+    /**
+     * The credentials a provider's secret reference names: a Secret document, else environment variables
+     * VMLIFT_&lt;SECRET NAME&gt;_&lt;KEY&gt; (upper case, other characters as _), e.g. VMLIFT_VSPHERE_CREDS_PASSWORD.
+     */
+    public Credentials credentials(Located<Provider> provider) {
+        ObjectReference reference = provider.document().spec().secret();
+        if (reference == null || reference.name() == null) {
+            return Credentials.NONE;
+        }
+        Optional<Located<Secret>> secret = find(Secret.class, reference);
+        if (secret.isPresent()) {
+            return Credentials.of(secret.get().document()::value);
+        }
+        String prefix = environmentPrefix(reference.name());
+        return Credentials.of(key -> environment.get(prefix + environmentKey(key)));
+    }
+
+    static String environmentPrefix(String secretName) {
+        return "VMLIFT_" + environmentKey(secretName) + "_";
+    }
+
+    private static String environmentKey(String name) {
+        return name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    void check() {
+        Map<String, Located<?>> seen = new HashMap<>();
+        for (Located<?> located : documents) {
+            Document document = located.document();
+            if (document.name() == null || document.name().isEmpty()) {
+                throw VmliftException.badInput(located.where() + ": " + document.kind()
+                        + " has no metadata.name; give it a name");
+            }
+            String key = document.kind() + "/" + document.namespace() + "/" + document.name();
+            Located<?> earlier = seen.putIfAbsent(key, located);
+            if (earlier != null) {
+                throw VmliftException.badInput(located.where() + ": " + located.describe() + " is defined twice (also at "
+                        + earlier.where() + "); remove one or rename it");
+            }
+        }
+        ofType(Provider.class).forEach(this::checkProvider);
+        ofType(NetworkMap.class).forEach(this::checkNetworkMap);
+        ofType(StorageMap.class).forEach(this::checkStorageMap);
+        ofType(Plan.class).forEach(this::checkPlan);
+    }
+
+    private void checkProvider(Located<Provider> located) {
+        Provider provider = located.document();
+        if (provider.spec() == null) {
+            throw VmliftException.badInput(located.where() + ": " + located.describe() + " has no spec");
+        }
+        if (provider.type() == null || !Provider.TYPES.contains(provider.type())) {
+            throw VmliftException.badInput(located.where("/spec/type") + ": unknown provider type '" + provider.type()
+                    + "' in " + located.describe() + "; use one of " + String.join(", ", Provider.TYPES));
+        }
+        if (!provider.isDestination() && provider.url().isEmpty()) {
+            throw VmliftException.badInput(located.where("/spec") + ": " + located.describe()
+                    + " has no spec.url; set the " + provider.type() + " address (for ova: a folder, .ova or .ovf)");
+        }
+        ObjectReference secret = provider.spec().secret();
+        if (secret != null && secret.name() != null && find(Secret.class, secret).isEmpty()) {
+            String prefix = environmentPrefix(secret.name());
+            boolean inEnvironment = environment.keySet().stream().anyMatch(k -> k.startsWith(prefix));
+            if (!inEnvironment) {
+                throw VmliftException.badInput(located.where("/spec/secret/name") + ": Secret '" + secret.name()
+                        + "' named by " + located.describe() + " is not among the documents and no " + prefix
+                        + "* variables are set; add the Secret with -f or set " + prefix + "USER and " + prefix
+                        + "PASSWORD");
+            }
+        }
+    }
+
+    private void checkProviderPair(Located<?> located, ProviderPair pair, boolean destinationRequired) {
+        if (pair == null || pair.source() == null) {
+            throw VmliftException.badInput(located.where("/spec") + ": " + located.describe()
+                    + " has no spec.provider.source; name the source Provider");
+        }
+        requireReference(located, "/spec/provider/source", Provider.class, pair.source());
+        if (pair.destination() != null) {
+            requireReference(located, "/spec/provider/destination", Provider.class, pair.destination());
+        } else if (destinationRequired) {
+            throw VmliftException.badInput(located.where("/spec/provider") + ": " + located.describe()
+                    + " has no spec.provider.destination; name the destination Provider (type openshift)");
+        }
+    }
+
+    private <T extends Document> void requireReference(
+            Located<?> from, String pointer, Class<T> type, ObjectReference reference) {
+        if (reference.name() == null || find(type, reference).isEmpty()) {
+            throw VmliftException.badInput(from.where(pointer) + ": " + from.describe() + " refers to "
+                    + type.getSimpleName() + " '" + reference.name() + "', which is not among the documents;"
+                    + " add it with -f or fix the name");
+        }
+    }
+
+    private void checkNetworkMap(Located<NetworkMap> located) {
+        NetworkMap map = located.document();
+        if (map.spec() == null) {
+            throw VmliftException.badInput(located.where() + ": " + located.describe() + " has no spec");
+        }
+        checkProviderPair(located, map.spec().provider(), false);
+        List<NetworkMap.Pair> pairs = map.pairs();
+        for (int i = 0; i < pairs.size(); i++) {
+            NetworkMap.Pair pair = pairs.get(i);
+            String at = "/spec/map/" + i;
+            requireSource(located, at, pair.source());
+            NetworkMap.Destination destination = pair.destination();
+            if (destination == null || !NetworkMap.Destination.TYPES.contains(destination.type())) {
+                throw VmliftException.badInput(located.where(at + "/destination") + ": destination type '"
+                        + (destination == null ? null : destination.type()) + "' in " + located.describe()
+                        + "; use pod, multus or ignored");
+            }
+            if (NetworkMap.Destination.MULTUS.equals(destination.type())
+                    && (destination.name() == null || destination.name().isEmpty())) {
+                throw VmliftException.badInput(located.where(at + "/destination") + ": a multus destination in "
+                        + located.describe() + " needs the name of its NetworkAttachmentDefinition");
+            }
+        }
+    }
+
+    private void checkStorageMap(Located<StorageMap> located) {
+        StorageMap map = located.document();
+        if (map.spec() == null) {
+            throw VmliftException.badInput(located.where() + ": " + located.describe() + " has no spec");
+        }
+        checkProviderPair(located, map.spec().provider(), false);
+        List<StorageMap.Pair> pairs = map.pairs();
+        for (int i = 0; i < pairs.size(); i++) {
+            StorageMap.Pair pair = pairs.get(i);
+            String at = "/spec/map/" + i;
+            requireSource(located, at, pair.source());
+            StorageMap.Destination destination = pair.destination();
+            if (destination == null) {
+                throw VmliftException.badInput(located.where(at) + ": " + located.describe()
+                        + " maps a source to no destination; add destination.storageClass");
+            }
+            if (destination.volumeMode() != null
+                    && !StorageMap.Destination.VOLUME_MODES.contains(destination.volumeMode())) {
+                throw VmliftException.badInput(located.where(at + "/destination/volumeMode") + ": volumeMode '"
+                        + destination.volumeMode() + "'; use Filesystem or Block");
+            }
+            if (destination.accessMode() != null
+                    && !StorageMap.Destination.ACCESS_MODES.contains(destination.accessMode())) {
+                throw VmliftException.badInput(located.where(at + "/destination/accessMode") + ": accessMode '"
+                        + destination.accessMode() + "'; use one of "
+                        + String.join(", ", StorageMap.Destination.ACCESS_MODES));
+            }
+        }
+    }
+
+    private static void requireSource(Located<?> located, String at, SourceRef source) {
+        if (source == null || (isBlank(source.id()) && isBlank(source.name()))) {
+            throw VmliftException.badInput(located.where(at) + ": an entry of " + located.describe()
+                    + " has no source id or name");
+        }
+    }
+
+    private void checkPlan(Located<Plan> located) {
+        Plan plan = located.document();
+        Plan.Spec spec = plan.spec();
+        if (spec == null) {
+            throw VmliftException.badInput(located.where() + ": " + located.describe() + " has no spec");
+        }
+        if (isBlank(spec.targetNamespace()) || !DNS1123_LABEL.matcher(spec.targetNamespace()).matches()) {
+            throw VmliftException.badInput(located.where("/spec/targetNamespace") + ": " + located.describe()
+                    + " needs spec.targetNamespace, a DNS-1123 label (lower case letters, digits, '-')");
+        }
+        if (!Plan.TYPES.contains(plan.migrationType())) {
+            throw VmliftException.badInput(located.where("/spec/type") + ": unknown migration type '"
+                    + plan.migrationType() + "'; use one of " + String.join(", ", Plan.TYPES));
+        }
+        checkProviderPair(located, spec.provider(), true);
+        if (spec.map() == null || spec.map().network() == null || spec.map().storage() == null) {
+            throw VmliftException.badInput(located.where("/spec") + ": " + located.describe()
+                    + " needs spec.map.network and spec.map.storage; write them with 'vmlift map'");
+        }
+        requireReference(located, "/spec/map/network", NetworkMap.class, spec.map().network());
+        requireReference(located, "/spec/map/storage", StorageMap.class, spec.map().storage());
+        checkPowerState(located, "/spec/targetPowerState", spec.targetPowerState());
+        if (plan.vms().isEmpty()) {
+            throw VmliftException.badInput(located.where("/spec") + ": " + located.describe()
+                    + " lists no VMs; add spec.vms with an id or name each");
+        }
+        for (int i = 0; i < plan.vms().size(); i++) {
+            Plan.Vm vm = plan.vms().get(i);
+            if (isBlank(vm.id()) && isBlank(vm.name())) {
+                throw VmliftException.badInput(located.where("/spec/vms/" + i) + ": VM entry " + i + " of "
+                        + located.describe() + " has no id or name");
+            }
+            checkPowerState(located, "/spec/vms/" + i + "/targetPowerState", vm.targetPowerState());
+        }
+    }
+
+    private static void checkPowerState(Located<?> located, String at, String state) {
+        if (state != null && !Plan.POWER_STATES.contains(state)) {
+            throw VmliftException.badInput(located.where(at) + ": targetPowerState '" + state
+                    + "'; use on, off or auto");
+        }
+    }
+
+    static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+}

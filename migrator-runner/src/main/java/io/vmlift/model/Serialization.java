@@ -1,0 +1,112 @@
+package io.vmlift.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/** The one place that configures YAML and JSON: strict on read, no nulls on write, like kubectl. */
+public final class Serialization {
+    private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
+                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                    .disable(YAMLGenerator.Feature.SPLIT_LINES)
+                    .build()))
+            .build();
+    private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
+
+    private Serialization() {}
+
+    private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>> B configure(
+            B builder) {
+        return builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .serializationInclusion(JsonInclude.Include.NON_NULL);
+    }
+
+    public static YAMLMapper yaml() {
+        return YAML;
+    }
+
+    public static JsonMapper json() {
+        return JSON;
+    }
+
+    public static String toYaml(Object value) {
+        try {
+            return YAML.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Several documents in one YAML stream, separated by ---, as kubectl prints them. */
+    public static String toYamlStream(List<?> documents) {
+        StringBuilder out = new StringBuilder();
+        for (Object document : documents) {
+            if (out.length() > 0) {
+                out.append("---\n");
+            }
+            out.append(toYaml(document));
+        }
+        return out.toString();
+    }
+
+    /**
+     * Writes text so that readers never see half a file: a temporary sibling first, then an atomic rename.
+     */
+    public static void writeAtomically(Path target, String text) {
+        try {
+            Path parent = target.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path temporary = Files.createTempFile(parent, "." + target.getFileName(), ".partial");
+            try {
+                Files.writeString(temporary, text);
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(temporary);
+            }
+        } catch (IOException e) {
+            throw new VmliftException(ExitCode.BAD_INPUT,
+                    "cannot write " + target + ": " + describe(e) + "; choose a writable folder", e);
+        }
+    }
+
+    /** A short reason for an I/O error, without Java class names where the JDK gives none. */
+    public static String describe(IOException e) {
+        String type = e.getClass().getSimpleName();
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        return e.getMessage() == null ? type : e.getMessage();
+    }
+}
