@@ -1,0 +1,37 @@
+package io.vmlift.disk;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** The image formats vmlift writes. */
+public enum DiskFormat {
+    RAW(".img"),
+    QCOW2(".qcow2");
+
+    private final String extension;
+
+    DiskFormat(String extension) {
+        this.extension = extension;
+    }
+
+    public String extension() {
+        return extension;
+    }
+
+    public DiskWriter create(Path target, long virtualSize) throws IOException {
+        return switch (this) {
+            case RAW -> new RawWriter(target, virtualSize);
+            case QCOW2 -> new Qcow2Writer(target, virtualSize);
+        };
+    }
+
+    public static DiskFormat parse(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

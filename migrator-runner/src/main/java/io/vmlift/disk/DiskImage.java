@@ -1,0 +1,27 @@
+package io.vmlift.disk;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A virtual disk read through its image format. Copies walk {@link #extents()} so that cost follows the
+ * allocated bytes, not the virtual size. Implementations allow concurrent reads.
+ */
+public interface DiskImage extends Closeable {
+    /** The format as a short name: raw, vmdk-sparse, vmdk-stream, vmdk-flat. */
+    String format();
+
+    long virtualSize();
+
+    /** The allocated runs, sorted and not overlapping. Holes and zero grains are left out. */
+    List<Extent> extents() throws IOException;
+
+    /** Reads dst.remaining() virtual bytes at offset; holes read as zeros. */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    default long allocatedBytes() throws IOException {
+        return extents().stream().mapToLong(Extent::length).sum();
+    }
+}

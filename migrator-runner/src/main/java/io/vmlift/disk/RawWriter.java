@@ -1,0 +1,37 @@
+package io.vmlift.disk;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/** A raw image as a sparse file: the length is set up front and only data blocks are written. */
+final class RawWriter implements DiskWriter {
+    private final PartialFile file;
+
+    RawWriter(Path target, long virtualSize) throws IOException {
+        this.file = new PartialFile(target);
+        try (RandomAccessFile sizer = new RandomAccessFile(target.resolveSibling(target.getFileName() + ".partial")
+                .toFile(), "rw")) {
+            sizer.setLength(virtualSize);
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer data) throws IOException {
+        long at = offset;
+        while (data.hasRemaining()) {
+            at += file.channel().write(data, at);
+        }
+    }
+
+    @Override
+    public void complete() throws IOException {
+        file.publish();
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+}

@@ -1,0 +1,246 @@
+package io.vmlift.disk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * A hosted sparse VMDK extent: monolithicSparse (plain grains) and streamOptimized (deflate grains with markers,
+ * grain directory in the footer). Layout per VMware's "Virtual Disk Format 5.0" specification.
+ */
+public final class SparseVmdkImage implements DiskImage {
+    static final int MAGIC = 0x564d444b; // "KDMV" read little-endian
+    private static final int SECTOR = 512;
+    private static final long GD_AT_END = -1L;
+    private static final int FLAG_ZEROED_GRAIN_GTE = 1 << 2;
+    private static final int FLAG_COMPRESSED = 1 << 16;
+    private static final int MARKER_HEADER = 12; // lba (8) + size (4)
+
+    private final ByteSource source;
+    private final long virtualSize;
+    private final int grainBytes;
+    private final boolean compressed;
+    private final long[] grainSectors; // per grain: 0 unallocated, -1 zero grain, else the grain's sector
+    private final ThreadLocal<Inflater> inflaters = ThreadLocal.withInitial(Inflater::new);
+    private final ThreadLocal<byte[]> compressedBuffers;
+    private final ThreadLocal<byte[]> grainBuffers;
+
+    public SparseVmdkImage(ByteSource source) throws IOException {
+        this.source = source;
+        ByteBuffer header = readHeader(0);
+        int flags = header.getInt(8);
+        long capacitySectors = header.getLong(12);
+        long grainSectorsCount = header.getLong(20);
+        int entriesPerTable = header.getInt(44);
+        long gdOffset = header.getLong(56);
+        this.compressed = (flags & FLAG_COMPRESSED) != 0 && header.getShort(77) != 0;
+        if (gdOffset == GD_AT_END) {
+            // streamOptimized: the real header (with the directory offset) is the footer, 1024 bytes from the end.
+            if (source.size() < 3 * SECTOR) {
+                throw corrupt("too short to hold the footer that a streamOptimized VMDK ends with");
+            }
+            ByteBuffer footer = readHeader(source.size() - 2L * SECTOR);
+            gdOffset = footer.getLong(56);
+            entriesPerTable = footer.getInt(44);
+        }
+        if (grainSectorsCount <= 0 || grainSectorsCount > 1 << 20 || Long.bitCount(grainSectorsCount) != 1) {
+            throw corrupt("grain size of " + grainSectorsCount + " sectors is invalid");
+        }
+        if (entriesPerTable <= 0 || entriesPerTable > 1 << 16) {
+            throw corrupt("grain table size of " + entriesPerTable + " entries is invalid");
+        }
+        if (capacitySectors < 0 || capacitySectors > (1L << 53) / SECTOR) {
+            throw corrupt("capacity of " + capacitySectors + " sectors is invalid");
+        }
+        this.virtualSize = capacitySectors * SECTOR;
+        this.grainBytes = (int) (grainSectorsCount * SECTOR);
+        this.grainSectors = readGrainTables(gdOffset, entriesPerTable, (flags & FLAG_ZEROED_GRAIN_GTE) != 0);
+        int maxCompressed = grainBytes + grainBytes / 8 + 1024;
+        this.compressedBuffers = ThreadLocal.withInitial(() -> new byte[MARKER_HEADER + maxCompressed]);
+        this.grainBuffers = ThreadLocal.withInitial(() -> new byte[grainBytes]);
+    }
+
+    /** True when the first bytes are the sparse extent magic. */
+    public static boolean matches(ByteBuffer start) {
+        return start.remaining() >= 4 && start.order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC;
+    }
+
+    private ByteBuffer readHeader(long position) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            source.readFully(position, header);
+        } catch (java.io.EOFException e) {
+            throw corrupt("truncated: the file ends inside its header");
+        }
+        if (header.getInt(0) != MAGIC) {
+            throw corrupt(position == 0
+                    ? "bad magic: this is not a sparse VMDK"
+                    : "bad magic in the footer at byte " + position + ": the streamOptimized VMDK is truncated");
+        }
+        return header;
+    }
+
+    private long[] readGrainTables(long gdOffset, int entriesPerTable, boolean zeroedGrainEntries) throws IOException {
+        long grains = (virtualSize + grainBytes - 1) / grainBytes;
+        if (grains > Integer.MAX_VALUE) {
+            throw corrupt("too many grains (" + grains + ")");
+        }
+        int tables = (int) ((grains + entriesPerTable - 1) / entriesPerTable);
+        long fileSize = source.size();
+        if (gdOffset <= 0 || gdOffset * SECTOR + 4L * tables > fileSize) {
+            throw corrupt("the grain directory at sector " + gdOffset + " lies past the end of the file ("
+                    + fileSize + " bytes): the image is truncated");
+        }
+        ByteBuffer directory = ByteBuffer.allocate(4 * tables).order(ByteOrder.LITTLE_ENDIAN);
+        source.readFully(gdOffset * SECTOR, directory);
+        long[] result = new long[(int) grains];
+        ByteBuffer table = ByteBuffer.allocate(4 * entriesPerTable).order(ByteOrder.LITTLE_ENDIAN);
+        for (int t = 0; t < tables; t++) {
+            long tableSector = Integer.toUnsignedLong(directory.getInt(4 * t));
+            if (tableSector == 0) {
+                continue;
+            }
+            if (tableSector * SECTOR + table.capacity() > fileSize) {
+                throw corrupt("grain table " + t + " at sector " + tableSector + " lies past the end of the file ("
+                        + fileSize + " bytes): the image is truncated");
+            }
+            table.clear();
+            source.readFully(tableSector * SECTOR, table);
+            for (int e = 0; e < entriesPerTable; e++) {
+                long grain = (long) t * entriesPerTable + e;
+                if (grain >= grains) {
+                    break;
+                }
+                long sector = Integer.toUnsignedLong(table.getInt(4 * e));
+                if (sector == 1 && zeroedGrainEntries) {
+                    result[(int) grain] = -1;
+                } else if (sector != 0) {
+                    long needed = compressed ? MARKER_HEADER : Math.min(grainBytes, virtualSize - grain * grainBytes);
+                    if (sector * SECTOR + needed > fileSize) {
+                        throw corrupt("the grain table entry for grain " + grain + " points to sector " + sector
+                                + ", past the end of the file (" + fileSize + " bytes): the image is truncated or corrupt");
+                    }
+                    result[(int) grain] = sector;
+                }
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public String format() {
+        return compressed ? "vmdk-stream" : "vmdk-sparse";
+    }
+
+    @Override
+    public long virtualSize() {
+        return virtualSize;
+    }
+
+    @Override
+    public List<Extent> extents() {
+        List<Extent> extents = new ArrayList<>();
+        long start = -1;
+        for (int grain = 0; grain <= grainSectors.length; grain++) {
+            boolean allocated = grain < grainSectors.length && grainSectors[grain] > 0;
+            if (allocated && start < 0) {
+                start = (long) grain * grainBytes;
+            } else if (!allocated && start >= 0) {
+                long end = Math.min((long) grain * grainBytes, virtualSize);
+                extents.add(new Extent(start, end - start));
+                start = -1;
+            }
+        }
+        return extents;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        long at = offset;
+        while (dst.hasRemaining()) {
+            if (at >= virtualSize) {
+                throw new java.io.EOFException(source.name() + ": read past the virtual size at byte " + at);
+            }
+            int grain = (int) (at / grainBytes);
+            int within = (int) (at % grainBytes);
+            int n = (int) Math.min(Math.min(grainBytes - within, dst.remaining()), virtualSize - at);
+            long sector = grainSectors[grain];
+            if (sector <= 0) {
+                Zeros.fill(dst, n);
+            } else if (compressed) {
+                byte[] grainData = inflateGrain(grain, sector);
+                dst.put(grainData, within, n);
+            } else {
+                ByteBuffer window = dst.slice();
+                window.limit(n);
+                try {
+                    source.readFully(sector * SECTOR + within, window);
+                } catch (java.io.EOFException e) {
+                    throw corrupt("grain " + grain + " is cut off by the end of the file: the image is truncated");
+                }
+                dst.position(dst.position() + n);
+            }
+            at += n;
+        }
+    }
+
+    private byte[] inflateGrain(int grain, long sector) throws IOException {
+        byte[] buffer = compressedBuffers.get();
+        long position = sector * SECTOR;
+        int available = (int) Math.min(buffer.length, source.size() - position);
+        ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, available);
+        source.readFully(position, wrapped);
+        ByteBuffer marker = ByteBuffer.wrap(buffer, 0, MARKER_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        long lba = marker.getLong(0);
+        int size = marker.getInt(8);
+        long expectedLba = (long) grain * (grainBytes / SECTOR);
+        if (lba != expectedLba) {
+            throw corrupt("the grain marker at sector " + sector + " is for sector " + lba + ", expected "
+                    + expectedLba + ": the grain table is corrupt");
+        }
+        if (size <= 0 || size > available - MARKER_HEADER) {
+            throw corrupt("the compressed grain " + grain + " claims " + size
+                    + " bytes, more than the file holds there: the image is truncated or corrupt");
+        }
+        byte[] out = grainBuffers.get();
+        Inflater inflater = inflaters.get();
+        inflater.reset();
+        inflater.setInput(buffer, MARKER_HEADER, size);
+        int expected = (int) Math.min(grainBytes, virtualSize - (long) grain * grainBytes);
+        try {
+            int produced = 0;
+            while (produced < expected && !inflater.finished()) {
+                int n = inflater.inflate(out, produced, grainBytes - produced);
+                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                produced += n;
+            }
+            if (produced < expected) {
+                throw corrupt("the compressed grain " + grain + " inflates to " + produced + " bytes, expected "
+                        + expected + ": bad deflate stream");
+            }
+        } catch (DataFormatException e) {
+            throw corrupt("the compressed grain " + grain + " at sector " + sector + " is not a valid deflate stream ("
+                    + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
+    private CorruptImageException corrupt(String what) {
+        return new CorruptImageException(source.name() + ": " + what);
+    }
+
+    private CorruptImageException corrupt(String what, Throwable cause) {
+        return new CorruptImageException(source.name() + ": " + what, cause);
+    }
+
+    @Override
+    public void close() throws IOException {
+        source.close();
+    }
+}

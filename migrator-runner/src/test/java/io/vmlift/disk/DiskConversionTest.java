@@ -1,0 +1,162 @@
+package io.vmlift.disk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vmlift.testing.QemuImg;
+import io.vmlift.testing.TestDisks;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** vmlift's readers and writers against images made and checked by qemu-img. */
+class DiskConversionTest {
+    private static final long MIB = 1024 * 1024;
+    private static final long VIRTUAL = 64 * MIB + 3 * 512; // not a multiple of the grain or cluster
+
+    @TempDir
+    Path dir;
+    private Path raw;
+
+    @BeforeEach
+    void makeSource() throws IOException {
+        // Data at the start, an unaligned run in the middle, and the very last sectors; holes between.
+        raw = TestDisks.raw(dir.resolve("source.raw"), VIRTUAL, 42,
+                0, 3 * MIB + 100,
+                17 * MIB + 4097, 5000,
+                40 * MIB, 2 * MIB,
+                VIRTUAL - 1024, 1024);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "monolithicSparse, raw", "monolithicSparse, qcow2",
+        "streamOptimized, raw", "streamOptimized, qcow2",
+        "monolithicFlat, raw", "monolithicFlat, qcow2",
+        "twoGbMaxExtentSparse, qcow2",
+        "raw, qcow2"
+    })
+    void convertedImageHasTheSameContentsAsQemuImgSays(String subformat, String output) throws Exception {
+        Path source = subformat.equals("raw") ? raw : dir.resolve("source.vmdk");
+        if (!subformat.equals("raw")) {
+            QemuImg.toVmdk(raw, source, subformat);
+        }
+        DiskFormat format = DiskFormat.parse(output);
+        Path converted = dir.resolve("out" + format.extension());
+        AtomicLong progressed = new AtomicLong();
+        DiskCopier.Result result;
+        try (DiskImage image = DiskImages.open(source)) {
+            assertThat(image.virtualSize()).isEqualTo(VIRTUAL);
+            result = new DiskCopier(2).copy(image, format.create(converted, image.virtualSize()), progressed::addAndGet);
+        }
+        assertThat(QemuImg.compare(raw, converted).exitCode())
+                .as("qemu-img compare %s %s", raw, converted).isZero();
+        assertThat(progressed.get()).isEqualTo(result.allocatedBytes());
+        assertThat(result.bytesWritten()).isLessThanOrEqualTo(8 * MIB);
+        if (format == DiskFormat.QCOW2) {
+            QemuImg.require("check", converted.toString());
+            assertThat(QemuImg.require("info", "--output=json", converted.toString())).contains("\"virtual-size\": " + VIRTUAL);
+        }
+        assertThat(Files.exists(converted.resolveSibling(converted.getFileName() + ".partial"))).isFalse();
+    }
+
+    @Test
+    void sparseVmdkReportsOnlyItsAllocatedGrains() throws Exception {
+        Path vmdk = dir.resolve("stream.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "streamOptimized");
+        try (DiskImage image = DiskImages.open(vmdk)) {
+            assertThat(image.format()).isEqualTo("vmdk-stream");
+            // 3 MiB + 2 MiB + one or two 64 KiB grains per small run: far below the 64 MiB virtual size.
+            assertThat(image.allocatedBytes()).isBetween(5 * MIB, 6 * MIB);
+        }
+    }
+
+    @Test
+    void truncatedStreamOptimizedIsReportedAsTruncated() throws Exception {
+        Path vmdk = dir.resolve("stream.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "streamOptimized");
+        try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {
+            file.setLength(file.length() / 2);
+        }
+        assertThatThrownBy(() -> DiskImages.open(vmdk).close())
+                .isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("truncated");
+    }
+
+    @Test
+    void badMagicInTheFooterIsCorrupt() throws Exception {
+        Path vmdk = dir.resolve("sparse.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "monolithicSparse");
+        try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {
+            file.seek(56); // the grain directory offset: point it far past the end
+            file.write(new byte[] {0, 0, 0, 0x7f, 0, 0, 0, 0});
+        }
+        assertThatThrownBy(() -> DiskImages.open(vmdk).close())
+                .isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("past the end of the file");
+    }
+
+    @Test
+    void grainTableEntryPastTheEndIsCorrupt() throws Exception {
+        Path vmdk = dir.resolve("sparse.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "monolithicSparse");
+        long gtSector;
+        try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {
+            file.seek(56);
+            long gdSector = Long.reverseBytes(file.readLong());
+            file.seek(gdSector * 512);
+            gtSector = Integer.toUnsignedLong(Integer.reverseBytes(file.readInt()));
+            file.seek(gtSector * 512); // first grain's entry
+            file.writeInt(Integer.reverseBytes(0x7fffff00));
+        }
+        assertThatThrownBy(() -> DiskImages.open(vmdk).close())
+                .isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("grain 0")
+                .hasMessageContaining("past the end of the file");
+    }
+
+    @Test
+    void badDeflateStreamIsCorruptAndLeavesNoOutput() throws Exception {
+        Path vmdk = dir.resolve("stream.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "streamOptimized");
+        long firstGrain;
+        try (DiskImage image = DiskImages.open(vmdk)) {
+            firstGrain = image.extents().get(0).offset();
+        }
+        assertThat(firstGrain).isZero();
+        try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {
+            // qemu-img puts the first grain right after the header and descriptor; find its marker (lba 0).
+            long at = findFirstGrainMarker(file);
+            file.seek(at + 12);
+            file.write(new byte[] {0x00, 0x00, (byte) 0xff, (byte) 0xff, 0x12, 0x34});
+        }
+        Path converted = dir.resolve("out.img");
+        assertThatThrownBy(() -> {
+            try (DiskImage image = DiskImages.open(vmdk); DiskWriter writer = DiskFormat.RAW.create(converted, VIRTUAL)) {
+                new DiskCopier(2).copy(image, writer, n -> {});
+            }
+        }).isInstanceOf(CorruptImageException.class).hasMessageContaining("deflate");
+        assertThat(Files.list(dir).map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("out"));
+    }
+
+    /** The first sector after the descriptor whose marker says lba 0 and a plausible size. */
+    private static long findFirstGrainMarker(RandomAccessFile file) throws IOException {
+        for (long sector = 1; sector < 4096; sector++) {
+            file.seek(sector * 512);
+            long lba = Long.reverseBytes(file.readLong());
+            int size = Integer.reverseBytes(file.readInt());
+            int zlibHeader = file.readUnsignedByte();
+            if (lba == 0 && size > 0 && size < 70000 && zlibHeader == 0x78) {
+                return sector * 512;
+            }
+        }
+        throw new AssertionError("no grain marker found");
+    }
+}
