@@ -51,6 +51,11 @@ public final class DiskCopier {
         return chunks;
     }
 
+    /** The bytes a copy of this image reads: its extents widened to whole blocks. */
+    public static long plannedBytes(DiskImage source) throws IOException {
+        return chunks(source.extents(), source.virtualSize()).stream().mapToLong(Extent::length).sum();
+    }
+
     /**
      * Copies source into target and completes the target.
      *

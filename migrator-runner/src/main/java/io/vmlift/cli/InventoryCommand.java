@@ -1,0 +1,33 @@
+package io.vmlift.cli;
+
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Vm;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+@Command(name = "inventory", description = "List the source's VMs (with disks and NICs), networks and storage.")
+final class InventoryCommand implements Callable<Integer> {
+    @Mixin DocumentOptions documents;
+    @Mixin OutputOptions output;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        try (SourceSession session = SourceSession.open(documents)) {
+            Inventory inventory = session.source.inventory();
+            if (!output.printStructured(spec.commandLine().getOut(), inventory)) {
+                Table table = new Table("NAME", "ID", "CPUS", "MEMORY", "FIRMWARE", "POWER", "DISKS", "NETWORKS");
+                for (Vm vm : inventory.vms()) {
+                    table.row(vm.name(), vm.id(), vm.cpus(), vm.memoryMiB() + "Mi", vm.firmware(), vm.powerState(),
+                            vm.disks().stream().map(d -> Sizes.human(d.capacityBytes())).collect(Collectors.joining(",")),
+                            vm.nics().stream().map(n -> n.network()).collect(Collectors.joining(",")));
+                }
+                table.print(spec.commandLine().getOut());
+            }
+            return 0;
+        }
+    }
+}

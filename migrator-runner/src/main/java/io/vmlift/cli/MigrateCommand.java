@@ -1,0 +1,106 @@
+package io.vmlift.cli;
+
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.disk.DiskFormat;
+import io.vmlift.engine.MigrationEngine;
+import io.vmlift.engine.MigrationState;
+import io.vmlift.engine.Phase;
+import io.vmlift.engine.StateStore;
+import io.vmlift.model.Serialization;
+import io.vmlift.target.manifests.ManifestsTarget;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "migrate", description = {
+    "Migrate the plan's VMs: power off the source, copy the disks, create the VMs.",
+    "Rerunning the same plan finishes what a failed run left and skips what is done."})
+final class MigrateCommand implements Callable<Integer> {
+    @Mixin DocumentOptions documents;
+    @Mixin OutputOptions output;
+    @Mixin ResultsOptions results;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan to run when the documents hold several.")
+    String planName;
+
+    @Option(names = "--output-dir", paramLabel = "DIR",
+            description = "Write manifests and disk images to DIR (the manifests target) instead of a cluster.")
+    Path outputDir;
+
+    @Option(names = "--disk-format", paramLabel = "FORMAT", defaultValue = "qcow2",
+            description = "Image format in the output folder: qcow2 or raw (default: ${DEFAULT-VALUE}).")
+    DiskFormat diskFormat;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "4",
+            description = "VMs migrated at once (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--power-off-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "How long a guest may take to shut down before it is powered off (default: ${DEFAULT-VALUE}).")
+    long powerOffTimeoutSeconds;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (bars on a terminal, lines otherwise), bar, plain or none (default: ${DEFAULT-VALUE}).")
+    ProgressPrinter.Mode progressMode;
+
+    @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Seconds between plain progress lines (default: ${DEFAULT-VALUE}).")
+    long progressInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        if (outputDir == null) {
+            throw VmliftException.badInput("migrating into a cluster is not available in this build yet;"
+                    + " pass --output-dir DIR to write manifests and disk images");
+        }
+        if (maxInFlight < 1) {
+            throw VmliftException.badInput("--max-in-flight must be at least 1");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (PlanSession session = PlanSession.open(documents.load(), planName)) {
+            session.requireNotBlocked(err);
+            ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
+            StateStore store = StateStore.forPlan(outputDir, session.plan.name());
+            MigrationState state;
+            try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
+                MigrationEngine engine = new MigrationEngine(session.session.source, target, store, progress,
+                        new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
+                                Math.min(4, Runtime.getRuntime().availableProcessors())));
+                state = engine.run(session.plan);
+            }
+            printSummary(state);
+            results.write("plan-name", state.plan);
+            results.write("migrated-vms", Serialization.json().writeValueAsString(state.vms.stream()
+                    .filter(v -> v.phase == Phase.Completed).map(v -> v.targetName).toList()));
+            results.write("migration-status", state.phase);
+            results.write("status-file", store.file().toString());
+            if (!state.succeeded()) {
+                long failed = state.vms.stream().filter(v -> v.phase == Phase.Failed).count();
+                throw new VmliftException(ExitCode.FAILED, failed + " of " + state.vms.size() + " VM(s) failed;"
+                        + " see the errors above and " + store.file() + ", then rerun to resume");
+            }
+            return 0;
+        }
+    }
+
+    private void printSummary(MigrationState state) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.printStructured(out, state)) {
+            return;
+        }
+        Table table = new Table("VM", "TARGET", "PHASE", "DISKS", "ERROR");
+        for (MigrationState.VmState vm : state.vms) {
+            long copied = vm.disks.stream().mapToLong(d -> d.copiedBytes).sum();
+            table.row(vm.name, vm.targetName, vm.phase, vm.disks.size() + " (" + Sizes.human(copied) + " copied)",
+                    vm.error == null ? "" : String.join("; ", vm.error.reasons()));
+        }
+        table.print(out);
+    }
+}

@@ -1,0 +1,138 @@
+package io.vmlift.cli;
+
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.model.DocumentLoader;
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Located;
+import io.vmlift.model.NetworkMap;
+import io.vmlift.model.ObjectMeta;
+import io.vmlift.model.ObjectReference;
+import io.vmlift.model.Plan;
+import io.vmlift.model.Provider;
+import io.vmlift.model.Serialization;
+import io.vmlift.model.StorageMap;
+import io.vmlift.plan.Concern;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "plan", description = {
+    "Validate a Plan against the source and the maps, or write a new one for the VMs given with --vm.",
+    "Concerns are Critical (blocks the migration, exit 3), Warning or Information, as in Forklift."})
+final class PlanCommand implements Callable<Integer> {
+    @Mixin DocumentOptions documents;
+    @Mixin OutputOptions output;
+    @Mixin ResultsOptions results;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan to validate when the documents hold several.")
+    String planName;
+
+    @Option(names = "--vm", paramLabel = "NAME_OR_ID",
+            description = "Write a new Plan for these VMs (repeatable) instead of validating one from the documents.")
+    List<String> vms = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "wave-1",
+            description = "Name of a new Plan (default: ${DEFAULT-VALUE}).")
+    String newPlanName;
+
+    @Option(names = "--target-namespace", paramLabel = "NS", defaultValue = "default",
+            description = "targetNamespace of a new Plan (default: ${DEFAULT-VALUE}).")
+    String targetNamespace;
+
+    @Option(names = "--plan-file", paramLabel = "FILE", description = "Where to write a new Plan (default: stdout).")
+    Path planFile;
+
+    @Option(names = "--concerns-file", paramLabel = "FILE", description = "Also write the concerns as JSON to FILE.")
+    Path concernsFile;
+
+    @Override
+    public Integer call() throws Exception {
+        DocumentSet set = documents.load();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!vms.isEmpty()) {
+            set = withNewPlan(set, out);
+            planName = newPlanName;
+        }
+        try (PlanSession session = PlanSession.open(set, planName)) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("plan", session.plan.name());
+            report.put("ready", !session.plan.blocked());
+            report.put("vms", session.plan.vms().stream().map(vm -> Map.of("name", vm.source().name(),
+                    "id", vm.source().id(), "targetName", vm.name())).toList());
+            report.put("concerns", session.plan.concerns());
+            if (concernsFile != null) {
+                Serialization.writeAtomically(concernsFile, Serialization.toJson(report));
+            }
+            // With a new plan on stdout, the verdict goes to stderr so that stdout stays a clean document.
+            PrintWriter verdict = !vms.isEmpty() && planFile == null ? err : out;
+            if (!output.printStructured(verdict, report)) {
+                Table table = new Table("CATEGORY", "ID", "VM", "CONCERN");
+                for (Concern concern : session.plan.concerns()) {
+                    table.row(concern.category(), concern.id(), concern.vm(), concern.label()
+                            + (concern.assessment() == null ? "" : "; " + concern.assessment()));
+                }
+                table.print(verdict);
+                verdict.println("plan " + session.plan.name() + ": " + (session.plan.blocked()
+                        ? "blocked by Critical concerns" : "ready") + " (" + session.plan.vms().size() + " VM(s))");
+                verdict.flush();
+            }
+            results.write("plan-name", session.plan.name());
+            results.write("plan-ready", Boolean.toString(!session.plan.blocked()));
+            return session.plan.blocked() ? ExitCode.BLOCKED.code() : 0;
+        }
+    }
+
+    /** Writes a Plan for --vm with the documents' maps and providers, and loads it with the rest. */
+    private DocumentSet withNewPlan(DocumentSet set, PrintWriter out) throws IOException {
+        Located<Provider> source = set.sourceProvider(documents.provider);
+        Located<Provider> destination = set.ofType(Provider.class).stream().filter(p -> p.document().isDestination())
+                .findFirst().orElseThrow(() -> VmliftException.badInput("no destination Provider (type openshift) among"
+                        + " the documents; 'vmlift map' writes one"));
+        Located<NetworkMap> networkMap = only(set.ofType(NetworkMap.class), "NetworkMap");
+        Located<StorageMap> storageMap = only(set.ofType(StorageMap.class), "StorageMap");
+        String namespace = source.document().namespace();
+        List<Plan.Vm> entries = vms.stream().map(vm -> Plan.Vm.ref(null, vm)).toList();
+        Plan plan = new Plan("forklift.konveyor.io/v1beta1", Plan.KIND, ObjectMeta.named(newPlanName, namespace),
+                Plan.Spec.of(targetNamespace, new io.vmlift.model.ProviderPair(ref(source), ref(destination)),
+                        new Plan.Maps(ref(networkMap), ref(storageMap)), "cold", entries), null);
+        String yaml = Serialization.toYaml(plan);
+        Path file = planFile;
+        if (file == null) {
+            out.print(yaml);
+            out.flush();
+            file = Files.createTempFile("vmlift-plan", ".yaml");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, yaml);
+        } else {
+            Serialization.writeAtomically(file, yaml);
+        }
+        List<Path> paths = new ArrayList<>(documents.paths);
+        paths.add(file);
+        return DocumentLoader.load(paths);
+    }
+
+    private static <T extends io.vmlift.model.Document> Located<T> only(List<Located<T>> found, String kind) {
+        if (found.size() != 1) {
+            throw VmliftException.badInput("a new plan needs exactly one " + kind + " among the documents, found "
+                    + found.size() + "; write one with 'vmlift map'");
+        }
+        return found.get(0);
+    }
+
+    private static ObjectReference ref(Located<?> located) {
+        return ObjectReference.to(located.document().name(), located.document().namespace());
+    }
+}

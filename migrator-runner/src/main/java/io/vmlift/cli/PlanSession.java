@@ -1,0 +1,58 @@
+package io.vmlift.cli;
+
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Located;
+import io.vmlift.model.Plan;
+import io.vmlift.model.Provider;
+import io.vmlift.plan.Concern;
+import io.vmlift.plan.PlanResolver;
+import io.vmlift.plan.ResolvedPlan;
+import java.io.IOException;
+import java.io.PrintWriter;
+
+/** A Plan from the documents, its source connected, resolved against the source's inventory. */
+final class PlanSession implements AutoCloseable {
+    final SourceSession session;
+    final ResolvedPlan plan;
+
+    private PlanSession(SourceSession session, ResolvedPlan plan) {
+        this.session = session;
+        this.plan = plan;
+    }
+
+    static PlanSession open(DocumentSet documents, String planName) throws IOException {
+        Located<Plan> plan = documents.plan(planName);
+        Located<Provider> provider = documents.find(Provider.class, plan.document().spec().provider().source())
+                .orElseThrow();
+        SourceSession session = SourceSession.open(documents, provider);
+        try {
+            return new PlanSession(session, PlanResolver.resolve(documents, plan, session.source));
+        } catch (IOException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** Stops with exit code 3, after listing the Critical concerns, when the plan may not run. */
+    void requireNotBlocked(PrintWriter err) {
+        if (!plan.blocked()) {
+            return;
+        }
+        long critical = plan.concerns().stream().filter(Concern::blocks).count();
+        for (Concern concern : plan.concerns()) {
+            if (concern.blocks()) {
+                err.println("  " + concern.oneLine());
+            }
+        }
+        err.flush();
+        throw new VmliftException(ExitCode.BLOCKED, "plan '" + plan.name() + "' (" + plan.plan().where() + ") has "
+                + critical + " Critical concern(s), listed above; fix them and run again");
+    }
+
+    @Override
+    public void close() throws IOException {
+        session.close();
+    }
+}

@@ -1,0 +1,79 @@
+package io.vmlift.cli;
+
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.disk.DiskFormat;
+import io.vmlift.engine.StateStore;
+import io.vmlift.model.Serialization;
+import io.vmlift.target.manifests.ManifestsTarget;
+import io.vmlift.verify.JUnitXml;
+import io.vmlift.verify.ManifestsVerifier;
+import io.vmlift.verify.TestReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "test", description = {
+    "Test the migrated VMs and write a report: JSON (--report) and JUnit XML (--junit).",
+    "Exits 5 when a check fails, so a pipeline can gate the next wave on it."})
+final class TestCommand implements Callable<Integer> {
+    @Mixin DocumentOptions documents;
+    @Mixin OutputOptions output;
+    @Mixin ResultsOptions results;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan when the documents hold several.")
+    String planName;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", required = true,
+            description = "The folder 'vmlift migrate --output-dir' wrote to.")
+    Path outputDir;
+
+    @Option(names = "--disk-format", paramLabel = "FORMAT", defaultValue = "qcow2",
+            description = "The image format the migration wrote (default: ${DEFAULT-VALUE}).")
+    DiskFormat diskFormat;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Write JUnit XML to FILE.")
+    Path junitFile;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write the JSON report to FILE.")
+    Path reportFile;
+
+    @Override
+    public Integer call() throws Exception {
+        try (PlanSession session = PlanSession.open(documents.load(), planName)) {
+            ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
+            TestReport report = new ManifestsVerifier(session.plan, target,
+                    StateStore.forPlan(outputDir, session.plan.name()).load()).verify();
+            if (junitFile != null) {
+                Serialization.writeAtomically(junitFile, JUnitXml.write(report));
+            }
+            if (reportFile != null) {
+                Serialization.writeAtomically(reportFile, Serialization.toJson(report));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (!output.printStructured(out, report)) {
+                Table table = new Table("VM", "CHECK", "RESULT", "DETAIL");
+                for (TestReport.VmResult vm : report.vms()) {
+                    for (TestReport.Check check : vm.checks()) {
+                        table.row(vm.name(), check.name(), check.passed() ? "PASS" : "FAIL", check.message());
+                    }
+                }
+                table.print(out);
+                out.println("vmlift test: " + report.summary());
+                out.flush();
+            }
+            results.write("test-summary", report.summary());
+            results.write("test-passed", Boolean.toString(report.passed()));
+            if (!report.passed()) {
+                throw new VmliftException(ExitCode.FAILED, "plan '" + report.plan() + "': " + report.summary()
+                        + " checks; see the FAIL lines");
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.vmlift.engine;
+
+import io.vmlift.disk.DiskCopier;
+import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.DiskWriter;
+import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.source.PowerControl;
+import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceProvider;
+import io.vmlift.target.MigrationTarget;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs a resolved plan VM by VM through the cold phases, recording each step in the state record so that a
+ * rerun finishes what is missing and does nothing twice. On a VM's failure the source gets its power state
+ * back and, unless the plan keeps failed VMs, what was made on the target is removed.
+ */
+public final class MigrationEngine {
+    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads) {
+        public static Options defaults() {
+            return new Options(4, Duration.ofMinutes(5), Math.min(4, Runtime.getRuntime().availableProcessors()));
+        }
+    }
+
+    private final SourceProvider source;
+    private final MigrationTarget target;
+    private final StateStore store;
+    private final ProgressListener progress;
+    private final Options options;
+
+    public MigrationEngine(SourceProvider source, MigrationTarget target, StateStore store, ProgressListener progress,
+            Options options) {
+        this.source = source;
+        this.target = target;
+        this.store = store;
+        this.progress = progress;
+        this.options = options;
+    }
+
+    public MigrationState run(ResolvedPlan plan) throws IOException {
+        MigrationState state = store.load();
+        if (state == null || !plan.name().equals(state.plan)) {
+            state = new MigrationState();
+            state.plan = plan.name();
+        }
+        state.target = target.describe();
+        state.started = Instant.now().toString();
+        state.completed = null;
+        state.phase = "Running";
+        List<Runnable> work = new ArrayList<>();
+        for (ResolvedPlan.TargetVm vm : plan.vms()) {
+            MigrationState.VmState vmState = vmState(state, vm);
+            if (vmState.phase == Phase.Completed && target.vmExists(plan, vm)) {
+                progress.phase(vm.name(), Phase.Completed, "already migrated, nothing to do");
+                continue;
+            }
+            MigrationState finalState = state;
+            work.add(() -> migrate(plan, vm, vmState, finalState));
+        }
+        store.save(state);
+        runAll(work);
+        state.phase = state.succeeded() ? "Succeeded" : "Failed";
+        state.completed = Instant.now().toString();
+        store.save(state);
+        return state;
+    }
+
+    private MigrationState.VmState vmState(MigrationState state, ResolvedPlan.TargetVm vm) {
+        MigrationState.VmState vmState = state.vm(vm.source().id());
+        if (vmState == null) {
+            vmState = new MigrationState.VmState();
+            vmState.id = vm.source().id();
+            state.vms.add(vmState);
+        }
+        vmState.name = vm.source().name();
+        vmState.targetName = vm.name();
+        if (vmState.disks.size() != vm.disks().size()) {
+            vmState.disks = new ArrayList<>();
+            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                MigrationState.DiskState diskState = new MigrationState.DiskState();
+                diskState.name = disk.source().name();
+                diskState.dataVolume = disk.dataVolumeName();
+                diskState.capacityBytes = disk.source().capacityBytes();
+                vmState.disks.add(diskState);
+            }
+        }
+        return vmState;
+    }
+
+    private void runAll(List<Runnable> work) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(options.maxInFlight(), work.size() + 1)));
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Runnable task : work) {
+                futures.add(pool.submit(task));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("migration interrupted");
+        } catch (ExecutionException e) {
+            // migrate() records its own failures; anything here is a bug.
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void migrate(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state) {
+        vmState.error = null;
+        vmState.started = Instant.now().toString();
+        vmState.completed = null;
+        boolean poweredOff = false;
+        try {
+            enter(vmState, Phase.StorePowerState, state, "");
+            PowerControl power = source.power();
+            PowerControl.PowerState before = power.state(vm.source());
+            if (vmState.restorePowerState == null) {
+                vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
+            }
+            enter(vmState, Phase.PowerOffSource, state, "source was " + vmState.restorePowerState);
+            if (before == PowerControl.PowerState.ON) {
+                power.powerOff(vm.source(), options.powerOffTimeout());
+                poweredOff = true;
+            }
+            enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+            target.createDisks(plan, vm);
+            enter(vmState, Phase.CopyDisks, state, vm.disks().size() + " disk(s)");
+            List<SourceDisk> sourceDisks = source.disks(vm.source());
+            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), vmState.disks.get(disk.index()), state);
+            }
+            enter(vmState, Phase.CreateVM, state, "");
+            target.createVm(plan, vm);
+            vmState.completed = Instant.now().toString();
+            enter(vmState, Phase.Completed, state, "");
+        } catch (Exception e) {
+            fail(plan, vm, vmState, state, e, poweredOff);
+        }
+    }
+
+    private void copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            SourceDisk sourceDisk, MigrationState.DiskState diskState, MigrationState state) throws IOException {
+        if (diskState.completed && target.diskComplete(plan, vm, disk)) {
+            progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
+            return;
+        }
+        diskState.completed = false;
+        diskState.copiedBytes = 0;
+        try (DiskImage image = sourceDisk.open()) {
+            long capacity = disk.source().capacityBytes();
+            if (image.virtualSize() > capacity) {
+                throw new IOException("disk " + disk.source().name() + ": the image holds " + image.virtualSize()
+                        + " bytes, more than the " + capacity + " the source declares; fix the declared capacity");
+            }
+            diskState.allocatedBytes = DiskCopier.plannedBytes(image);
+            progress.copyStarted(vm.name(), disk.dataVolumeName(), diskState.allocatedBytes);
+            try (DiskWriter writer = target.openDisk(plan, vm, disk, capacity)) {
+                new DiskCopier(options.copyThreads()).copy(image, writer, bytes -> {
+                    synchronized (diskState) {
+                        diskState.copiedBytes += bytes;
+                    }
+                    progress.copied(vm.name(), disk.dataVolumeName(), bytes);
+                });
+            }
+        }
+        diskState.completed = true;
+        progress.copyFinished(vm.name(), disk.dataVolumeName());
+        store.save(state);
+    }
+
+    private void fail(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state, Exception error, boolean poweredOff) {
+        List<String> reasons = new ArrayList<>();
+        reasons.add(error.getMessage() == null ? error.toString() : error.getMessage());
+        if (poweredOff && "on".equals(vmState.restorePowerState)) {
+            try {
+                source.power().powerOn(vm.source());
+                reasons.add("the source VM was powered back on");
+            } catch (Exception e) {
+                reasons.add("could not power the source VM back on: " + e.getMessage());
+            }
+        }
+        if (vm.deleteOnFailure()) {
+            try {
+                target.remove(plan, vm);
+                vmState.disks.forEach(d -> {
+                    d.completed = false;
+                    d.copiedBytes = 0;
+                });
+                reasons.add("what was made on the target was removed (deleteVmOnFailMigration)");
+            } catch (Exception e) {
+                reasons.add("could not remove what was made on the target: " + e.getMessage());
+            }
+        }
+        vmState.error = new MigrationState.Error(vmState.phase.name(), reasons);
+        vmState.phase = Phase.Failed;
+        store.save(state);
+        progress.phase(vm.name(), Phase.Failed, String.join("; ", reasons));
+    }
+
+    private void enter(MigrationState.VmState vmState, Phase phase, MigrationState state, String detail) {
+        vmState.phase = phase;
+        store.save(state);
+        progress.phase(vmState.targetName, phase, detail);
+    }
+}

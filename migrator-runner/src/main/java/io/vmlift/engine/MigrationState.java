@@ -1,0 +1,50 @@
+package io.vmlift.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state record of a plan's migration, written after every step (status.json). A rerun reads it to
+ * finish what is missing and skip what is done. Mutable on purpose: the engine updates it in place under its lock.
+ */
+public final class MigrationState {
+    public String plan;
+    public String target;
+    public String phase = "Pending";
+    public String started;
+    public String completed;
+    public List<VmState> vms = new ArrayList<>();
+
+    public static final class VmState {
+        public String id;
+        public String name;
+        public String targetName;
+        public Phase phase = Phase.Pending;
+        /** The source power state before vmlift touched it; restored when the migration fails. */
+        public String restorePowerState;
+        public String started;
+        public String completed;
+        public List<DiskState> disks = new ArrayList<>();
+        public Error error;
+    }
+
+    public static final class DiskState {
+        public String name;
+        public String dataVolume;
+        public long capacityBytes;
+        public long allocatedBytes;
+        public long copiedBytes;
+        public boolean completed;
+    }
+
+    /** Forklift's VM error shape: the phase it failed in and the reasons. */
+    public record Error(String phase, List<String> reasons) {}
+
+    public VmState vm(String id) {
+        return vms.stream().filter(v -> v.id.equals(id)).findFirst().orElse(null);
+    }
+
+    public boolean succeeded() {
+        return vms.stream().allMatch(v -> v.phase == Phase.Completed);
+    }
+}

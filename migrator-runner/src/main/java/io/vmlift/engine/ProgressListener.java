@@ -1,0 +1,15 @@
+package io.vmlift.engine;
+
+/** What a migration reports while it runs; the CLI shows it as a bar or as plain lines. */
+public interface ProgressListener {
+    void phase(String vm, Phase phase, String detail);
+
+    /** A disk copy started: total is the number of allocated bytes to copy. */
+    default void copyStarted(String vm, String disk, long total) {}
+
+    default void copied(String vm, String disk, long bytes) {}
+
+    default void copyFinished(String vm, String disk) {}
+
+    ProgressListener NONE = (vm, phase, detail) -> {};
+}

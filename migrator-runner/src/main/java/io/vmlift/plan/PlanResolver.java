@@ -1,0 +1,172 @@
+package io.vmlift.plan;
+
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Located;
+import io.vmlift.model.NetworkMap;
+import io.vmlift.model.Plan;
+import io.vmlift.model.StorageMap;
+import io.vmlift.model.inventory.Disk;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Nic;
+import io.vmlift.model.inventory.Vm;
+import io.vmlift.source.SourceProvider;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Matches a Plan to the source inventory and the maps and reports concerns with Forklift's condition names
+ * (VMNotFound, DuplicateVM, TargetNameNotValid, VMNetworksNotMapped, VMStorageNotMapped,
+ * VMMultiplePodNetworkMappings, MacConflicts, InvalidDiskSizes) plus the provider's own.
+ */
+public final class PlanResolver {
+    private PlanResolver() {}
+
+    public static ResolvedPlan resolve(DocumentSet documents, Located<Plan> located, SourceProvider source)
+            throws IOException {
+        Plan plan = located.document();
+        Inventory inventory = source.inventory();
+        NetworkMap networkMap = documents.find(NetworkMap.class, plan.spec().map().network()).orElseThrow().document();
+        StorageMap storageMap = documents.find(StorageMap.class, plan.spec().map().storage()).orElseThrow().document();
+        List<Concern> concerns = new ArrayList<>();
+        planConcerns(plan, concerns);
+
+        List<ResolvedPlan.TargetVm> vms = new ArrayList<>();
+        Set<String> seenIds = new HashSet<>();
+        Set<String> usedNames = new HashSet<>();
+        Map<String, String> macOwners = new HashMap<>();
+        for (int i = 0; i < plan.vms().size(); i++) {
+            Plan.Vm entry = plan.vms().get(i);
+            String where = located.where("/spec/vms/" + i);
+            List<Vm> matches = inventory.vms().stream()
+                    .filter(vm -> entry.asRef().matches(vm.id(), vm.name()))
+                    .collect(Collectors.toList());
+            if (matches.isEmpty()) {
+                concerns.add(Concern.critical("VMNotFound", entry.describe(), "The source has no VM with "
+                        + entry.describe() + " (" + where + ")", "check the name with 'vmlift inventory'"));
+                continue;
+            }
+            if (matches.size() > 1) {
+                concerns.add(Concern.critical("VMAmbiguous", entry.describe(), matches.size() + " source VMs have "
+                        + entry.describe() + " (" + where + ")", "name the VM by id: "
+                        + matches.stream().map(Vm::id).collect(Collectors.joining(", "))));
+                continue;
+            }
+            Vm vm = matches.get(0);
+            if (!seenIds.add(vm.id())) {
+                concerns.add(Concern.critical("DuplicateVM", vm.name(), "The plan lists the VM twice (" + where + ")",
+                        "remove one entry"));
+                continue;
+            }
+            String name = targetName(entry, vm, usedNames, concerns);
+            List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, concerns, macOwners);
+            List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, concerns);
+            concerns.addAll(source.validate(vm));
+            String power = plan.targetPowerState(entry);
+            if ("auto".equals(power)) {
+                power = "on".equals(vm.powerState()) ? "on" : "off";
+            }
+            vms.add(new ResolvedPlan.TargetVm(entry, vm, name, power, plan.deleteVmOnFailMigration(entry), nics, disks));
+        }
+        return new ResolvedPlan(located, inventory, vms, concerns);
+    }
+
+    private static void planConcerns(Plan plan, List<Concern> concerns) {
+        if (!"cold".equals(plan.migrationType())) {
+            concerns.add(Concern.critical("MigrationTypeUnsupported", null, "Migration type '"
+                    + plan.migrationType() + "' is not supported by vmlift yet", "use type: cold"));
+        }
+        for (String field : plan.ignoredFields()) {
+            concerns.add(Concern.warning("FieldIgnored", null, "spec." + field + " is a Forklift setting vmlift"
+                    + " does not act on", "remove it, or migrate this plan with Forklift"));
+        }
+    }
+
+    private static String targetName(Plan.Vm entry, Vm vm, Set<String> usedNames, List<Concern> concerns) {
+        String name;
+        if (entry.targetName() != null && !entry.targetName().isEmpty()) {
+            name = entry.targetName();
+            if (!TargetNames.isValid(name)) {
+                concerns.add(Concern.critical("TargetNameNotValid", vm.name(), "targetName '" + name
+                        + "' is not a DNS-1123 label", "use lower case letters, digits and '-', at most 63"));
+            }
+        } else {
+            name = TargetNames.normalize(vm.name());
+            if (!name.equals(vm.name())) {
+                concerns.add(Concern.info("VMNameChanged", vm.name(), "The VM will be named '" + name + "' on the"
+                        + " target", "set targetName in the plan to choose another name"));
+            }
+        }
+        String unique = name;
+        for (int n = 2; !usedNames.add(unique); n++) {
+            unique = TargetNames.withSuffix(name, Integer.toString(n));
+        }
+        if (!unique.equals(name)) {
+            concerns.add(Concern.info("VMNameChanged", vm.name(), "Another VM of the plan is also named '" + name
+                    + "'; this one becomes '" + unique + "'", "set targetName to choose"));
+        }
+        return unique;
+    }
+
+    private static List<ResolvedPlan.TargetNic> nics(Vm vm, NetworkMap map, List<Concern> concerns,
+            Map<String, String> macOwners) {
+        List<ResolvedPlan.TargetNic> nics = new ArrayList<>();
+        int podNetworks = 0;
+        for (Nic nic : vm.nics()) {
+            NetworkMap.Destination destination = map.pairs().stream()
+                    .filter(pair -> pair.source().matches(nic.networkId(), nic.network()))
+                    .map(NetworkMap.Pair::destination)
+                    .findFirst()
+                    .orElse(null);
+            if (destination == null) {
+                concerns.add(Concern.critical("VMNetworksNotMapped", vm.name(), "Network '" + nic.network()
+                        + "' of NIC " + nic.name() + " is not in NetworkMap '" + map.name() + "'",
+                        "add it to the map (pod, multus or ignored)"));
+            } else if (NetworkMap.Destination.POD.equals(destination.type())) {
+                podNetworks++;
+            }
+            if (nic.mac() != null && destination != null && !NetworkMap.Destination.IGNORED.equals(destination.type())) {
+                String owner = macOwners.putIfAbsent(nic.mac(), vm.name());
+                if (owner != null) {
+                    concerns.add(Concern.critical("MacConflicts", vm.name(), "MAC " + nic.mac() + " of NIC "
+                            + nic.name() + " is also used by " + owner, "migrate the VMs in separate waves, or change a MAC"));
+                }
+            }
+            nics.add(new ResolvedPlan.TargetNic(nic, destination));
+        }
+        if (podNetworks > 1) {
+            concerns.add(Concern.critical("VMMultiplePodNetworkMappings", vm.name(), podNetworks
+                    + " NICs are mapped to the pod network", "map at most one of the VM's networks to pod"));
+        }
+        return nics;
+    }
+
+    private static List<ResolvedPlan.TargetDisk> disks(Vm vm, String targetName, StorageMap map,
+            List<Concern> concerns) {
+        List<ResolvedPlan.TargetDisk> disks = new ArrayList<>();
+        for (int i = 0; i < vm.disks().size(); i++) {
+            Disk disk = vm.disks().get(i);
+            StorageMap.Destination destination = map.pairs().stream()
+                    .filter(pair -> pair.source().matches(disk.storageId(), disk.storageId()))
+                    .map(StorageMap.Pair::destination)
+                    .findFirst()
+                    .orElse(null);
+            if (destination == null) {
+                concerns.add(Concern.critical("VMStorageNotMapped", vm.name(), "Storage '" + disk.storageId()
+                        + "' of disk " + disk.name() + " is not in StorageMap '" + map.name() + "'",
+                        "add it to the map with a storage class"));
+            }
+            if (disk.capacityBytes() <= 0) {
+                concerns.add(Concern.critical("InvalidDiskSizes", vm.name(), "Disk " + disk.name()
+                        + " has no valid capacity", "fix the source disk's size"));
+            }
+            disks.add(new ResolvedPlan.TargetDisk(disk, i, TargetNames.withSuffix(targetName, "disk-" + i), destination));
+        }
+        return disks;
+    }
+}

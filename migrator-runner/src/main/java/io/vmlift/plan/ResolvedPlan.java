@@ -1,0 +1,45 @@
+package io.vmlift.plan;
+
+import io.vmlift.model.Located;
+import io.vmlift.model.NetworkMap;
+import io.vmlift.model.Plan;
+import io.vmlift.model.StorageMap;
+import io.vmlift.model.inventory.Disk;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Nic;
+import io.vmlift.model.inventory.Vm;
+import java.util.List;
+
+/** A Plan with every VM, NIC and disk matched to the source inventory and the maps, plus its concerns. */
+public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetVm> vms, List<Concern> concerns) {
+
+    /** A VM as it will be on the target. */
+    public record TargetVm(Plan.Vm entry, Vm source, String name, String powerState, boolean deleteOnFailure,
+            List<TargetNic> nics, List<TargetDisk> disks) {}
+
+    /** destination is null when the NetworkMap does not cover the NIC's network. */
+    public record TargetNic(Nic source, NetworkMap.Destination destination) {
+        public boolean ignored() {
+            return destination != null && NetworkMap.Destination.IGNORED.equals(destination.type());
+        }
+    }
+
+    /** destination is null when the StorageMap does not cover the disk's storage. */
+    public record TargetDisk(Disk source, int index, String dataVolumeName, StorageMap.Destination destination) {}
+
+    public Plan document() {
+        return plan.document();
+    }
+
+    public String name() {
+        return plan.document().name();
+    }
+
+    public String targetNamespace() {
+        return plan.document().spec().targetNamespace();
+    }
+
+    public boolean blocked() {
+        return concerns.stream().anyMatch(Concern::blocks);
+    }
+}

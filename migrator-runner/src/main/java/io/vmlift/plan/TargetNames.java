@@ -1,0 +1,35 @@
+package io.vmlift.plan;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** Kubernetes names for source things, after Forklift's ChangeVmName: DNS-1123 labels, at most 63 characters. */
+public final class TargetNames {
+    public static final int MAX = 63;
+    private static final Pattern VALID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    private TargetNames() {}
+
+    public static boolean isValid(String name) {
+        return name != null && VALID.matcher(name).matches();
+    }
+
+    /** "Example VM_01.prod" -> "example-vm-01-prod"; a name with nothing usable becomes "vm". */
+    public static String normalize(String name) {
+        String lower = name == null ? "" : name.toLowerCase(Locale.ROOT);
+        String dashed = lower.replaceAll("[^a-z0-9]+", "-");
+        String trimmed = trim(dashed.length() > MAX ? dashed.substring(0, MAX) : dashed);
+        return trimmed.isEmpty() ? "vm" : trimmed;
+    }
+
+    /** base with "-suffix", cutting base so that the whole stays within 63 characters. */
+    public static String withSuffix(String base, String suffix) {
+        int room = MAX - suffix.length() - 1;
+        String cut = base.length() > room ? trim(base.substring(0, room)) : base;
+        return cut + "-" + suffix;
+    }
+
+    private static String trim(String name) {
+        return name.replaceAll("^-+", "").replaceAll("-+$", "");
+    }
+}

@@ -1,0 +1,33 @@
+package io.vmlift.source;
+
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.model.Credentials;
+import io.vmlift.model.Located;
+import io.vmlift.model.Provider;
+import java.io.IOException;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/** Finds the adapter for a Provider document's type. */
+public final class SourceProviders {
+    private SourceProviders() {}
+
+    public static SourceProvider connect(Located<Provider> provider, Credentials credentials) {
+        String type = provider.document().type();
+        TreeSet<String> available = new TreeSet<>();
+        for (SourceProviderFactory factory : ServiceLoader.load(SourceProviderFactory.class)) {
+            available.add(factory.type());
+            if (factory.type().equals(type)) {
+                try {
+                    return factory.connect(provider, credentials);
+                } catch (IOException e) {
+                    throw new VmliftException(ExitCode.UNREACHABLE, provider.where() + ": cannot reach "
+                            + provider.describe() + " at " + provider.document().url() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        throw VmliftException.badInput(provider.where("/spec/type") + ": provider type '" + type
+                + "' is not available in this build of vmlift (available: " + String.join(", ", available) + ")");
+    }
+}

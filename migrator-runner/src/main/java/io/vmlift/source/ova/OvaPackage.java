@@ -1,0 +1,171 @@
+package io.vmlift.source.ova;
+
+import io.vmlift.disk.ByteSource;
+import io.vmlift.disk.ConcatByteSource;
+import io.vmlift.disk.FileByteSource;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarFile;
+
+/**
+ * One OVF package: an .ova (tar, read in place: members are windows of the file) or an .ovf with its files
+ * beside it. Resolves the OVF's File references, including chunked and gzip-compressed files.
+ */
+final class OvaPackage implements Closeable {
+    private final Path path;
+    private final String location;
+    private final OvfDescriptor descriptor;
+    private final FileByteSource archive; // null for a plain .ovf
+    private final Map<String, TarArchiveEntry> members;
+    private final List<Path> temporaryFiles = new ArrayList<>();
+
+    private OvaPackage(Path path, String location, OvfDescriptor descriptor, FileByteSource archive,
+            Map<String, TarArchiveEntry> members) {
+        this.path = path;
+        this.location = location;
+        this.descriptor = descriptor;
+        this.archive = archive;
+        this.members = members;
+    }
+
+    /** Opens an .ova or .ovf; location is how reports name it (relative to the provider's url). */
+    static OvaPackage open(Path path, String location) throws IOException {
+        String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".ovf")) {
+            try (InputStream xml = Files.newInputStream(path)) {
+                return new OvaPackage(path, location, OvfParser.parse(xml, location), null, Map.of());
+            }
+        }
+        Map<String, TarArchiveEntry> members = new HashMap<>();
+        TarArchiveEntry ovf = null;
+        try (TarFile tar = new TarFile(path)) {
+            for (TarArchiveEntry entry : tar.getEntries()) {
+                members.put(entry.getName(), entry);
+                if (ovf == null && entry.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".ovf")) {
+                    ovf = entry;
+                }
+            }
+            if (ovf == null) {
+                throw new OvfException(location + ": the OVA holds no .ovf descriptor");
+            }
+            OvfDescriptor descriptor;
+            try (InputStream xml = tar.getInputStream(ovf)) {
+                descriptor = OvfParser.parse(xml, location + "/" + ovf.getName());
+            }
+            return new OvaPackage(path, location, descriptor, FileByteSource.open(path), members);
+        } catch (OvfException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OvfException(location + ": not a readable OVA (tar) archive: " + e.getMessage());
+        }
+    }
+
+    String location() {
+        return location;
+    }
+
+    OvfDescriptor descriptor() {
+        return descriptor;
+    }
+
+    boolean has(String href) {
+        return archive == null ? Files.isRegularFile(path.resolveSibling(href)) : members.containsKey(href);
+    }
+
+    /** The bytes of a referenced file, decompressed and reassembled from chunks as the OVF says. */
+    ByteSource open(OvfDescriptor.FileRef file) throws IOException {
+        ByteSource raw;
+        if (file.chunkSize() > 0) {
+            List<ByteSource> chunks = new ArrayList<>();
+            for (int i = 0; has(chunkName(file.href(), i)); i++) {
+                chunks.add(openMember(chunkName(file.href(), i)));
+            }
+            if (chunks.isEmpty()) {
+                throw new NoSuchFileException(location + "/" + chunkName(file.href(), 0));
+            }
+            raw = new ConcatByteSource(location + "/" + file.href(), chunks);
+        } else {
+            raw = openMember(file.href());
+        }
+        if ("gzip".equalsIgnoreCase(file.compression())) {
+            return decompress(raw);
+        }
+        return raw;
+    }
+
+    /** Opens a file of the package by name (the extent files a VMDK descriptor names). */
+    ByteSource openMember(String href) throws IOException {
+        if (archive == null) {
+            return FileByteSource.open(path.resolveSibling(href));
+        }
+        TarArchiveEntry entry = members.get(href);
+        if (entry == null) {
+            throw new NoSuchFileException(location + "/" + href);
+        }
+        return archive.slice(location + "/" + href, entry.getDataOffset(), entry.getSize());
+    }
+
+    private static String chunkName(String href, int index) {
+        return String.format("%s.%09d", href, index);
+    }
+
+    /** A gzip stream has no random access: inflate it once into a temporary file that is removed on close. */
+    private ByteSource decompress(ByteSource compressed) throws IOException {
+        Path temporary = Files.createTempFile("vmlift-ova-", ".disk");
+        temporaryFiles.add(temporary);
+        try (InputStream in = new GZIPInputStream(new SourceInputStream(compressed), 1 << 16);
+                OutputStream out = Files.newOutputStream(temporary)) {
+            in.transferTo(out);
+        } finally {
+            compressed.close();
+        }
+        return FileByteSource.open(temporary);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (archive != null) {
+            archive.close();
+        }
+        for (Path temporary : temporaryFiles) {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Sequential reading of a ByteSource. */
+    private static final class SourceInputStream extends InputStream {
+        private final ByteSource source;
+        private long position;
+
+        SourceInputStream(ByteSource source) {
+            this.source = source;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = source.read(position, ByteBuffer.wrap(buffer, offset, length));
+            if (n > 0) {
+                position += n;
+            }
+            return n;
+        }
+    }
+}

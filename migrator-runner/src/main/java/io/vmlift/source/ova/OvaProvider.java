@@ -1,0 +1,214 @@
+package io.vmlift.source.ova;
+
+import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.DiskImages;
+import io.vmlift.model.inventory.Disk;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Network;
+import io.vmlift.model.inventory.Nic;
+import io.vmlift.model.inventory.Storage;
+import io.vmlift.model.inventory.Vm;
+import io.vmlift.plan.Concern;
+import io.vmlift.source.PowerControl;
+import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * OVA/OVF source: the provider url is a folder of packages, one .ova, or one .ovf. Packages have no power
+ * state and are only ever read.
+ */
+final class OvaProvider implements SourceProvider {
+    /** OVA packages have no datastores: every disk lives on this one storage, which a StorageMap maps. */
+    static final String STORAGE_ID = "ova";
+
+    private record Entry(OvaPackage pkg, OvfDescriptor.VirtualSystem system, Vm vm) {}
+
+    private final Inventory.ProviderInfo info;
+    private final List<OvaPackage> packages = new ArrayList<>();
+    private final Map<String, Entry> byVmId = new LinkedHashMap<>();
+    private final Inventory inventory;
+
+    OvaProvider(Inventory.ProviderInfo info, Path root) throws IOException {
+        this.info = info;
+        try {
+            for (Path file : packagesAt(root)) {
+                String location = Files.isDirectory(root) ? root.relativize(file).toString() : file.getFileName().toString();
+                packages.add(OvaPackage.open(file, location));
+            }
+            this.inventory = collect();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static List<Path> packagesAt(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            throw new java.nio.file.NoSuchFileException(root + " does not exist");
+        }
+        if (!Files.isDirectory(root)) {
+            return List.of(root);
+        }
+        try (Stream<Path> files = Files.walk(root, 2)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(ova|ovf)"))
+                    .sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    private Inventory collect() {
+        Map<String, Network> networks = new LinkedHashMap<>();
+        for (OvaPackage pkg : packages) {
+            OvfDescriptor descriptor = pkg.descriptor();
+            descriptor.networks().forEach(n -> networks.putIfAbsent(n, new Network(n, n, null)));
+            for (OvfDescriptor.VirtualSystem system : descriptor.systems()) {
+                String id = UUID.nameUUIDFromBytes((pkg.location() + "#" + system.id()).getBytes(StandardCharsets.UTF_8))
+                        .toString();
+                List<Disk> disks = new ArrayList<>();
+                for (OvfDescriptor.SystemDisk systemDisk : system.disks()) {
+                    OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
+                    OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
+                    disks.add(new Disk(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
+                            STORAGE_ID, file == null ? null : pkg.location() + "/" + file.href(), systemDisk.bus(),
+                            def == null ? null : format(def.format()), false));
+                }
+                List<Nic> nics = new ArrayList<>();
+                for (OvfDescriptor.SystemNic nic : system.nics()) {
+                    networks.putIfAbsent(nic.network(), new Network(nic.network(), nic.network(), null));
+                    nics.add(new Nic(nic.name(), nic.mac(), nic.network(), nic.network(), nic.model()));
+                }
+                Vm vm = new Vm(id, system.name(), system.cpus(), system.coresPerSocket(), system.memoryMiB(),
+                        system.firmware(), system.secureBoot(), system.osType(), "off", pkg.location(), disks, nics);
+                byVmId.put(id, new Entry(pkg, system, vm));
+            }
+        }
+        long total = packages.stream().mapToLong(p -> p.descriptor().disks().values().stream()
+                .mapToLong(d -> Math.max(0, d.capacityBytes())).sum()).sum();
+        return new Inventory(info, byVmId.values().stream().map(Entry::vm).collect(Collectors.toList()),
+                new ArrayList<>(networks.values()), List.of(new Storage(STORAGE_ID, STORAGE_ID, total, 0)));
+    }
+
+    /** The OVF disk format URL's fragment, as vmlift names formats. */
+    private static String format(String url) {
+        String lower = url == null ? "" : url.toLowerCase(Locale.ROOT);
+        if (lower.contains("streamoptimized")) {
+            return "vmdk-stream";
+        }
+        if (lower.contains("vmdk")) {
+            return "vmdk-sparse";
+        }
+        if (lower.contains("qcow")) {
+            return "qcow2";
+        }
+        return lower.isEmpty() ? null : "raw";
+    }
+
+    @Override
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    @Override
+    public List<Concern> validate(Vm vm) {
+        Entry entry = entry(vm);
+        OvfDescriptor descriptor = entry.pkg().descriptor();
+        List<Concern> concerns = new ArrayList<>();
+        for (OvfDescriptor.SystemDisk systemDisk : entry.system().disks()) {
+            OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
+            if (def == null) {
+                concerns.add(Concern.critical("ova.disk.undefined", vm.name(), "Disk " + systemDisk.diskId()
+                        + " is not in the OVF DiskSection", "fix the OVF: every disk item needs a Disk entry"));
+                continue;
+            }
+            if (def.capacityBytes() <= 0) {
+                concerns.add(Concern.critical("InvalidDiskSizes", vm.name(), "Disk " + def.id()
+                        + " has no valid capacity", "set ovf:capacity in the OVF"));
+            }
+            OvfDescriptor.FileRef file = descriptor.files().get(def.fileRef());
+            if (def.fileRef() != null && (file == null || !fileExists(entry.pkg(), file))) {
+                concerns.add(Concern.critical("ova.disk.missing", vm.name(), "The file of disk " + def.id()
+                        + " (" + (file == null ? def.fileRef() : file.href()) + ") is missing from "
+                        + entry.pkg().location(), "re-export the OVA with its disks"));
+            } else if (file != null && file.compression() != null) {
+                concerns.add(Concern.info("ova.disk.compressed", vm.name(), "Disk " + def.id() + " is "
+                        + file.compression() + " compressed", "vmlift inflates it to a temporary file first"));
+            }
+        }
+        for (Nic nic : vm.nics()) {
+            if (nic.mac() == null) {
+                concerns.add(Concern.info("ova.nic.mac.missing", vm.name(), "NIC " + nic.name()
+                        + " has no MAC address in the OVF", "KubeVirt assigns a new MAC"));
+            }
+        }
+        if (vm.osType() == null || vm.osType().isEmpty()) {
+            concerns.add(Concern.warning("ova.os.unknown", vm.name(), "The OVF does not say which OS the VM runs",
+                    "vmlift uses compatible devices (SATA, E1000E)"));
+        }
+        return concerns;
+    }
+
+    private static boolean fileExists(OvaPackage pkg, OvfDescriptor.FileRef file) {
+        return file.chunkSize() > 0 ? pkg.has(String.format("%s.%09d", file.href(), 0)) : pkg.has(file.href());
+    }
+
+    @Override
+    public PowerControl power() {
+        return PowerControl.ALWAYS_OFF;
+    }
+
+    @Override
+    public List<SourceDisk> disks(Vm vm) {
+        Entry entry = entry(vm);
+        OvfDescriptor descriptor = entry.pkg().descriptor();
+        List<SourceDisk> disks = new ArrayList<>();
+        for (int i = 0; i < vm.disks().size(); i++) {
+            Disk disk = vm.disks().get(i);
+            OvfDescriptor.DiskDef def = descriptor.disks().get(disk.key());
+            disks.add(new SourceDisk() {
+                @Override
+                public Disk disk() {
+                    return disk;
+                }
+
+                @Override
+                public DiskImage open() throws IOException {
+                    OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
+                    if (file == null) {
+                        throw new java.nio.file.NoSuchFileException(entry.pkg().location() + ": disk " + disk.key()
+                                + " has no file");
+                    }
+                    return DiskImages.open(entry.pkg().open(file), entry.pkg()::openMember);
+                }
+            });
+        }
+        return disks;
+    }
+
+    private Entry entry(Vm vm) {
+        Entry entry = byVmId.get(vm.id());
+        if (entry == null) {
+            throw new IllegalArgumentException("VM " + vm.id() + " is not from this provider");
+        }
+        return entry;
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (OvaPackage pkg : packages) {
+            pkg.close();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.vmlift.source.ova;
+
+import io.vmlift.VmliftException;
+import io.vmlift.model.Credentials;
+import io.vmlift.model.Located;
+import io.vmlift.model.Provider;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.source.SourceProvider;
+import io.vmlift.source.SourceProviderFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * Type ova. The url is a local path (or file:// URL) to a folder, .ova or .ovf; a relative path is taken
+ * from the folder of the Provider document, so a checked-in example works from any working directory.
+ */
+public final class OvaProviderFactory implements SourceProviderFactory {
+    @Override
+    public String type() {
+        return "ova";
+    }
+
+    @Override
+    public SourceProvider connect(Located<Provider> provider, Credentials credentials) throws IOException {
+        Path root = resolve(provider);
+        try {
+            return new OvaProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
+                    provider.document().url()), root);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw VmliftException.badInput(provider.where("/spec/url") + ": " + root + " does not exist; point "
+                    + provider.describe() + " at a folder, .ova or .ovf");
+        } catch (OvfException e) {
+            throw VmliftException.badInput(e.getMessage() + " (" + provider.describe() + ")", e);
+        }
+    }
+
+    static Path resolve(Located<Provider> provider) {
+        String url = provider.document().url();
+        Path path = url.startsWith("file:") ? Path.of(URI.create(url)) : Path.of(url);
+        if (!path.isAbsolute()) {
+            Path documentFolder = provider.file().toAbsolutePath().getParent();
+            path = documentFolder.resolve(path).normalize();
+        }
+        return path;
+    }
+}

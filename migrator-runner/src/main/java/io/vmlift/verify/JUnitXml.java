@@ -1,0 +1,61 @@
+package io.vmlift.verify;
+
+import java.io.StringWriter;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+
+/** JUnit XML (the Ant/Surefire schema Jenkins' junit step and most CI read): a suite per VM, a case per check. */
+public final class JUnitXml {
+    private JUnitXml() {}
+
+    public static String write(TestReport report) {
+        StringWriter text = new StringWriter();
+        try {
+            XMLStreamWriter xml = XMLOutputFactory.newInstance().createXMLStreamWriter(text);
+            xml.writeStartDocument("UTF-8", "1.0");
+            xml.writeCharacters("\n");
+            xml.writeStartElement("testsuites");
+            xml.writeAttribute("name", "vmlift " + report.plan());
+            xml.writeAttribute("tests", Long.toString(report.passedCount() + report.failedCount()));
+            xml.writeAttribute("failures", Long.toString(report.failedCount()));
+            for (TestReport.VmResult vm : report.vms()) {
+                xml.writeCharacters("\n  ");
+                xml.writeStartElement("testsuite");
+                xml.writeAttribute("name", report.plan() + "." + vm.name());
+                xml.writeAttribute("tests", Integer.toString(vm.checks().size()));
+                xml.writeAttribute("failures", Long.toString(vm.checks().stream().filter(c -> !c.passed()).count()));
+                xml.writeAttribute("errors", "0");
+                xml.writeAttribute("skipped", "0");
+                xml.writeAttribute("time", seconds(vm.checks().stream().mapToDouble(TestReport.Check::seconds).sum()));
+                for (TestReport.Check check : vm.checks()) {
+                    xml.writeCharacters("\n    ");
+                    xml.writeStartElement("testcase");
+                    xml.writeAttribute("classname", "vmlift." + report.plan() + "." + vm.name());
+                    xml.writeAttribute("name", check.name());
+                    xml.writeAttribute("time", seconds(check.seconds()));
+                    if (!check.passed()) {
+                        xml.writeStartElement("failure");
+                        xml.writeAttribute("message", check.message());
+                        xml.writeCharacters(check.message());
+                        xml.writeEndElement();
+                    }
+                    xml.writeEndElement();
+                }
+                xml.writeCharacters("\n  ");
+                xml.writeEndElement();
+            }
+            xml.writeCharacters("\n");
+            xml.writeEndElement();
+            xml.writeEndDocument();
+            xml.close();
+        } catch (XMLStreamException e) {
+            throw new IllegalStateException(e);
+        }
+        return text + "\n";
+    }
+
+    private static String seconds(double seconds) {
+        return String.format(java.util.Locale.ROOT, "%.3f", seconds);
+    }
+}

@@ -1,0 +1,125 @@
+package io.vmlift.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmlift.disk.DiskFormat;
+import io.vmlift.engine.MigrationState;
+import io.vmlift.engine.Phase;
+import io.vmlift.model.Serialization;
+import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.target.manifests.ManifestsTarget;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The test stage for the manifests target: each VM finished, its manifests are there and say what the source
+ * said (CPU, memory, MACs), and each disk image is complete with the source's capacity.
+ */
+public final class ManifestsVerifier {
+    @FunctionalInterface
+    private interface CheckBody {
+        /** Returns null when the check passes, else what was wrong. */
+        String run() throws IOException;
+    }
+
+    private final ResolvedPlan plan;
+    private final ManifestsTarget target;
+    private final MigrationState state;
+
+    public ManifestsVerifier(ResolvedPlan plan, ManifestsTarget target, MigrationState state) {
+        this.plan = plan;
+        this.target = target;
+        this.state = state;
+    }
+
+    public TestReport verify() {
+        TestReport report = TestReport.of(plan.name());
+        for (ResolvedPlan.TargetVm vm : plan.vms()) {
+            List<TestReport.Check> checks = new ArrayList<>();
+            MigrationState.VmState vmState = state == null ? null : state.vm(vm.source().id());
+            checks.add(check("migration completed", () -> vmState == null ? "the VM was never migrated here"
+                    : vmState.phase == Phase.Completed ? null
+                    : "the VM is in phase " + vmState.phase + (vmState.error == null ? "" : ": "
+                            + String.join("; ", vmState.error.reasons()))));
+            Path folder = target.vmFolder(plan, vm);
+            JsonNode[] manifest = new JsonNode[1];
+            checks.add(check("VirtualMachine manifest", () -> {
+                Path file = folder.resolve(ManifestsTarget.VIRTUAL_MACHINE_FILE);
+                if (!Files.isRegularFile(file)) {
+                    return file + " is missing";
+                }
+                manifest[0] = Serialization.yaml().readTree(file.toFile());
+                return vm.name().equals(manifest[0].path("metadata").path("name").asText()) ? null
+                        : file + " names another VM: " + manifest[0].path("metadata").path("name").asText();
+            }));
+            checks.add(check("CPU and memory as at the source", () -> {
+                if (manifest[0] == null) {
+                    return "no manifest to check";
+                }
+                JsonNode domain = manifest[0].at("/spec/template/spec/domain");
+                int cpus = domain.at("/cpu/sockets").asInt() * domain.at("/cpu/cores").asInt()
+                        * domain.at("/cpu/threads").asInt(1);
+                String memory = domain.at("/memory/guest").asText();
+                if (cpus != vm.source().cpus()) {
+                    return "the VM has " + cpus + " vCPUs, the source " + vm.source().cpus();
+                }
+                return memory.equals(vm.source().memoryMiB() + "Mi") ? null
+                        : "the VM has memory " + memory + ", the source " + vm.source().memoryMiB() + "Mi";
+            }));
+            checks.add(check("interfaces keep the source MACs", () -> {
+                if (manifest[0] == null) {
+                    return "no manifest to check";
+                }
+                Set<String> macs = new HashSet<>();
+                manifest[0].at("/spec/template/spec/domain/devices/interfaces")
+                        .forEach(i -> macs.add(i.path("macAddress").asText()));
+                for (ResolvedPlan.TargetNic nic : vm.nics()) {
+                    if (nic.source().mac() != null && !nic.ignored() && !macs.contains(nic.source().mac())) {
+                        return "MAC " + nic.source().mac() + " of NIC " + nic.source().name() + " is missing";
+                    }
+                }
+                return null;
+            }));
+            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                checks.add(check("disk " + disk.index() + " image complete", () -> {
+                    Path image = target.image(plan, vm, disk);
+                    if (!Files.isRegularFile(image)) {
+                        return image + " is missing";
+                    }
+                    long size = virtualSize(image, target.format());
+                    return size == disk.source().capacityBytes() ? null : image + " holds a " + size
+                            + "-byte disk, the source disk has " + disk.source().capacityBytes();
+                }));
+            }
+            report.vms().add(new TestReport.VmResult(vm.name(), checks));
+        }
+        return report;
+    }
+
+    private static TestReport.Check check(String name, CheckBody body) {
+        long start = System.nanoTime();
+        String problem;
+        try {
+            problem = body.run();
+        } catch (IOException | RuntimeException e) {
+            problem = e.getMessage();
+        }
+        return new TestReport.Check(name, problem == null, problem, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The virtual size an image declares: the qcow2 header's size field, or a raw file's length. */
+    static long virtualSize(Path image, DiskFormat format) throws IOException {
+        if (format == DiskFormat.RAW) {
+            return Files.size(image);
+        }
+        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
+            file.seek(24);
+            return file.readLong();
+        }
+    }
+}
