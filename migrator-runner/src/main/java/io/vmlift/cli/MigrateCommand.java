@@ -12,6 +12,7 @@ import io.vmlift.target.manifests.ManifestsTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,9 +83,12 @@ final class MigrateCommand implements Callable<Integer> {
             results.write("migration-status", state.phase);
             results.write("status-file", store.file().toString());
             if (!state.succeeded()) {
-                long failed = state.vms.stream().filter(v -> v.phase == Phase.Failed).count();
-                throw new VmliftException(ExitCode.FAILED, failed + " of " + state.vms.size() + " VM(s) failed;"
-                        + " see the errors above and " + store.file() + ", then rerun to resume");
+                List<MigrationState.VmState> failed = state.vms.stream().filter(v -> v.phase == Phase.Failed).toList();
+                boolean allBadInput = failed.stream().allMatch(v -> v.error != null && v.error.badInput());
+                String first = failed.isEmpty() || failed.get(0).error == null ? ""
+                        : " (" + failed.get(0).name + ": " + failed.get(0).error.reasons().get(0) + ")";
+                throw new VmliftException(allBadInput ? ExitCode.BAD_INPUT : ExitCode.FAILED, failed.size() + " of "
+                        + state.vms.size() + " VM(s) failed" + first + "; see " + store.file() + ", then rerun to resume");
             }
             return 0;
         }

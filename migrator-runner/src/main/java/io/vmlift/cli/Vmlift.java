@@ -46,8 +46,8 @@ public final class Vmlift {
         commandLine.setExecutionExceptionHandler(Vmlift::handle);
         commandLine.setParameterExceptionHandler((exception, args) -> {
             PrintWriter err = exception.getCommandLine().getErr();
-            err.println("vmlift: " + exception.getMessage() + " (see 'vmlift "
-                    + exception.getCommandLine().getCommandName() + " --help')");
+            err.println("vmlift: " + exception.getMessage() + " (see '"
+                    + exception.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ExitCode.BAD_INPUT.code();
         });
         return commandLine;

@@ -205,7 +205,10 @@ public final class MigrationEngine {
                 reasons.add("could not remove what was made on the target: " + e.getMessage());
             }
         }
-        vmState.error = new MigrationState.Error(vmState.phase.name(), reasons);
+        boolean badInput = error instanceof io.vmlift.disk.CorruptImageException
+                || error instanceof java.nio.file.NoSuchFileException
+                || (error instanceof io.vmlift.VmliftException v && v.exitCode() == io.vmlift.ExitCode.BAD_INPUT);
+        vmState.error = new MigrationState.Error(vmState.phase.name(), reasons, badInput);
         vmState.phase = Phase.Failed;
         store.save(state);
         progress.phase(vm.name(), Phase.Failed, String.join("; ", reasons));

@@ -37,8 +37,11 @@ public final class MigrationState {
         public boolean completed;
     }
 
-    /** Forklift's VM error shape: the phase it failed in and the reasons. */
-    public record Error(String phase, List<String> reasons) {}
+    /**
+     * Forklift's VM error shape (the phase it failed in and the reasons), plus whether the cause was bad input
+     * (a corrupt or missing source image), which the CLI reports with exit code 2 instead of 5.
+     */
+    public record Error(String phase, List<String> reasons, boolean badInput) {}
 
     public VmState vm(String id) {
         return vms.stream().filter(v -> v.id.equals(id)).findFirst().orElse(null);

@@ -106,7 +106,16 @@ public final class DocumentLoader {
             tree = Serialization.yaml().readTree(text);
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? startLine : startLine + e.getLocation().getLineNr() - 1;
-            throw VmliftException.badInput(file + ":" + line + ": malformed YAML: " + e.getOriginalMessage()
+            String problem = e.getOriginalMessage();
+            if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException yaml) {
+                // snakeyaml's message spans several lines with a caret drawing; keep its problem and its line.
+                problem = (yaml.getContext() == null ? "" : yaml.getContext() + ": ") + yaml.getProblem();
+                var mark = yaml.getContextMark() != null ? yaml.getContextMark() : yaml.getProblemMark();
+                if (mark != null) {
+                    line = startLine + mark.getLine();
+                }
+            }
+            throw VmliftException.badInput(file + ":" + line + ": malformed YAML: " + problem.replaceAll("\\s+", " ")
                     + "; fix the syntax (indentation, quotes, colons) at that line", e);
         }
         if (tree == null || !tree.isObject()) {

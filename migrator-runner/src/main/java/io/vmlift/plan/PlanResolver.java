@@ -47,7 +47,7 @@ public final class PlanResolver {
                     .filter(vm -> entry.asRef().matches(vm.id(), vm.name()))
                     .collect(Collectors.toList());
             if (matches.isEmpty()) {
-                concerns.add(Concern.critical("VMNotFound", entry.describe(), "The source has no VM with "
+                concerns.add(Concern.critical("VMNotFound", entry.name() != null ? entry.name() : entry.id(), "The source has no VM with "
                         + entry.describe() + " (" + where + ")", "check the name with 'vmlift inventory'"));
                 continue;
             }
