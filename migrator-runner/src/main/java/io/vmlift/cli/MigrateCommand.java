@@ -78,7 +78,7 @@ final class MigrateCommand implements Callable<Integer> {
             }
             printSummary(state);
             results.write("plan-name", state.plan);
-            results.write("migrated-vms", Serialization.json().writeValueAsString(state.vms.stream()
+            results.write("migrated-vms", Serialization.toCompactJson(state.vms.stream()
                     .filter(v -> v.phase == Phase.Completed).map(v -> v.targetName).toList()));
             results.write("migration-status", state.phase);
             results.write("status-file", store.file().toString());

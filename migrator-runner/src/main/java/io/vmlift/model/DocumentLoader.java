@@ -140,19 +140,29 @@ public final class DocumentLoader {
             into.add(new Located<>(document, file, startLine, lines));
         } catch (UnrecognizedPropertyException e) {
             String at = pointer(e);
-            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": unknown field '"
+            throw VmliftException.badInput(file + ":" + line(lines, at, e, startLine) + ": unknown field '"
                     + dotted(at) + "' in " + kind + "; check the spelling (known there: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "))
                     + ")", e);
         } catch (MismatchedInputException e) {
-            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": wrong type for '" + dotted(pointer(e))
+            throw VmliftException.badInput(file + ":" + line(lines, pointer(e), e, startLine) + ": wrong type for '"
+                    + dotted(pointer(e))
                     + "' in " + kind + ": expected " + describeType(e.getTargetType()), e);
         } catch (JsonMappingException e) {
-            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": invalid value for '"
+            throw VmliftException.badInput(file + ":" + line(lines, pointer(e), e, startLine) + ": invalid value for '"
                     + dotted(pointer(e)) + "' in " + kind + ": " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
             throw VmliftException.badInput(file + ":" + line(e, startLine) + ": " + e.getOriginalMessage(), e);
         }
+    }
+
+    /**
+     * The line of the field at pointer. Jackson buffers record properties, so its own location can be past
+     * the field; the line index knows where the field was written.
+     */
+    private static int line(Map<String, Integer> lines, String pointer, JsonProcessingException e, int startLine) {
+        Integer exact = lines.get(pointer);
+        return exact != null ? exact : line(e, startLine);
     }
 
     private static int line(JsonProcessingException e, int startLine) {

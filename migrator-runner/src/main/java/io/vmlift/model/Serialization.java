@@ -1,6 +1,8 @@
 package io.vmlift.model;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -36,7 +38,9 @@ public final class Serialization {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .enable(SerializationFeature.INDENT_OUTPUT)
-                .serializationInclusion(JsonInclude.Include.NON_NULL);
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                // Only record components and fields are data: isLinux()-style helpers are not.
+                .visibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
     }
 
     public static YAMLMapper yaml() {
@@ -58,6 +62,15 @@ public final class Serialization {
     public static String toJson(Object value) {
         try {
             return JSON.writeValueAsString(value) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** JSON on one line, for result files that other tools read as values. */
+    public static String toCompactJson(Object value) {
+        try {
+            return JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

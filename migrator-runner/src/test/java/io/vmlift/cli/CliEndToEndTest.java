@@ -1,0 +1,275 @@
+package io.vmlift.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmlift.model.Serialization;
+import io.vmlift.testing.Cli;
+import io.vmlift.testing.Example;
+import io.vmlift.testing.QemuImg;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole flow through the CLI on the bundled example, checked with qemu-img and by reading what was written. */
+class CliEndToEndTest {
+    @TempDir
+    Path dir;
+    private Path example;
+    private Path out;
+
+    @BeforeEach
+    void copyExample() throws IOException {
+        example = Example.copyTo(dir);
+        out = dir.resolve("out");
+    }
+
+    @Test
+    void migratesTheExampleAndItsImagesMatchTheSourceDisks() throws Exception {
+        Path results = dir.resolve("results");
+        Cli.Run migrate = Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "plain",
+                "--results-dir", results);
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        assertThat(migrate.err()).contains("example-vm: CopyDisks").contains("example-vm: Completed");
+
+        Path vmFolder = out.resolve("migrated/example-vm");
+        Path extracted = extractOvaMembers(example.resolve("example-vm.ova"), dir.resolve("extracted"));
+        for (int disk = 0; disk < 2; disk++) {
+            Path image = vmFolder.resolve("example-vm-disk-" + disk + ".qcow2");
+            Path sourceDisk = extracted.resolve("example-vm-disk" + (disk + 1) + ".vmdk");
+            assertThat(QemuImg.compare(sourceDisk, image).exitCode()).as("qemu-img compare disk " + disk).isZero();
+            QemuImg.require("check", image.toString());
+        }
+        // The mostly empty 2 GiB data disk costs about its 1 MiB of data, not its virtual size.
+        assertThat(Files.size(vmFolder.resolve("example-vm-disk-1.qcow2"))).isLessThan(8L << 20);
+        assertThat(Files.readString(results.resolve("migrated-vms"))).isEqualTo("[\"example-vm\"]");
+        assertThat(Files.readString(results.resolve("migration-status"))).isEqualTo("Succeeded");
+
+        JsonNode vm = Serialization.yaml().readTree(vmFolder.resolve("virtualmachine.yaml").toFile());
+        assertThat(vm.at("/spec/template/spec/domain/devices/interfaces/0/macAddress").asText()).isEqualTo("00:50:56:8a:12:01");
+        assertThat(vm.at("/spec/template/spec/networks/1/multus/networkName").asText()).isEqualTo("migrated/backend");
+        assertThat(vm.at("/spec/runStrategy").asText()).isEqualTo("Always");
+
+        Path junit = dir.resolve("junit.xml");
+        Path report = dir.resolve("report.json");
+        Cli.Run test = Cli.run("test", "-f", example, "--output-dir", out, "--junit", junit, "--report", report);
+        assertThat(test.exitCode()).as(test.toString()).isZero();
+        assertThat(test.out()).contains("0 failed");
+        assertThat(Files.readString(junit)).contains("failures=\"0\"").contains("interfaces keep the source MACs");
+        assertThat(Serialization.json().readTree(report.toFile()).path("vms").get(0).path("checks").size()).isEqualTo(6);
+
+        Cli.Run status = Cli.run("status", "-f", example, "--output-dir", out, "-o", "json");
+        assertThat(Serialization.json().readTree(status.out()).path("phase").asText()).isEqualTo("Succeeded");
+    }
+
+    @Test
+    void aSecondRunChangesNothing() throws Exception {
+        assertThat(Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "none").exitCode()).isZero();
+        Path image = out.resolve("migrated/example-vm/example-vm-disk-0.qcow2");
+        FileTime before = Files.getLastModifiedTime(image);
+        Cli.Run again = Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "plain");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.err()).contains("already migrated");
+        assertThat(Files.getLastModifiedTime(image)).isEqualTo(before);
+    }
+
+    @Test
+    void aRerunAfterAnInterruptedRunCopiesOnlyWhatIsMissing() throws Exception {
+        assertThat(Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "none").exitCode()).isZero();
+        Path vmFolder = out.resolve("migrated/example-vm");
+        FileTime firstDisk = Files.getLastModifiedTime(vmFolder.resolve("example-vm-disk-0.qcow2"));
+        // As if the run had died while copying the second disk.
+        Files.delete(vmFolder.resolve("virtualmachine.yaml"));
+        Files.delete(vmFolder.resolve("example-vm-disk-1.qcow2"));
+        Cli.Run rerun = Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "plain");
+        assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+        assertThat(rerun.err()).contains("example-vm-disk-0 already copied").contains("copied example-vm-disk-1");
+        assertThat(Files.getLastModifiedTime(vmFolder.resolve("example-vm-disk-0.qcow2"))).isEqualTo(firstDisk);
+        assertThat(vmFolder.resolve("example-vm-disk-1.qcow2")).exists();
+        assertThat(vmFolder.resolve("virtualmachine.yaml")).exists();
+    }
+
+    @Test
+    void aCorruptDiskFailsWithOneLineExitTwoAndLeavesNothingBehind() throws Exception {
+        Path ova = example.resolve("example-vm.ova");
+        rewriteOva(ova, "example-vm-disk2.vmdk", bytes -> {
+            // Overwrite the middle of the image, where the compressed grains are.
+            for (int i = bytes.length / 2; i < bytes.length / 2 + 4096; i++) {
+                bytes[i] = (byte) 0xA5;
+            }
+        });
+        Cli.Run run = Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "none");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        assertThat(run.err().strip().lines()).hasSize(1);
+        assertThat(run.err()).contains("Example VM").contains("example-vm-disk2.vmdk").doesNotContain("Exception");
+        try (Stream<Path> left = Files.walk(out)) {
+            assertThat(left.map(p -> out.relativize(p).toString()))
+                    .as("only the state record may remain")
+                    .allMatch(p -> p.isEmpty() || p.equals("example-wave-1.status.json") || p.equals("migrated"));
+        }
+    }
+
+    @Test
+    void badInputGetsOneLineWithWhereAndItsExitCode() throws Exception {
+        Files.writeString(example.resolve("plan.yaml"), Files.readString(example.resolve("plan.yaml"))
+                .replace("  targetNamespace: migrated", "  targetNamespace: migrated\n  tpye: cold"));
+        Cli.Run unknownField = Cli.run("plan", "-f", example);
+        assertThat(unknownField.exitCode()).isEqualTo(2);
+        assertThat(unknownField.err()).contains("plan.yaml:9: unknown field 'spec.tpye'");
+
+        Files.writeString(example.resolve("plan.yaml"), "kind: [oops\n");
+        Cli.Run malformed = Cli.run("plan", "-f", example.resolve("plan.yaml"));
+        assertThat(malformed.exitCode()).isEqualTo(2);
+        assertThat(malformed.err()).contains("plan.yaml:1: malformed YAML").hasLineCount(1);
+
+        assertThat(Cli.run("inventory", "-f", dir.resolve("missing.yaml")).exitCode()).isEqualTo(2);
+        assertThat(Cli.run("no-such-command").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void aPlanNamingAMissingVmIsBlockedWithExitThree() throws Exception {
+        Files.writeString(example.resolve("plan.yaml"), Files.readString(example.resolve("plan.yaml"))
+                .replace("- name: Example VM", "- name: Not There"));
+        Cli.Run plan = Cli.run("plan", "-f", example, "-o", "json");
+        assertThat(plan.exitCode()).isEqualTo(3);
+        JsonNode report = Serialization.json().readTree(plan.out());
+        assertThat(report.path("ready").asBoolean()).isFalse();
+        assertThat(report.path("concerns").findValuesAsText("id")).contains("VMNotFound");
+        Cli.Run migrate = Cli.run("migrate", "-f", example, "--output-dir", out);
+        assertThat(migrate.exitCode()).isEqualTo(3);
+        assertThat(migrate.err()).contains("VMNotFound").contains("plan.yaml:18");
+        assertThat(out.resolve("migrated")).doesNotExist();
+    }
+
+    @Test
+    void mapAndPlanWriteDocumentsThatMigrate() throws Exception {
+        Path fresh = dir.resolve("fresh");
+        Files.createDirectories(fresh);
+        Files.copy(example.resolve("example-vm.ova"), fresh.resolve("example-vm.ova"));
+        Files.writeString(fresh.resolve("provider.yaml"), """
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Provider
+                metadata: {name: ova-share, namespace: vmlift}
+                spec: {type: ova, url: example-vm.ova}
+                """);
+        Cli.Run map = Cli.run("map", "-f", fresh.resolve("provider.yaml"), "--target-namespace", "wave1",
+                "--output-file", fresh.resolve("maps.yaml"));
+        assertThat(map.exitCode()).as(map.toString()).isZero();
+        String maps = Files.readString(fresh.resolve("maps.yaml"));
+        assertThat(maps).contains("kind: NetworkMap").contains("type: pod").contains("type: multus")
+                .contains("kind: StorageMap").contains("name: host");
+
+        Cli.Run plan = Cli.run("plan", "-f", fresh.resolve("provider.yaml"), "-f", fresh.resolve("maps.yaml"),
+                "--vm", "Example VM", "--name", "wave-1", "--target-namespace", "wave1",
+                "--plan-file", fresh.resolve("plan.yaml"));
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        assertThat(plan.out()).contains("ready");
+
+        Cli.Run migrate = Cli.run("migrate", "-f", fresh.resolve("provider.yaml"), "-f", fresh.resolve("maps.yaml"),
+                "-f", fresh.resolve("plan.yaml"), "--output-dir", out, "--disk-format", "raw", "--progress", "none");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        assertThat(out.resolve("wave1/example-vm/example-vm-disk-1.img")).exists();
+    }
+
+    @Test
+    void inventoryJsonHasTheDocumentedShape() throws Exception {
+        Cli.Run inventory = Cli.run("inventory", "-f", example, "-o", "json");
+        assertThat(inventory.exitCode()).isZero();
+        JsonNode vm = Serialization.json().readTree(inventory.out()).path("vms").get(0);
+        for (String field : List.of("id", "name", "cpus", "memoryMiB", "firmware", "disks", "nics")) {
+            assertThat(vm.has(field)).as(field).isTrue();
+        }
+        assertThat(vm.path("disks").get(1).path("capacityBytes").asLong()).isEqualTo(2L << 30);
+        assertThat(vm.path("nics").get(1).path("mac").asText()).isEqualTo("00:50:56:8a:12:02");
+        assertThat(vm.path("nics").get(1).path("network").asText()).isEqualTo("backend");
+    }
+
+    @Test
+    void secretsNeverReachOutput() throws Exception {
+        String password = "pa55-never-print-me";
+        Files.writeString(example.resolve("providers.yaml"), Files.readString(example.resolve("providers.yaml"))
+                .replace("  url: example-vm.ova", "  url: example-vm.ova\n  secret: {name: ova-creds, namespace: vmlift}"));
+        Files.writeString(example.resolve("secret.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: ova-creds, namespace: vmlift}
+                stringData: {user: admin, password: %s}
+                """.formatted(password));
+        List<Cli.Run> runs = new ArrayList<>();
+        runs.add(Cli.run("connect", "-f", example, "-o", "yaml"));
+        runs.add(Cli.run("inventory", "-f", example, "-o", "json"));
+        runs.add(Cli.run("plan", "-f", example, "-o", "json"));
+        runs.add(Cli.run("migrate", "-f", example, "--output-dir", out, "-o", "json", "--progress", "plain"));
+        for (Cli.Run run : runs) {
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.out() + run.err()).doesNotContain(password);
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path file : files.filter(f -> f.toString().matches(".*\\.(ya?ml|json)")).toList()) {
+                assertThat(Files.readString(file)).as(file.toString()).doesNotContain(password);
+            }
+        }
+    }
+
+    @Test
+    void helpListsEveryStageAndTheExitCodes() {
+        Cli.Run help = Cli.run("--help");
+        assertThat(help.exitCode()).isZero();
+        for (String command : List.of("connect", "inventory", "map", "plan", "migrate", "test", "status")) {
+            assertThat(help.out()).contains("  " + command + " ");
+        }
+        assertThat(help.out()).contains("3   blocked by validation").contains("5   migration or test failed");
+    }
+
+    private static Path extractOvaMembers(Path ova, Path into) throws IOException {
+        Files.createDirectories(into);
+        try (TarFile tar = new TarFile(ova)) {
+            for (TarArchiveEntry entry : tar.getEntries()) {
+                try (InputStream in = tar.getInputStream(entry)) {
+                    Files.copy(in, into.resolve(entry.getName()));
+                }
+            }
+        }
+        return into;
+    }
+
+    private interface ByteEdit {
+        void apply(byte[] bytes);
+    }
+
+    /** Rebuilds the OVA with one member's bytes edited, keeping the members' order. */
+    private static void rewriteOva(Path ova, String member, ByteEdit edit) throws IOException {
+        Path rewritten = ova.resolveSibling("rewritten.ova");
+        try (TarFile tar = new TarFile(ova);
+                OutputStream file = Files.newOutputStream(rewritten);
+                TarArchiveOutputStream out = new TarArchiveOutputStream(file)) {
+            for (TarArchiveEntry entry : tar.getEntries()) {
+                byte[] bytes;
+                try (InputStream in = tar.getInputStream(entry)) {
+                    bytes = in.readAllBytes();
+                }
+                if (entry.getName().equals(member)) {
+                    edit.apply(bytes);
+                }
+                TarArchiveEntry copy = new TarArchiveEntry(entry.getName());
+                copy.setSize(bytes.length);
+                out.putArchiveEntry(copy);
+                out.write(bytes);
+                out.closeArchiveEntry();
+            }
+        }
+        Files.move(rewritten, ova, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+}
