@@ -1,0 +1,197 @@
+package io.vmlift.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmlift.disk.DiskFormat;
+import io.vmlift.disk.DiskImage;
+import io.vmlift.model.DocumentLoader;
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Located;
+import io.vmlift.model.Plan;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Vm;
+import io.vmlift.plan.Concern;
+import io.vmlift.plan.PlanResolver;
+import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.source.PowerControl;
+import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceProvider;
+import io.vmlift.source.SourceProviders;
+import io.vmlift.target.manifests.ManifestsTarget;
+import io.vmlift.testing.Example;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine's promises about the source: it powers a running VM off before copying, and back on when the
+ * migration fails. The OVA source has no power, so this test peer gives the real OVA source a power switch
+ * and can make a disk fail mid-copy.
+ */
+class MigrationEngineTest {
+    @TempDir
+    Path dir;
+    private SwitchedSource source;
+    private DocumentSet documents;
+
+    @BeforeEach
+    void connect() throws IOException {
+        Path example = Example.copyTo(dir);
+        documents = DocumentLoader.load(List.of(example));
+        source = new SwitchedSource(SourceProviders.connect(documents.sourceProvider(null),
+                documents.credentials(documents.sourceProvider(null))));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        source.close();
+    }
+
+    private MigrationState migrate(Path out) throws IOException {
+        Located<Plan> plan = documents.plan(null);
+        ResolvedPlan resolved = PlanResolver.resolve(documents, plan, source);
+        assertThat(resolved.concerns()).noneMatch(Concern::blocks);
+        return new MigrationEngine(source, new ManifestsTarget(out, DiskFormat.QCOW2), StateStore.forPlan(out, "p"),
+                ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2)).run(resolved);
+    }
+
+    @Test
+    void aRunningSourceIsPoweredOffForTheCopyAndStaysOffAfterSuccess() throws IOException {
+        source.on = true;
+        MigrationState state = migrate(dir.resolve("out"));
+        assertThat(state.succeeded()).isTrue();
+        assertThat(source.calls).containsExactly("powerOff");
+        assertThat(state.vms.get(0).restorePowerState).isEqualTo("on");
+    }
+
+    @Test
+    void aFailedCopyPowersTheSourceBackOnAndRemovesWhatWasMade() throws IOException {
+        source.on = true;
+        source.failDisk = 1;
+        Path out = dir.resolve("out");
+        MigrationState state = migrate(out);
+        MigrationState.VmState vm = state.vms.get(0);
+        assertThat(vm.phase).isEqualTo(Phase.Failed);
+        assertThat(vm.error.phase()).isEqualTo("CopyDisks");
+        assertThat(vm.error.reasons()).anyMatch(r -> r.contains("disk read failed on purpose"))
+                .anyMatch(r -> r.contains("powered back on"));
+        assertThat(source.calls).containsExactly("powerOff", "powerOn");
+        assertThat(source.on).isTrue();
+        assertThat(out.resolve("migrated/example-vm")).doesNotExist();
+
+        // The rerun, with the fault gone, completes the VM and keeps the recorded original power state.
+        source.failDisk = -1;
+        MigrationState rerun = migrate(out);
+        assertThat(rerun.succeeded()).isTrue();
+        assertThat(rerun.vms.get(0).restorePowerState).isEqualTo("on");
+        assertThat(Files.exists(out.resolve("migrated/example-vm/virtualmachine.yaml"))).isTrue();
+    }
+
+    /** The real OVA source with a power switch and an optional failing disk. */
+    private static final class SwitchedSource implements SourceProvider {
+        private final SourceProvider delegate;
+        final List<String> calls = new ArrayList<>();
+        boolean on;
+        int failDisk = -1;
+
+        SwitchedSource(SourceProvider delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Inventory inventory() throws IOException {
+            return delegate.inventory();
+        }
+
+        @Override
+        public List<Concern> validate(Vm vm) throws IOException {
+            return delegate.validate(vm);
+        }
+
+        @Override
+        public PowerControl power() {
+            return new PowerControl() {
+                @Override
+                public PowerState state(Vm vm) {
+                    return on ? PowerState.ON : PowerState.OFF;
+                }
+
+                @Override
+                public void powerOff(Vm vm, Duration gracefulTimeout) {
+                    calls.add("powerOff");
+                    on = false;
+                }
+
+                @Override
+                public void powerOn(Vm vm) {
+                    calls.add("powerOn");
+                    on = true;
+                }
+            };
+        }
+
+        @Override
+        public List<SourceDisk> disks(Vm vm) throws IOException {
+            List<SourceDisk> disks = new ArrayList<>();
+            List<SourceDisk> real = delegate.disks(vm);
+            for (int i = 0; i < real.size(); i++) {
+                SourceDisk disk = real.get(i);
+                boolean fail = i == failDisk;
+                disks.add(new SourceDisk() {
+                    @Override
+                    public io.vmlift.model.inventory.Disk disk() {
+                        return disk.disk();
+                    }
+
+                    @Override
+                    public DiskImage open() throws IOException {
+                        DiskImage image = disk.open();
+                        return !fail ? image : new FailingImage(image);
+                    }
+                });
+            }
+            return disks;
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
+    }
+
+    /** Reads fail once the copy is under way, as a dropped connection would. */
+    private record FailingImage(DiskImage image) implements DiskImage {
+        @Override
+        public String format() {
+            return image.format();
+        }
+
+        @Override
+        public long virtualSize() {
+            return image.virtualSize();
+        }
+
+        @Override
+        public List<io.vmlift.disk.Extent> extents() throws IOException {
+            return image.extents();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            throw new IOException("disk read failed on purpose at byte " + offset);
+        }
+
+        @Override
+        public void close() throws IOException {
+            image.close();
+        }
+    }
+}
