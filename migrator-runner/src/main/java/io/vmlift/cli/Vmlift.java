@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
             MigrateCommand.class,
             TestCommand.class,
             StatusCommand.class,
+            ConvertCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -124,7 +124,8 @@ public final class KubeSchemas {
         List<String> errors = new ArrayList<>();
         for (ValidationMessage message : schema.validate(withoutNulls(instance))) {
             String location = message.getInstanceLocation().toString();
-            errors.add((location.isEmpty() ? "/" : location) + ": " + message.getMessage());
+            // getError() is the message without the location that getMessage() puts in front.
+            errors.add((location.isEmpty() ? "/" : location) + ": " + message.getError());
         }
         errors.sort(null);
         return errors;
