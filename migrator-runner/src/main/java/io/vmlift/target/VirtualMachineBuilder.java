@@ -99,6 +99,10 @@ public final class VirtualMachineBuilder {
                                 : namespace + "/" + nic.destination().name());
             }
         }
+        if (interfaces.isEmpty()) {
+            // Every NIC was ignored: without this KubeVirt would add a pod network the source VM never had.
+            devices.put("autoattachPodInterface", false);
+        }
         return root;
     }
 
