@@ -35,6 +35,30 @@ public final class DiskImages {
         return new RawImage(source);
     }
 
+    /** A disk of the given size with no data: an OVF disk that references no file. */
+    public static DiskImage blank(long virtualSize) {
+        ByteSource nothing = new ByteSource() {
+            @Override
+            public String name() {
+                return "blank disk";
+            }
+
+            @Override
+            public long size() {
+                return 0;
+            }
+
+            @Override
+            public int read(long position, java.nio.ByteBuffer dst) {
+                return -1;
+            }
+
+            @Override
+            public void close() {}
+        };
+        return new RawImage(nothing, virtualSize, "blank");
+    }
+
     /** Opens a local file; extents that a descriptor names are looked up in the same folder. */
     public static DiskImage open(Path file) throws IOException {
         Path folder = file.toAbsolutePath().getParent();

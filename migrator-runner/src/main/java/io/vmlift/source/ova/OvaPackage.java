@@ -52,7 +52,7 @@ final class OvaPackage implements Closeable {
         TarArchiveEntry ovf = null;
         try (TarFile tar = new TarFile(path)) {
             for (TarArchiveEntry entry : tar.getEntries()) {
-                members.put(entry.getName(), entry);
+                members.put(memberName(entry.getName()), entry);
                 if (ovf == null && entry.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".ovf")) {
                     ovf = entry;
                 }
@@ -80,22 +80,73 @@ final class OvaPackage implements Closeable {
         return descriptor;
     }
 
+    /** Tar member names as hrefs use them: `tar -C dir .` writes "./disk.vmdk". */
+    private static String memberName(String name) {
+        return name.startsWith("./") ? name.substring(2) : name;
+    }
+
+    /** How messages name a file of the package: inside the .ova, or beside the .ovf. */
+    String display(String href) {
+        return archive != null ? location + "/" + href : Path.of(location).resolveSibling(href).toString();
+    }
+
     boolean has(String href) {
         return archive == null ? Files.isRegularFile(path.resolveSibling(href)) : members.containsKey(href);
     }
 
+    private long memberSize(String href) throws IOException {
+        return archive == null ? Files.size(path.resolveSibling(href)) : members.get(href).getSize();
+    }
+
+    /**
+     * What is wrong with a referenced file as stored, or null: missing, a chunk missing, or a size other than
+     * the OVF's ovf:size (a truncated export). Reads no data.
+     */
+    String problem(OvfDescriptor.FileRef file) throws IOException {
+        List<String> parts = parts(file);
+        if (parts.isEmpty() || !has(parts.get(0))) {
+            return display(parts.isEmpty() ? file.href() : parts.get(0)) + " is missing";
+        }
+        long stored = 0;
+        for (String part : parts) {
+            stored += memberSize(part);
+        }
+        if (file.size() > 0 && stored != file.size()) {
+            return display(file.href()) + " holds " + stored + " bytes" + (parts.size() > 1 ? " in " + parts.size()
+                    + " chunks" : "") + ", the OVF says " + file.size() + ": it is truncated or a chunk is missing";
+        }
+        return null;
+    }
+
+    /** The member names that hold a file: itself, or its numbered chunks as far as they go. */
+    private List<String> parts(OvfDescriptor.FileRef file) {
+        if (file.chunkSize() <= 0) {
+            return List.of(file.href());
+        }
+        List<String> chunks = new ArrayList<>();
+        for (int i = 0; has(chunkName(file.href(), i)); i++) {
+            chunks.add(chunkName(file.href(), i));
+        }
+        return chunks;
+    }
+
     /** The bytes of a referenced file, decompressed and reassembled from chunks as the OVF says. */
     ByteSource open(OvfDescriptor.FileRef file) throws IOException {
+        String problem = problem(file);
+        if (problem != null) {
+            if (problem.endsWith(" is missing")) {
+                throw new NoSuchFileException(problem);
+            }
+            throw new OvfException(problem);
+        }
+        List<String> parts = parts(file);
         ByteSource raw;
-        if (file.chunkSize() > 0) {
+        if (parts.size() > 1 || file.chunkSize() > 0) {
             List<ByteSource> chunks = new ArrayList<>();
-            for (int i = 0; has(chunkName(file.href(), i)); i++) {
-                chunks.add(openMember(chunkName(file.href(), i)));
+            for (String part : parts) {
+                chunks.add(openMember(part));
             }
-            if (chunks.isEmpty()) {
-                throw new NoSuchFileException(location + "/" + chunkName(file.href(), 0));
-            }
-            raw = new ConcatByteSource(location + "/" + file.href(), chunks);
+            raw = new ConcatByteSource(display(file.href()), chunks);
         } else {
             raw = openMember(file.href());
         }
@@ -112,9 +163,14 @@ final class OvaPackage implements Closeable {
         }
         TarArchiveEntry entry = members.get(href);
         if (entry == null) {
-            throw new NoSuchFileException(location + "/" + href);
+            throw new NoSuchFileException(display(href));
         }
-        return archive.slice(location + "/" + href, entry.getDataOffset(), entry.getSize());
+        if (!entry.isFile() || entry.isSparse()) {
+            // A sparse member's stored bytes are not the file's bytes; OVF requires plain ustar members.
+            throw new OvfException(display(href) + " is a " + (entry.isSparse() ? "sparse" : "special")
+                    + " tar entry; re-create the OVA with a plain tar (tar --format=ustar, without --sparse)");
+        }
+        return archive.slice(display(href), entry.getDataOffset(), entry.getSize());
     }
 
     private static String chunkName(String href, int index) {

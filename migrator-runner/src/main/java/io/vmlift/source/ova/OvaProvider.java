@@ -82,7 +82,7 @@ final class OvaProvider implements SourceProvider {
                     OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
                     OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
                     disks.add(new Disk(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
-                            STORAGE_ID, file == null ? null : pkg.location() + "/" + file.href(), systemDisk.bus(),
+                            STORAGE_ID, file == null ? null : pkg.display(file.href()), systemDisk.bus(),
                             def == null ? null : format(def.format()), false));
                 }
                 List<Nic> nics = new ArrayList<>();
@@ -138,11 +138,14 @@ final class OvaProvider implements SourceProvider {
                         + " has no valid capacity", "set ovf:capacity in the OVF"));
             }
             OvfDescriptor.FileRef file = descriptor.files().get(def.fileRef());
-            if (def.fileRef() != null && (file == null || !fileExists(entry.pkg(), file))) {
+            if (def.fileRef() == null) {
+                continue; // a disk without a file is a blank disk of its capacity
+            }
+            String problem = file == null ? "the OVF References no file " + def.fileRef() : fileProblem(entry.pkg(), file);
+            if (problem != null) {
                 concerns.add(Concern.critical("ova.disk.missing", vm.name(), "The file of disk " + def.id()
-                        + " (" + (file == null ? def.fileRef() : file.href()) + ") is missing from "
-                        + entry.pkg().location(), "re-export the OVA with its disks"));
-            } else if (file != null && file.compression() != null) {
+                        + " cannot be read: " + problem, "re-export the OVA with its disks"));
+            } else if (file.compression() != null) {
                 concerns.add(Concern.info("ova.disk.compressed", vm.name(), "Disk " + def.id() + " is "
                         + file.compression() + " compressed", "vmlift inflates it to a temporary file first"));
             }
@@ -160,8 +163,12 @@ final class OvaProvider implements SourceProvider {
         return concerns;
     }
 
-    private static boolean fileExists(OvaPackage pkg, OvfDescriptor.FileRef file) {
-        return file.chunkSize() > 0 ? pkg.has(String.format("%s.%09d", file.href(), 0)) : pkg.has(file.href());
+    private static String fileProblem(OvaPackage pkg, OvfDescriptor.FileRef file) {
+        try {
+            return pkg.problem(file);
+        } catch (IOException e) {
+            return e.getMessage();
+        }
     }
 
     @Override
@@ -186,6 +193,9 @@ final class OvaProvider implements SourceProvider {
                 @Override
                 public DiskImage open() throws IOException {
                     OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
+                    if (def != null && def.fileRef() == null) {
+                        return DiskImages.blank(disk.capacityBytes());
+                    }
                     if (file == null) {
                         throw new java.nio.file.NoSuchFileException(entry.pkg().location() + ": disk " + disk.key()
                                 + " has no file");

@@ -619,6 +619,61 @@ class OvaProviderTest {
         assertThat(e.getMessage()).contains("xxe.ovf").contains("DOCTYPE").doesNotContain("xxe-secret-7f3a");
     }
 
+    @Test
+    void aMissingChunkIsCriticalAndNeverReadsAsAShorterDisk() throws Exception {
+        byte[] raw = Files.readAllBytes(rawSource("chunked.raw", 5));
+        int chunkSize = 1024 * 1024;
+        List<byte[]> chunks = split(raw, chunkSize);
+        assertThat(chunks).hasSizeGreaterThan(3);
+        List<Member> members = new ArrayList<>();
+        members.add(member("chunked.ovf", singleDiskOvf("chunked", "chunked-disk1.img",
+                " ovf:size=\"" + raw.length + "\" ovf:chunkSize=\"" + chunkSize + "\"", "raw")));
+        for (int i = 0; i < chunks.size(); i++) {
+            if (i != chunks.size() - 2) { // the export lost one chunk
+                members.add(member(String.format("chunked-disk1.img.%09d", i), chunks.get(i)));
+            }
+        }
+        Path ova = ova("chunked.ova", members.toArray(Member[]::new));
+        try (SourceProvider provider = connect(ova.toString())) {
+            Vm vm = onlyVm(provider);
+            assertThat(provider.validate(vm)).filteredOn(Concern::blocks).singleElement()
+                    .satisfies(c -> assertThat(c.label()).contains("truncated or a chunk is missing"));
+            assertThatThrownBy(() -> provider.disks(vm).get(0).open())
+                    .isInstanceOf(IOException.class).hasMessageContaining("the OVF says " + raw.length);
+        }
+    }
+
+    @Test
+    void membersNamedWithALeadingDotSlashAreFound() throws Exception {
+        Path raw = rawSource("dotted.raw", 9);
+        Path ova = ova("dotted.ova",
+                member("./dotted.ovf", singleDiskOvf("dotted", "dotted-disk1.vmdk", "", STREAM_OPTIMIZED)),
+                member("./dotted-disk1.vmdk", Files.readAllBytes(streamVmdk(raw, "dotted-disk1.vmdk"))));
+        try (SourceProvider provider = connect(ova.toString())) {
+            Vm vm = onlyVm(provider);
+            assertThat(provider.validate(vm)).noneMatch(Concern::blocks);
+            try (DiskImage image = provider.disks(vm).get(0).open()) {
+                assertThat(sha256(image)).isEqualTo(sha256(raw));
+            }
+        }
+    }
+
+    @Test
+    void aSparseTarMemberIsRejectedRatherThanReadAsItsStoredBytes() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("sparse"));
+        rawSource("sparse/sparse-disk1.img", 3); // written with holes, which tar --sparse stores as a sparse entry
+        Files.writeString(folder.resolve("sparse.ovf"), singleDiskOvf("sparse", "sparse-disk1.img", "", "raw"));
+        Path ova = dir.resolve("sparse.ova");
+        Process tar = new ProcessBuilder("tar", "--sparse", "--format=gnu", "-cf", ova.toString(), "-C",
+                folder.toString(), "sparse.ovf", "sparse-disk1.img").inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+        try (SourceProvider provider = connect(ova.toString())) {
+            Vm vm = onlyVm(provider);
+            assertThatThrownBy(() -> provider.disks(vm).get(0).open())
+                    .isInstanceOf(IOException.class).hasMessageContaining("sparse tar entry");
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private record Member(String name, byte[] data) {}
