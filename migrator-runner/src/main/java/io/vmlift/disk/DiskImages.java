@@ -28,9 +28,8 @@ public final class DiskImages {
                 return DescriptorVmdkImage.open(source, siblings);
             }
         }
-        if (start.remaining() >= 4 && start.getInt(0) == Qcow2Writer.MAGIC) {
-            throw new CorruptImageException(source.name() + ": qcow2 source images are not supported yet;"
-                    + " convert with 'qemu-img convert -O raw' first");
+        if (Qcow2Image.matches(start.duplicate())) {
+            return new Qcow2Image(source);
         }
         return new RawImage(source);
     }

@@ -41,13 +41,20 @@ class DiskConversionTest {
         "streamOptimized, raw", "streamOptimized, qcow2",
         "monolithicFlat, raw", "monolithicFlat, qcow2",
         "twoGbMaxExtentSparse, qcow2",
-        "raw, qcow2"
+        "raw, qcow2",
+        "qcow2, raw", "qcow2-compressed, raw", "qcow2, qcow2"
     })
     void convertedImageHasTheSameContentsAsQemuImgSays(String subformat, String output) throws Exception {
-        Path source = subformat.equals("raw") ? raw : dir.resolve("source.vmdk");
-        if (!subformat.equals("raw")) {
-            QemuImg.toVmdk(raw, source, subformat);
-        }
+        Path source = switch (subformat) {
+            case "raw" -> raw;
+            case "qcow2" -> convertWithQemu(raw, "source.qcow2");
+            case "qcow2-compressed" -> convertWithQemu(raw, "source.qcow2", "-c");
+            default -> {
+                Path vmdk = dir.resolve("source.vmdk");
+                QemuImg.toVmdk(raw, vmdk, subformat);
+                yield vmdk;
+            }
+        };
         DiskFormat format = DiskFormat.parse(output);
         Path converted = dir.resolve("out" + format.extension());
         AtomicLong progressed = new AtomicLong();
@@ -65,6 +72,15 @@ class DiskConversionTest {
             assertThat(QemuImg.require("info", "--output=json", converted.toString())).contains("\"virtual-size\": " + VIRTUAL);
         }
         assertThat(Files.exists(converted.resolveSibling(converted.getFileName() + ".partial"))).isFalse();
+    }
+
+    private Path convertWithQemu(Path from, String name, String... options) throws Exception {
+        Path to = dir.resolve(name);
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("convert", "-f", "raw", "-O", "qcow2"));
+        args.addAll(java.util.List.of(options));
+        args.addAll(java.util.List.of(from.toString(), to.toString()));
+        QemuImg.require(args.toArray(String[]::new));
+        return to;
     }
 
     @Test
@@ -144,6 +160,19 @@ class DiskConversionTest {
             }
         }).isInstanceOf(CorruptImageException.class).hasMessageContaining("deflate");
         assertThat(Files.list(dir).map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("out"));
+    }
+
+    @Test
+    void truncatedQcow2IsReportedAsTruncated() throws Exception {
+        Path qcow2 = convertWithQemu(raw, "cut.qcow2");
+        try (RandomAccessFile file = new RandomAccessFile(qcow2.toFile(), "rw")) {
+            file.setLength(file.length() / 2);
+        }
+        assertThatThrownBy(() -> {
+            try (DiskImage image = DiskImages.open(qcow2); DiskWriter writer = DiskFormat.RAW.create(dir.resolve("o.img"), VIRTUAL)) {
+                new DiskCopier(2).copy(image, writer, n -> {});
+            }
+        }).isInstanceOf(CorruptImageException.class).hasMessageContaining("truncated");
     }
 
     /** The first sector after the descriptor whose marker says lba 0 and a plausible size. */
