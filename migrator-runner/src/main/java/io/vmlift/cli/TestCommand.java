@@ -37,6 +37,11 @@ final class TestCommand implements Callable<Integer> {
             description = "The image format the migration wrote (default: ${DEFAULT-VALUE}).")
     DiskFormat diskFormat;
 
+    @Option(names = "--verify-disks", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Compare each image's contents with the source disk, reading the source's allocated"
+                    + " bytes again (default: on; --no-verify-disks skips it).")
+    boolean verifyDisks;
+
     @Option(names = "--junit", paramLabel = "FILE", description = "Write JUnit XML to FILE.")
     Path junitFile;
 
@@ -48,7 +53,8 @@ final class TestCommand implements Callable<Integer> {
         try (PlanSession session = PlanSession.open(documents.load(), planName)) {
             ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
             TestReport report = new ManifestsVerifier(session.plan, target,
-                    StateStore.forPlan(outputDir, session.plan.name()).load()).verify();
+                    StateStore.forPlan(outputDir, session.plan.name()).load(),
+                    verifyDisks ? session.session.source : null).verify();
             if (junitFile != null) {
                 Serialization.writeAtomically(junitFile, JUnitXml.write(report));
             }

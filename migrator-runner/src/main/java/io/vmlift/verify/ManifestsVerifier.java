@@ -1,7 +1,11 @@
 package io.vmlift.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmlift.disk.DiskComparison;
 import io.vmlift.disk.DiskFormat;
+import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.DiskImages;
+import io.vmlift.source.SourceProvider;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
@@ -18,7 +22,8 @@ import java.util.Set;
 
 /**
  * The test stage for the manifests target: each VM finished, its manifests are there and say what the source
- * said (CPU, memory, MACs), and each disk image is complete with the source's capacity.
+ * said (CPU, memory, MACs), and each disk image is complete with the source's capacity and, unless
+ * switched off, the source's contents.
  */
 public final class ManifestsVerifier {
     @FunctionalInterface
@@ -30,11 +35,17 @@ public final class ManifestsVerifier {
     private final ResolvedPlan plan;
     private final ManifestsTarget target;
     private final MigrationState state;
+    private final SourceProvider source;
 
-    public ManifestsVerifier(ResolvedPlan plan, ManifestsTarget target, MigrationState state) {
+    /**
+     * @param source when not null, each image's contents are compared with the source disk's (a re-read of
+     *     the source's allocated bytes)
+     */
+    public ManifestsVerifier(ResolvedPlan plan, ManifestsTarget target, MigrationState state, SourceProvider source) {
         this.plan = plan;
         this.target = target;
         this.state = state;
+        this.source = source;
     }
 
     public TestReport verify() {
@@ -95,6 +106,19 @@ public final class ManifestsVerifier {
                     return size == disk.source().capacityBytes() ? null : image + " holds a " + size
                             + "-byte disk, the source disk has " + disk.source().capacityBytes();
                 }));
+                if (source != null) {
+                    checks.add(check("disk " + disk.index() + " contents match the source", () -> {
+                        Path image = target.image(plan, vm, disk);
+                        if (!Files.isRegularFile(image)) {
+                            return image + " is missing";
+                        }
+                        try (DiskImage expected = source.disks(vm.source()).get(disk.index()).open();
+                                DiskImage actual = DiskImages.open(image)) {
+                            String difference = DiskComparison.firstDifference(expected, actual);
+                            return difference == null ? null : image + ": " + difference;
+                        }
+                    }));
+                }
             }
             report.vms().add(new TestReport.VmResult(vm.name(), checks));
         }

@@ -68,10 +68,28 @@ class CliEndToEndTest {
         assertThat(test.exitCode()).as(test.toString()).isZero();
         assertThat(test.out()).contains("0 failed");
         assertThat(Files.readString(junit)).contains("failures=\"0\"").contains("interfaces keep the source MACs");
-        assertThat(Serialization.json().readTree(report.toFile()).path("vms").get(0).path("checks").size()).isEqualTo(6);
+        assertThat(Serialization.json().readTree(report.toFile()).path("vms").get(0).path("checks").size()).isEqualTo(8);
 
         Cli.Run status = Cli.run("status", "-f", example, "--output-dir", out, "-o", "json");
         assertThat(Serialization.json().readTree(status.out()).path("phase").asText()).isEqualTo("Succeeded");
+    }
+
+    @Test
+    void theTestStageFailsWithExitFiveWhenAnImageDiffersFromItsSource() throws Exception {
+        assertThat(Cli.run("migrate", "-f", example, "--output-dir", out, "--disk-format", "raw", "--progress", "none")
+                .exitCode()).isZero();
+        Path image = out.resolve("migrated/example-vm/example-vm-disk-1.img");
+        try (var file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+            file.seek((1L << 30) + 12345); // inside the data disk's 1 MiB of data
+            file.write(~file.readByte() & 0xff);
+        }
+        Path junit = dir.resolve("junit.xml");
+        Cli.Run test = Cli.run("test", "-f", example, "--output-dir", out, "--disk-format", "raw", "--junit", junit);
+        assertThat(test.exitCode()).as(test.toString()).isEqualTo(5);
+        assertThat(test.out()).contains("FAIL").contains("contents differ at byte " + ((1L << 30) + 12345));
+        assertThat(Files.readString(junit)).contains("failures=\"1\"").contains("<failure");
+        assertThat(Cli.run("test", "-f", example, "--output-dir", out, "--disk-format", "raw", "--no-verify-disks")
+                .exitCode()).isZero();
     }
 
     @Test

@@ -1,0 +1,40 @@
+package io.vmlift.disk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Compares the virtual contents of two images, reading only where either has data. */
+public final class DiskComparison {
+    private static final int CHUNK = 1 << 20;
+
+    private DiskComparison() {}
+
+    /** Null when the contents are equal, else where they first differ. */
+    public static String firstDifference(DiskImage expected, DiskImage actual) throws IOException {
+        if (expected.virtualSize() != actual.virtualSize()) {
+            return "virtual sizes differ: " + expected.virtualSize() + " and " + actual.virtualSize() + " bytes";
+        }
+        List<Extent> runs = new ArrayList<>(expected.extents());
+        runs.addAll(actual.extents());
+        runs.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+        byte[] left = new byte[CHUNK];
+        byte[] right = new byte[CHUNK];
+        long covered = 0;
+        for (Extent run : runs) {
+            for (long at = Math.max(covered, run.offset()); at < run.end(); at += CHUNK) {
+                int n = (int) Math.min(CHUNK, run.end() - at);
+                expected.read(at, ByteBuffer.wrap(left, 0, n));
+                actual.read(at, ByteBuffer.wrap(right, 0, n));
+                int mismatch = Arrays.mismatch(left, 0, n, right, 0, n);
+                if (mismatch >= 0) {
+                    return "contents differ at byte " + (at + mismatch);
+                }
+            }
+            covered = Math.max(covered, run.end());
+        }
+        return null;
+    }
+}
