@@ -80,8 +80,11 @@ class CliEndToEndTest {
                 .exitCode()).isZero();
         Path image = out.resolve("migrated/example-vm/example-vm-disk-1.img");
         try (var file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
-            file.seek((1L << 30) + 12345); // inside the data disk's 1 MiB of data
-            file.write(~file.readByte() & 0xff);
+            long at = (1L << 30) + 12345; // inside the data disk's 1 MiB of data
+            file.seek(at);
+            int flipped = ~file.readByte() & 0xff;
+            file.seek(at);
+            file.write(flipped);
         }
         Path junit = dir.resolve("junit.xml");
         Cli.Run test = Cli.run("test", "-f", example, "--output-dir", out, "--disk-format", "raw", "--junit", junit);
