@@ -6,19 +6,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vmlift.model.Serialization;
 import io.vmlift.testing.Cli;
 import io.vmlift.testing.Example;
+import io.vmlift.testing.OvaFiles;
 import io.vmlift.testing.QemuImg;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarFile;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +41,7 @@ class CliEndToEndTest {
         assertThat(migrate.err()).contains("example-vm: CopyDisks").contains("example-vm: Completed");
 
         Path vmFolder = out.resolve("migrated/example-vm");
-        Path extracted = extractOvaMembers(example.resolve("example-vm.ova"), dir.resolve("extracted"));
+        Path extracted = OvaFiles.extract(example.resolve("example-vm.ova"), dir.resolve("extracted"));
         for (int disk = 0; disk < 2; disk++) {
             Path image = vmFolder.resolve("example-vm-disk-" + disk + ".qcow2");
             Path sourceDisk = extracted.resolve("example-vm-disk" + (disk + 1) + ".vmdk");
@@ -125,11 +121,12 @@ class CliEndToEndTest {
     @Test
     void aCorruptDiskFailsWithOneLineExitTwoAndLeavesNothingBehind() throws Exception {
         Path ova = example.resolve("example-vm.ova");
-        rewriteOva(ova, "example-vm-disk2.vmdk", bytes -> {
+        OvaFiles.rewrite(ova, ova, "example-vm-disk2.vmdk", bytes -> {
             // Overwrite the middle of the image, where the compressed grains are.
             for (int i = bytes.length / 2; i < bytes.length / 2 + 4096; i++) {
                 bytes[i] = (byte) 0xA5;
             }
+            return bytes;
         });
         Cli.Run run = Cli.run("migrate", "-f", example, "--output-dir", out, "--progress", "none");
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
@@ -252,45 +249,5 @@ class CliEndToEndTest {
             assertThat(help.out()).contains("  " + command + " ");
         }
         assertThat(help.out()).contains("3   blocked by validation").contains("5   migration or test failed");
-    }
-
-    private static Path extractOvaMembers(Path ova, Path into) throws IOException {
-        Files.createDirectories(into);
-        try (TarFile tar = new TarFile(ova)) {
-            for (TarArchiveEntry entry : tar.getEntries()) {
-                try (InputStream in = tar.getInputStream(entry)) {
-                    Files.copy(in, into.resolve(entry.getName()));
-                }
-            }
-        }
-        return into;
-    }
-
-    private interface ByteEdit {
-        void apply(byte[] bytes);
-    }
-
-    /** Rebuilds the OVA with one member's bytes edited, keeping the members' order. */
-    private static void rewriteOva(Path ova, String member, ByteEdit edit) throws IOException {
-        Path rewritten = ova.resolveSibling("rewritten.ova");
-        try (TarFile tar = new TarFile(ova);
-                OutputStream file = Files.newOutputStream(rewritten);
-                TarArchiveOutputStream out = new TarArchiveOutputStream(file)) {
-            for (TarArchiveEntry entry : tar.getEntries()) {
-                byte[] bytes;
-                try (InputStream in = tar.getInputStream(entry)) {
-                    bytes = in.readAllBytes();
-                }
-                if (entry.getName().equals(member)) {
-                    edit.apply(bytes);
-                }
-                TarArchiveEntry copy = new TarArchiveEntry(entry.getName());
-                copy.setSize(bytes.length);
-                out.putArchiveEntry(copy);
-                out.write(bytes);
-                out.closeArchiveEntry();
-            }
-        }
-        Files.move(rewritten, ova, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }
