@@ -28,8 +28,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin ResultsOptions results;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan to run when the documents hold several.")
-    String planName;
+    @Mixin PlanOptions plan;
 
     @Option(names = "--output-dir", paramLabel = "DIR",
             description = "Write manifests and disk images to DIR (the manifests target) instead of a cluster.")
@@ -65,7 +64,7 @@ final class MigrateCommand implements Callable<Integer> {
             throw VmliftException.badInput("--max-in-flight must be at least 1");
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (PlanSession session = PlanSession.open(documents.load(), planName)) {
+        try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
             session.requireNotBlocked(err);
             ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
             StateStore store = StateStore.forPlan(outputDir, session.plan.name());

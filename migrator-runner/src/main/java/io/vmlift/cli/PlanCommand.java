@@ -36,8 +36,7 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin ResultsOptions results;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan to validate when the documents hold several.")
-    String planName;
+    @Mixin PlanOptions plan;
 
     @Option(names = "--vm", paramLabel = "NAME_OR_ID",
             description = "Write a new Plan for these VMs (repeatable) instead of validating one from the documents.")
@@ -64,9 +63,9 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (!vms.isEmpty()) {
             set = withNewPlan(set, out);
-            planName = newPlanName;
+            plan.name = newPlanName;
         }
-        try (PlanSession session = PlanSession.open(set, planName)) {
+        try (PlanSession session = PlanSession.open(set, plan.name)) {
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("plan", session.plan.name());
             report.put("ready", !session.plan.blocked());

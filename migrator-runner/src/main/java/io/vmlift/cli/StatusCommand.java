@@ -17,8 +17,7 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin OutputOptions output;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan when the documents hold several.")
-    String planName;
+    @Mixin PlanOptions plan;
 
     @Option(names = "--output-dir", paramLabel = "DIR", required = true,
             description = "The folder the migration wrote to.")
@@ -26,11 +25,11 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String plan = documents.load().plan(planName).document().name();
-        StateStore store = StateStore.forPlan(outputDir, plan);
+        String planName = documents.load().plan(plan.name).document().name();
+        StateStore store = StateStore.forPlan(outputDir, planName);
         MigrationState state = store.load();
         if (state == null) {
-            throw VmliftException.badInput("plan '" + plan + "' has not run into " + outputDir + " (no "
+            throw VmliftException.badInput("plan '" + planName + "' has not run into " + outputDir + " (no "
                     + store.file().getFileName() + "); run 'vmlift migrate' first");
         }
         PrintWriter out = spec.commandLine().getOut();

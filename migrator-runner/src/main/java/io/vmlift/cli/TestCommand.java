@@ -26,8 +26,7 @@ final class TestCommand implements Callable<Integer> {
     @Mixin ResultsOptions results;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--plan", paramLabel = "NAME", description = "The Plan when the documents hold several.")
-    String planName;
+    @Mixin PlanOptions plan;
 
     @Option(names = "--output-dir", paramLabel = "DIR", required = true,
             description = "The folder 'vmlift migrate --output-dir' wrote to.")
@@ -50,7 +49,7 @@ final class TestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (PlanSession session = PlanSession.open(documents.load(), planName)) {
+        try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
             ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
             TestReport report = new ManifestsVerifier(session.plan, target,
                     StateStore.forPlan(outputDir, session.plan.name()).load(),

@@ -55,39 +55,33 @@ public final class DocumentSet {
 
     /** The one source provider (or the one named), for commands that talk to a source. */
     public Located<Provider> sourceProvider(String name) {
-        List<Located<Provider>> sources = ofType(Provider.class).stream()
-                .filter(p -> !p.document().isDestination())
-                .filter(p -> name == null || name.equals(p.document().name()))
-                .collect(Collectors.toList());
-        if (sources.isEmpty()) {
-            throw VmliftException.badInput(name == null
-                    ? "no source Provider (type vsphere, ovirt or ova) among the documents; add one with -f"
-                    : "no source Provider named '" + name + "' among the documents");
-        }
-        if (sources.size() > 1) {
-            throw VmliftException.badInput("several source Providers among the documents ("
-                    + sources.stream().map(p -> p.document().name()).collect(Collectors.joining(", "))
-                    + "); choose one with --provider NAME");
-        }
-        return sources.get(0);
+        return single(ofType(Provider.class).stream().filter(p -> !p.document().isDestination()).toList(), name,
+                "source Provider", "add one (type vsphere, ovirt or ova) with -f", "--provider");
     }
 
     /** The one Plan (or the one named). */
     public Located<Plan> plan(String name) {
-        List<Located<Plan>> plans = ofType(Plan.class).stream()
-                .filter(p -> name == null || name.equals(p.document().name()))
+        return single(ofType(Plan.class), name, "Plan",
+                "write one with 'vmlift plan --vm NAME ...' or add it with -f", "--plan");
+    }
+
+    /** The only candidate, or the one named; otherwise a bad-input error that says how to choose. */
+    private static <T extends Document> Located<T> single(List<Located<T>> candidates, String name, String what,
+            String howToAdd, String option) {
+        List<Located<T>> found = candidates.stream()
+                .filter(l -> name == null || name.equals(l.document().name()))
                 .collect(Collectors.toList());
-        if (plans.isEmpty()) {
+        if (found.isEmpty()) {
             throw VmliftException.badInput(name == null
-                    ? "no Plan among the documents; write one with 'vmlift plan --vm NAME ...' or add it with -f"
-                    : "no Plan named '" + name + "' among the documents");
+                    ? "no " + what + " among the documents; " + howToAdd
+                    : "no " + what + " named '" + name + "' among the documents");
         }
-        if (plans.size() > 1) {
-            throw VmliftException.badInput("several Plans among the documents ("
-                    + plans.stream().map(p -> p.document().name()).collect(Collectors.joining(", "))
-                    + "); choose one with --plan NAME");
+        if (found.size() > 1) {
+            throw VmliftException.badInput("several " + what + "s among the documents ("
+                    + found.stream().map(l -> l.document().name()).collect(Collectors.joining(", "))
+                    + "); choose one with " + option + " NAME");
         }
-        return plans.get(0);
+        return found.get(0);
     }
 
     /**
