@@ -122,51 +122,67 @@ public final class DocumentLoader {
             throw VmliftException.badInput(file + ":" + startLine
                     + ": a document must be a mapping with apiVersion, kind and metadata");
         }
-        String apiVersion = tree.path("apiVersion").asText("");
-        String kind = tree.path("kind").asText("");
+        Map<String, Integer> lines = lineIndex(text, startLine);
+        if ("v1".equals(tree.path("apiVersion").asText()) && "List".equals(tree.path("kind").asText())) {
+            // What `kubectl get plans,networkmaps,... -o yaml` prints: the documents are its items.
+            JsonNode items = tree.path("items");
+            for (int i = 0; i < items.size(); i++) {
+                bind(file, items.get(i), "/items/" + i, lines, startLine, into);
+            }
+            return;
+        }
+        bind(file, tree, "", lines, startLine, into);
+    }
+
+    /** Binds one document (the whole YAML document, or an item of a List at prefix) to its type. */
+    private static void bind(Path file, JsonNode node, String prefix, Map<String, Integer> lines, int startLine,
+            List<Located<?>> into) {
+        int line = Located.lineOf(lines, prefix, startLine);
+        String apiVersion = node.path("apiVersion").asText("");
+        String kind = node.path("kind").asText("");
         if (apiVersion.isEmpty() || kind.isEmpty()) {
-            throw VmliftException.badInput(file + ":" + startLine + ": the document lacks apiVersion or kind;"
+            throw VmliftException.badInput(file + ":" + line + ": the document lacks apiVersion or kind;"
                     + " add e.g. 'apiVersion: forklift.konveyor.io/v1beta1' and 'kind: Plan'");
         }
         Class<? extends Document> type = KINDS.get(apiVersion + "/" + kind);
         if (type == null) {
-            throw VmliftException.badInput(file + ":" + startLine + ": unknown document " + apiVersion + " " + kind
+            throw VmliftException.badInput(file + ":" + line + ": unknown document " + apiVersion + " " + kind
                     + "; vmlift reads Provider, NetworkMap, StorageMap and Plan (forklift.konveyor.io/v1beta1)"
-                    + " and Secret (v1)");
+                    + " and Secret (v1), alone or as items of a v1 List");
         }
-        Map<String, Integer> lines = lineIndex(text, startLine);
         try {
-            Document document = Serialization.yaml().readerFor(type).readValue(text);
-            into.add(new Located<>(document, file, startLine, lines));
+            Document document = Serialization.yaml().readerFor(type).readValue(node);
+            into.add(new Located<>(document, file, line, relativeTo(lines, prefix)));
         } catch (UnrecognizedPropertyException e) {
-            String at = pointer(e);
-            throw VmliftException.badInput(file + ":" + line(lines, at, e, startLine) + ": unknown field '"
-                    + dotted(at) + "' in " + kind + "; check the spelling (known there: "
+            String at = prefix + pointer(e);
+            throw VmliftException.badInput(file + ":" + Located.lineOf(lines, at, line) + ": unknown field '"
+                    + dotted(pointer(e)) + "' in " + kind + "; check the spelling (known there: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "))
                     + ")", e);
         } catch (MismatchedInputException e) {
-            throw VmliftException.badInput(file + ":" + line(lines, pointer(e), e, startLine) + ": wrong type for '"
-                    + dotted(pointer(e))
-                    + "' in " + kind + ": expected " + describeType(e.getTargetType()), e);
+            throw VmliftException.badInput(file + ":" + Located.lineOf(lines, prefix + pointer(e), line)
+                    + ": wrong type for '" + dotted(pointer(e)) + "' in " + kind + ": expected "
+                    + describeType(e.getTargetType()), e);
         } catch (JsonMappingException e) {
-            throw VmliftException.badInput(file + ":" + line(lines, pointer(e), e, startLine) + ": invalid value for '"
-                    + dotted(pointer(e)) + "' in " + kind + ": " + e.getOriginalMessage(), e);
-        } catch (JsonProcessingException e) {
-            throw VmliftException.badInput(file + ":" + line(e, startLine) + ": " + e.getOriginalMessage(), e);
+            throw VmliftException.badInput(file + ":" + Located.lineOf(lines, prefix + pointer(e), line)
+                    + ": invalid value for '" + dotted(pointer(e)) + "' in " + kind + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw VmliftException.badInput(file + ":" + line + ": " + e.getMessage(), e);
         }
     }
 
-    /**
-     * The line of the field at pointer. Jackson buffers record properties, so its own location can be past
-     * the field; the line index knows where the field was written.
-     */
-    private static int line(Map<String, Integer> lines, String pointer, JsonProcessingException e, int startLine) {
-        Integer exact = lines.get(pointer);
-        return exact != null ? exact : line(e, startLine);
-    }
-
-    private static int line(JsonProcessingException e, int startLine) {
-        return e.getLocation() == null ? startLine : startLine + e.getLocation().getLineNr() - 1;
+    /** The part of a line index below prefix, keyed relative to it. */
+    private static Map<String, Integer> relativeTo(Map<String, Integer> lines, String prefix) {
+        if (prefix.isEmpty()) {
+            return lines;
+        }
+        Map<String, Integer> relative = new HashMap<>();
+        lines.forEach((pointer, line) -> {
+            if (pointer.startsWith(prefix + "/")) {
+                relative.put(pointer.substring(prefix.length()), line);
+            }
+        });
+        return relative;
     }
 
     private static String pointer(JsonMappingException e) {

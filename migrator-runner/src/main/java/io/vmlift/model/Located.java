@@ -17,15 +17,23 @@ public record Located<T extends Document>(T document, Path file, int line, Map<S
 
     /** file:line of a field, or of the nearest enclosing field that exists. */
     public String where(String pointer) {
+        return file + ":" + lineOf(lines, pointer, line);
+    }
+
+    /**
+     * The line of the field at pointer, or of its nearest enclosing field in the index, or fallback.
+     * Jackson's own locations can lie past the field (it buffers record properties); the index cannot.
+     */
+    public static int lineOf(Map<String, Integer> lines, String pointer, int fallback) {
         String current = pointer;
         while (!current.isEmpty()) {
             Integer found = lines.get(current);
             if (found != null) {
-                return file + ":" + found;
+                return found;
             }
             current = current.substring(0, current.lastIndexOf('/'));
         }
-        return where();
+        return fallback;
     }
 
     public String describe() {

@@ -100,6 +100,37 @@ class DocumentLoaderTest {
     }
 
     @Test
+    void aListAsKubectlGetPrintsItLoadsItsItems() throws IOException {
+        String list = """
+                apiVersion: v1
+                kind: List
+                metadata: {resourceVersion: ""}
+                items:
+                - apiVersion: forklift.konveyor.io/v1beta1
+                  kind: Provider
+                  metadata:
+                    name: host
+                    namespace: mtv
+                    uid: 0f0e
+                    creationTimestamp: "2026-01-01T00:00:00Z"
+                    managedFields: [{manager: kubectl}]
+                  spec: {type: openshift, url: ""}
+                  status: {phase: Ready}
+                - apiVersion: forklift.konveyor.io/v1beta1
+                  kind: Provider
+                  metadata: {name: vcenter, namespace: mtv}
+                  spec:
+                    type: vsphere
+                    url: https://vcenter.example/sdk
+                """;
+        DocumentSet set = DocumentLoader.load(List.of(write("list.yaml", list)));
+        assertThat(set.ofType(Provider.class)).extracting(Located::line).containsExactly(5, 15);
+        assertThat(set.sourceProvider(null).where("/spec/url")).endsWith("list.yaml:20");
+        Path typo = write("typo.yaml", list.replace("    url: https", "    ulr: https"));
+        assertThat(loadFails(typo).getMessage()).contains("typo.yaml:20: unknown field 'spec.ulr' in Provider");
+    }
+
+    @Test
     void wrongTypesNameTheFieldAndLine() throws IOException {
         Path file = write("plan.yaml", """
                 apiVersion: forklift.konveyor.io/v1beta1
