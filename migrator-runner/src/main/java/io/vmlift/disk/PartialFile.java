@@ -6,9 +6,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** A file written under a temporary sibling name and renamed into place when complete. */
+/**
+ * A file written under a temporary sibling name and renamed into place when complete. If the process is
+ * stopped (Ctrl-C, SIGTERM from a pipeline's timeout) the half-written file is removed on the way out; the
+ * state record still says the copy did not finish, so a rerun copies it again.
+ */
 final class PartialFile implements AutoCloseable {
+    private static final Set<PartialFile> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (PartialFile file : OPEN) {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    // Best effort while the JVM exits; a rerun truncates the partial file anyway.
+                }
+            }
+        }, "vmlift-partial-cleanup"));
+    }
+
     private final Path target;
     private final Path partial;
     private final FileChannel channel;
@@ -20,6 +40,7 @@ final class PartialFile implements AutoCloseable {
         Files.createDirectories(target.toAbsolutePath().getParent());
         this.channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
+        OPEN.add(this);
     }
 
     FileChannel channel() {
@@ -31,10 +52,12 @@ final class PartialFile implements AutoCloseable {
         channel.close();
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         completed = true;
+        OPEN.remove(this);
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        OPEN.remove(this);
         if (!completed) {
             channel.close();
             Files.deleteIfExists(partial);
