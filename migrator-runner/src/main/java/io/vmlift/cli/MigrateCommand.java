@@ -2,6 +2,7 @@ package io.vmlift.cli;
 
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
+import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskFormat;
 import io.vmlift.engine.MigrationEngine;
 import io.vmlift.engine.MigrationState;
@@ -72,7 +73,7 @@ final class MigrateCommand implements Callable<Integer> {
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
                 MigrationEngine engine = new MigrationEngine(session.session.source, target, store, progress,
                         new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
-                                Math.min(4, Runtime.getRuntime().availableProcessors())));
+                                DiskCopier.defaultThreads()));
                 state = engine.run(session.plan);
             }
             printSummary(state);

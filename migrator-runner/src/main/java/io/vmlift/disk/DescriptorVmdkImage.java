@@ -17,6 +17,7 @@ public final class DescriptorVmdkImage implements DiskImage {
     private static final Pattern EXTENT_LINE = Pattern.compile(
             "^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(\\w+)(?:\\s+\"([^\"]+)\"(?:\\s+(\\d+))?)?\\s*$");
     private static final long SECTOR = 512;
+    private static final Pattern PARENT_CID = Pattern.compile("(?m)^\\s*parentCID\\s*=\\s*\"?([0-9a-fA-F]+)");
 
     private record Part(long start, long length, DiskImage image) {}
 
@@ -38,6 +39,7 @@ public final class DescriptorVmdkImage implements DiskImage {
         ByteBuffer bytes = ByteBuffer.allocate((int) descriptor.size());
         descriptor.readFully(0, bytes);
         String text = new String(bytes.array(), StandardCharsets.UTF_8);
+        requireNoParent(text, descriptor.name());
         String createType = "unknown";
         List<Part> parts = new ArrayList<>();
         long start = 0;
@@ -79,6 +81,18 @@ public final class DescriptorVmdkImage implements DiskImage {
             throw new CorruptImageException(descriptor.name() + ": the VMDK descriptor lists no extents");
         }
         return new DescriptorVmdkImage(parts, start, createType);
+    }
+
+    /**
+     * A VMDK with a parent is a snapshot delta: alone it holds only the changed grains, and converting it would
+     * silently give a disk of holes.
+     */
+    static void requireNoParent(String descriptorText, String where) throws CorruptImageException {
+        Matcher parent = PARENT_CID.matcher(descriptorText);
+        if (parent.find() && !parent.group(1).equalsIgnoreCase("ffffffff")) {
+            throw new CorruptImageException(where + ": this VMDK is a snapshot delta of a parent disk (parentCID="
+                    + parent.group(1) + "); consolidate the snapshots or convert the whole chain first");
+        }
     }
 
     private static ByteSource sibling(DiskImages.SiblingResolver siblings, ByteSource descriptor, String file, int line)

@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
@@ -32,8 +34,13 @@ public final class DiskCopier {
         this.threads = Math.max(1, threads);
     }
 
+    /** One copy thread per core, at most 4: inflating grains is CPU-bound, more threads only contend. */
+    public static int defaultThreads() {
+        return Math.min(4, Runtime.getRuntime().availableProcessors());
+    }
+
     public static DiskCopier withDefaultThreads() {
-        return new DiskCopier(Math.min(4, Runtime.getRuntime().availableProcessors()));
+        return new DiskCopier(defaultThreads());
     }
 
     /** The block-aligned chunks the copy reads: extents widened to BLOCK boundaries, cut to CHUNK size. */
@@ -75,16 +82,25 @@ public final class DiskCopier {
             return thread;
         });
         List<Future<?>> pending = new ArrayList<>();
+        // Failing stops the other tasks through this flag, never by interrupting them: an interrupted read
+        // closes the FileChannel, which other disks of the same OVA share.
+        AtomicBoolean failed = new AtomicBoolean();
         try {
             for (Extent chunk : chunks) {
                 ByteBuffer buffer = buffers.take(); // bounds memory: at most threads*2 chunks in flight
                 pending.add(pool.submit(() -> {
                     try {
+                        if (failed.get()) {
+                            return null;
+                        }
                         buffer.clear().limit((int) chunk.length());
                         source.read(chunk.offset(), buffer);
                         written.addAndGet(writeNonZero(target, chunk.offset(), buffer.array(), (int) chunk.length()));
                         progress.accept(chunk.length());
                         return null;
+                    } catch (IOException | RuntimeException e) {
+                        failed.set(true);
+                        throw e;
                     } finally {
                         buffers.add(buffer);
                     }
@@ -104,7 +120,9 @@ public final class DiskCopier {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("disk copy interrupted");
         } finally {
-            pool.shutdownNow();
+            failed.set(true); // tasks not started yet skip their chunk
+            pool.shutdown();
+            awaitQuietly(pool);
         }
         target.complete();
         return new Result(source.virtualSize(), allocated, written.get());
@@ -132,6 +150,23 @@ public final class DiskCopier {
     private static long writeRun(DiskWriter target, long offset, byte[] data, int from, int to) throws IOException {
         target.write(offset + from, ByteBuffer.wrap(data, from, to - from).slice());
         return to - from;
+    }
+
+    /** Waits for running tasks, so that nothing writes to the target after copy() returns. */
+    private static void awaitQuietly(ExecutorService pool) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void rethrow(Future<?> future) throws IOException {

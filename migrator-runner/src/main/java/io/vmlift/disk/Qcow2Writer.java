@@ -132,7 +132,9 @@ final class Qcow2Writer implements DiskWriter {
 
     private ByteBuffer header() {
         ByteBuffer header = ByteBuffer.allocate(HEADER_LENGTH + 8);
-        header.putInt(MAGIC).putInt(3).putLong(0).putInt(0).putInt(CLUSTER_BITS).putLong(virtualSize)
+        // qemu reads qcow2 sizes as whole sectors; round up so that the last partial sector is not cut off.
+        long sectorAlignedSize = (virtualSize + 511) / 512 * 512;
+        header.putInt(MAGIC).putInt(3).putLong(0).putInt(0).putInt(CLUSTER_BITS).putLong(sectorAlignedSize)
                 .putInt(0) // no encryption
                 .putInt(l1Entries).putLong(l1Offset)
                 .putLong(refcountTableOffset).putInt(refcountTableClusters)

@@ -37,6 +37,7 @@ public final class SparseVmdkImage implements DiskImage {
         long grainSectorsCount = header.getLong(20);
         int entriesPerTable = header.getInt(44);
         long gdOffset = header.getLong(56);
+        requireNoParent(header.getLong(28), header.getLong(36));
         this.compressed = (flags & FLAG_COMPRESSED) != 0 && header.getShort(77) != 0;
         if (gdOffset == GD_AT_END) {
             // streamOptimized: the real header (with the directory offset) is the footer, 1024 bytes from the end.
@@ -62,6 +63,21 @@ public final class SparseVmdkImage implements DiskImage {
         int maxCompressed = grainBytes + grainBytes / 8 + 1024;
         this.compressedBuffers = ThreadLocal.withInitial(() -> new byte[MARKER_HEADER + maxCompressed]);
         this.grainBuffers = ThreadLocal.withInitial(() -> new byte[grainBytes]);
+    }
+
+    /** Refuses a snapshot delta, which names its parent in the embedded descriptor. */
+    private void requireNoParent(long descriptorSector, long descriptorSectors) throws IOException {
+        if (descriptorSector <= 0 || descriptorSectors <= 0 || descriptorSectors > 2048) {
+            return;
+        }
+        long bytes = Math.min(descriptorSectors * SECTOR, source.size() - descriptorSector * SECTOR);
+        if (bytes <= 0) {
+            return;
+        }
+        ByteBuffer text = ByteBuffer.allocate((int) bytes);
+        source.readFully(descriptorSector * SECTOR, text);
+        DescriptorVmdkImage.requireNoParent(new String(text.array(), java.nio.charset.StandardCharsets.ISO_8859_1),
+                source.name());
     }
 
     /** True when the first bytes are the sparse extent magic. */

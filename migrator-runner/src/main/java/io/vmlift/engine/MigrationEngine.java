@@ -1,5 +1,8 @@
 package io.vmlift.engine;
 
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.disk.CorruptImageException;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskWriter;
@@ -9,9 +12,12 @@ import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.target.MigrationTarget;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +33,7 @@ import java.util.concurrent.Future;
 public final class MigrationEngine {
     public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads) {
         public static Options defaults() {
-            return new Options(4, Duration.ofMinutes(5), Math.min(4, Runtime.getRuntime().availableProcessors()));
+            return new Options(4, Duration.ofMinutes(5), DiskCopier.defaultThreads());
         }
     }
 
@@ -56,6 +62,10 @@ public final class MigrationEngine {
         state.started = Instant.now().toString();
         state.completed = null;
         state.phase = "Running";
+        // The record describes the plan as it is now: a VM taken out of the plan no longer counts.
+        Set<String> planned = new HashSet<>();
+        plan.vms().forEach(vm -> planned.add(vm.source().id()));
+        state.vms.removeIf(vm -> !planned.contains(vm.id));
         List<Runnable> work = new ArrayList<>();
         for (ResolvedPlan.TargetVm vm : plan.vms()) {
             MigrationState.VmState vmState = vmState(state, vm);
@@ -113,7 +123,7 @@ public final class MigrationEngine {
             // migrate() records its own failures; anything here is a bug.
             throw new IllegalStateException(e.getCause());
         } finally {
-            pool.shutdownNow();
+            pool.shutdown(); // never interrupt a VM's work: interrupted reads close shared channels
         }
     }
 
@@ -122,7 +132,6 @@ public final class MigrationEngine {
         vmState.error = null;
         vmState.started = Instant.now().toString();
         vmState.completed = null;
-        boolean poweredOff = false;
         try {
             enter(vmState, Phase.StorePowerState, state, "");
             PowerControl power = source.power();
@@ -133,7 +142,6 @@ public final class MigrationEngine {
             enter(vmState, Phase.PowerOffSource, state, "source was " + vmState.restorePowerState);
             if (before == PowerControl.PowerState.ON) {
                 power.powerOff(vm.source(), options.powerOffTimeout());
-                poweredOff = true;
             }
             enter(vmState, Phase.CreateDataVolumes, state, target.describe());
             target.createDisks(plan, vm);
@@ -147,7 +155,7 @@ public final class MigrationEngine {
             vmState.completed = Instant.now().toString();
             enter(vmState, Phase.Completed, state, "");
         } catch (Exception e) {
-            fail(plan, vm, vmState, state, e, poweredOff);
+            fail(plan, vm, vmState, state, e);
         }
     }
 
@@ -182,13 +190,16 @@ public final class MigrationEngine {
     }
 
     private void fail(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state, Exception error, boolean poweredOff) {
+            MigrationState state, Exception error) {
         List<String> reasons = new ArrayList<>();
         reasons.add(error.getMessage() == null ? error.toString() : error.getMessage());
-        if (poweredOff && "on".equals(vmState.restorePowerState)) {
+        if ("on".equals(vmState.restorePowerState)) {
+            // Also after a crashed earlier run that powered the VM off: the record knows it was on.
             try {
-                source.power().powerOn(vm.source());
-                reasons.add("the source VM was powered back on");
+                if (source.power().state(vm.source()) != PowerControl.PowerState.ON) {
+                    source.power().powerOn(vm.source());
+                    reasons.add("the source VM was powered back on");
+                }
             } catch (Exception e) {
                 reasons.add("could not power the source VM back on: " + e.getMessage());
             }
@@ -205,9 +216,8 @@ public final class MigrationEngine {
                 reasons.add("could not remove what was made on the target: " + e.getMessage());
             }
         }
-        boolean badInput = error instanceof io.vmlift.disk.CorruptImageException
-                || error instanceof java.nio.file.NoSuchFileException
-                || (error instanceof io.vmlift.VmliftException v && v.exitCode() == io.vmlift.ExitCode.BAD_INPUT);
+        boolean badInput = error instanceof CorruptImageException || error instanceof NoSuchFileException
+                || (error instanceof VmliftException v && v.exitCode() == ExitCode.BAD_INPUT);
         vmState.error = new MigrationState.Error(vmState.phase.name(), reasons, badInput);
         vmState.phase = Phase.Failed;
         store.save(state);

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The state record of a plan's migration, written after every step (status.json). A rerun reads it to
- * finish what is missing and skip what is done. Mutable on purpose: the engine updates it in place under its lock.
+ * finish what is missing and skip what is done. Mutable on purpose: each VM's thread updates only its own
+ * entry, and StateStore serializes the saves.
  */
 public final class MigrationState {
     public String plan;

@@ -73,6 +73,16 @@ public final class PlanResolver {
             }
             vms.add(new ResolvedPlan.TargetVm(entry, vm, name, power, plan.deleteVmOnFailMigration(entry), nics, disks));
         }
+        Map<String, String> dataVolumeOwners = new HashMap<>();
+        for (ResolvedPlan.TargetVm vm : vms) {
+            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                String owner = dataVolumeOwners.putIfAbsent(disk.dataVolumeName(), vm.source().name());
+                if (owner != null) {
+                    concerns.add(Concern.critical("DataVolumeNameConflict", vm.source().name(), "DataVolume name '"
+                            + disk.dataVolumeName() + "' is also used by " + owner, "set targetName for one of them"));
+                }
+            }
+        }
         return new ResolvedPlan(located, inventory, vms, concerns);
     }
 

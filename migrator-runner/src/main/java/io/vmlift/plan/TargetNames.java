@@ -22,11 +22,18 @@ public final class TargetNames {
         return trimmed.isEmpty() ? "vm" : trimmed;
     }
 
-    /** base with "-suffix", cutting base so that the whole stays within 63 characters. */
+    /**
+     * base with "-suffix", within 63 characters. A base that must be cut keeps a short hash of its whole self,
+     * so two long names that share their first 50 characters still give different names.
+     */
     public static String withSuffix(String base, String suffix) {
         int room = MAX - suffix.length() - 1;
-        String cut = base.length() > room ? trim(base.substring(0, room)) : base;
-        return cut + "-" + suffix;
+        if (base.length() <= room) {
+            return base + "-" + suffix;
+        }
+        String hash = Integer.toHexString(base.hashCode() & 0xfffff);
+        String cut = trim(base.substring(0, room - hash.length() - 1));
+        return cut + "-" + hash + "-" + suffix;
     }
 
     private static String trim(String name) {

@@ -2,7 +2,6 @@ package io.vmlift.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmlift.disk.DiskComparison;
-import io.vmlift.disk.DiskFormat;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.source.SourceProvider;
@@ -12,7 +11,6 @@ import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.manifests.ManifestsTarget;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,9 +100,11 @@ public final class ManifestsVerifier {
                     if (!Files.isRegularFile(image)) {
                         return image + " is missing";
                     }
-                    long size = virtualSize(image, target.format());
-                    return size == disk.source().capacityBytes() ? null : image + " holds a " + size
-                            + "-byte disk, the source disk has " + disk.source().capacityBytes();
+                    long size = virtualSize(image);
+                    long capacity = disk.source().capacityBytes();
+                    // qcow2 sizes are whole sectors: a capacity of 1000 bytes is stored as 1024.
+                    return size >= capacity && size - capacity < 512 ? null : image + " holds a " + size
+                            + "-byte disk, the source disk has " + capacity;
                 }));
                 if (source != null) {
                     checks.add(check("disk " + disk.index() + " contents match the source", () -> {
@@ -131,19 +131,16 @@ public final class ManifestsVerifier {
         try {
             problem = body.run();
         } catch (IOException | RuntimeException e) {
-            problem = e.getMessage();
+            // Any exception fails the check, with or without a message.
+            problem = e.getMessage() != null ? e.getMessage() : "could not check: " + e.getClass().getSimpleName();
         }
         return new TestReport.Check(name, problem == null, problem, (System.nanoTime() - start) / 1e9);
     }
 
-    /** The virtual size an image declares: the qcow2 header's size field, or a raw file's length. */
-    static long virtualSize(Path image, DiskFormat format) throws IOException {
-        if (format == DiskFormat.RAW) {
-            return Files.size(image);
-        }
-        try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
-            file.seek(24);
-            return file.readLong();
+    /** The virtual size of an image as its format reads it (a corrupt or truncated image fails here). */
+    static long virtualSize(Path image) throws IOException {
+        try (DiskImage opened = DiskImages.open(image)) {
+            return opened.virtualSize();
         }
     }
 }

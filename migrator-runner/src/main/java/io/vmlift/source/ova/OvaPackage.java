@@ -2,6 +2,8 @@ package io.vmlift.source.ova;
 
 import io.vmlift.disk.ByteSource;
 import io.vmlift.disk.ConcatByteSource;
+import io.vmlift.disk.CorruptImageException;
+import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.FileByteSource;
 import java.io.Closeable;
 import java.io.IOException;
@@ -90,12 +92,21 @@ final class OvaPackage implements Closeable {
         return archive != null ? location + "/" + href : Path.of(location).resolveSibling(href).toString();
     }
 
-    boolean has(String href) {
-        return archive == null ? Files.isRegularFile(path.resolveSibling(href)) : members.containsKey(href);
+    boolean has(String href) throws IOException {
+        return archive == null ? Files.isRegularFile(beside(href)) : members.containsKey(href);
     }
 
     private long memberSize(String href) throws IOException {
-        return archive == null ? Files.size(path.resolveSibling(href)) : members.get(href).getSize();
+        return archive == null ? Files.size(beside(href)) : members.get(href).getSize();
+    }
+
+    /** A file next to the .ovf; hrefs that lead out of its folder are refused. */
+    private Path beside(String href) throws IOException {
+        try {
+            return DiskImages.resolveInside(path.toAbsolutePath().getParent(), href);
+        } catch (CorruptImageException e) {
+            throw new OvfException(location + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -119,7 +130,7 @@ final class OvaPackage implements Closeable {
     }
 
     /** The member names that hold a file: itself, or its numbered chunks as far as they go. */
-    private List<String> parts(OvfDescriptor.FileRef file) {
+    private List<String> parts(OvfDescriptor.FileRef file) throws IOException {
         if (file.chunkSize() <= 0) {
             return List.of(file.href());
         }
@@ -159,7 +170,7 @@ final class OvaPackage implements Closeable {
     /** Opens a file of the package by name (the extent files a VMDK descriptor names). */
     ByteSource openMember(String href) throws IOException {
         if (archive == null) {
-            return FileByteSource.open(path.resolveSibling(href));
+            return FileByteSource.open(beside(href));
         }
         TarArchiveEntry entry = members.get(href);
         if (entry == null) {

@@ -200,7 +200,8 @@ final class OvaProvider implements SourceProvider {
                         throw new java.nio.file.NoSuchFileException(entry.pkg().location() + ": disk " + disk.key()
                                 + " has no file");
                     }
-                    return DiskImages.open(entry.pkg().open(file), entry.pkg()::openMember);
+                    return DiskImages.open(entry.pkg().open(file), entry.pkg()::openMember,
+                            DiskImages.Declared.fromUri(def.format()));
                 }
             });
         }
