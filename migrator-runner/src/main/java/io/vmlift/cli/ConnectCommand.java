@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "connect", description = "Connect to the source provider, log in, and summarize what it holds.")
+@Command(name = "connect", mixinStandardHelpOptions = true, description = "Connect to the source provider, log in, and summarize what it holds.")
 final class ConnectCommand implements Callable<Integer> {
     @Mixin DocumentOptions documents;
     @Mixin OutputOptions output;

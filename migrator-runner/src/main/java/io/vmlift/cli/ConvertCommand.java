@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "convert", description = {
+@Command(name = "convert", mixinStandardHelpOptions = true, description = {
     "Convert one disk image (VMDK sparse, streamOptimized or flat, or raw) to raw or qcow2,",
     "copying only its allocated extents. The same copy that migrate uses, outside a plan."})
 final class ConvertCommand implements Callable<Integer> {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "inventory", description = "List the source's VMs (with disks and NICs), networks and storage.")
+@Command(name = "inventory", mixinStandardHelpOptions = true, description = "List the source's VMs (with disks and NICs), networks and storage.")
 final class InventoryCommand implements Callable<Integer> {
     @Mixin DocumentOptions documents;
     @Mixin OutputOptions output;

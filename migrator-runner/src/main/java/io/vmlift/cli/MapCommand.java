@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "map", description = {
+@Command(name = "map", mixinStandardHelpOptions = true, description = {
     "Suggest a NetworkMap and a StorageMap for the source's networks and storage.",
     "Review and edit the result, then pass it to 'vmlift plan' with -f."})
 final class MapCommand implements Callable<Integer> {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "migrate", description = {
+@Command(name = "migrate", mixinStandardHelpOptions = true, description = {
     "Migrate the plan's VMs: power off the source, copy the disks, create the VMs.",
     "Rerunning the same plan finishes what a failed run left and skips what is done."})
 final class MigrateCommand implements Callable<Integer> {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "plan", description = {
+@Command(name = "plan", mixinStandardHelpOptions = true, description = {
     "Validate a Plan against the source and the maps, or write a new one for the VMs given with --vm.",
     "Concerns are Critical (blocks the migration, exit 3), Warning or Information, as in Forklift."})
 final class PlanCommand implements Callable<Integer> {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", description = "Show where a plan's migration stands, VM by VM, from its state record.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show where a plan's migration stands, VM by VM, from its state record.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin DocumentOptions documents;
     @Mixin OutputOptions output;

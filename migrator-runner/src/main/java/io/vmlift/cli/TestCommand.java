@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "test", description = {
+@Command(name = "test", mixinStandardHelpOptions = true, description = {
     "Test the migrated VMs and write a report: JSON (--report) and JUnit XML (--junit).",
     "Exits 5 when a check fails, so a pipeline can gate the next wave on it."})
 final class TestCommand implements Callable<Integer> {

@@ -3,6 +3,8 @@ package io.vmlift.cli;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,15 +24,6 @@ import picocli.CommandLine.Option;
             StatusCommand.class,
             ConvertCommand.class,
             CommandLine.HelpCommand.class
-        },
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:success",
-            "1:internal error (a bug: rerun with --debug and report it)",
-            "2:bad input: documents, flags, files or disk images",
-            "3:blocked by validation: the plan has Critical concerns",
-            "4:cannot reach or log in to the source or the target",
-            "5:migration or test failed"
         })
 public final class Vmlift {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
@@ -44,6 +37,7 @@ public final class Vmlift {
     /** The configured command line; tests call execute() on it with their own writers. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Vmlift());
+        addCommonHelp(commandLine);
         commandLine.setExecutionExceptionHandler(Vmlift::handle);
         commandLine.setParameterExceptionHandler((exception, args) -> {
             PrintWriter err = exception.getCommandLine().getErr();
@@ -52,6 +46,20 @@ public final class Vmlift {
             return ExitCode.BAD_INPUT.code();
         });
         return commandLine;
+    }
+
+    /**
+     * Every command's help ends with the exit codes, taken from the one table in {@link ExitCode}, and every
+     * command answers --version.
+     */
+    private static void addCommonHelp(CommandLine commandLine) {
+        Map<String, String> codes = new LinkedHashMap<>();
+        for (ExitCode code : ExitCode.values()) {
+            codes.put(Integer.toString(code.code()), code.meaning());
+        }
+        commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+        commandLine.getCommandSpec().versionProvider(new Version());
+        commandLine.getSubcommands().values().forEach(Vmlift::addCommonHelp);
     }
 
     /** One line for the user; the stack trace only with --debug; the documented exit code. */

@@ -249,5 +249,10 @@ class CliEndToEndTest {
             assertThat(help.out()).contains("  " + command + " ");
         }
         assertThat(help.out()).contains("3   blocked by validation").contains("5   migration or test failed");
+        for (String command : List.of("connect", "inventory", "map", "plan", "migrate", "test", "status", "convert")) {
+            Cli.Run commandHelp = Cli.run(command, "--help");
+            assertThat(commandHelp.exitCode()).as(command + " --help").isZero();
+            assertThat(commandHelp.out()).contains("Usage: vmlift " + command).contains("2   bad input");
+        }
     }
 }
