@@ -119,8 +119,17 @@ final class PlanCommand implements Callable<Integer> {
             Serialization.writeAtomically(file, yaml);
         }
         List<Path> paths = new ArrayList<>(documents.paths);
-        paths.add(file);
+        if (!coveredBy(paths, file)) {
+            paths.add(file);
+        }
         return DocumentLoader.load(paths);
+    }
+
+    /** True when -f already names the file, or the folder it was written to. */
+    private static boolean coveredBy(List<Path> paths, Path file) {
+        Path absolute = file.toAbsolutePath().normalize();
+        return paths.stream().map(p -> p.toAbsolutePath().normalize())
+                .anyMatch(p -> p.equals(absolute) || p.equals(absolute.getParent()));
     }
 
     private static <T extends io.vmlift.model.Document> Located<T> only(List<Located<T>> found, String kind) {

@@ -195,6 +195,11 @@ class CliEndToEndTest {
         assertThat(plan.exitCode()).as(plan.toString()).isZero();
         assertThat(plan.out()).contains("ready");
 
+        // In one workspace folder, as a pipeline keeps them: the new plan lands in the folder -f reads.
+        Cli.Run again = Cli.run("plan", "-f", fresh, "--vm", "Example VM", "--name", "wave-1",
+                "--target-namespace", "wave1", "--plan-file", fresh.resolve("plan.yaml"));
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+
         Cli.Run migrate = Cli.run("migrate", "-f", fresh.resolve("provider.yaml"), "-f", fresh.resolve("maps.yaml"),
                 "-f", fresh.resolve("plan.yaml"), "--output-dir", out, "--disk-format", "raw", "--progress", "none");
         assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
