@@ -24,6 +24,7 @@ final class ConnectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        results.prepare();
         try (SourceSession session = SourceSession.open(documents)) {
             Inventory inventory = session.source.inventory();
             if (inventoryFile != null) {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, description = {
-    "Convert one disk image (VMDK sparse, streamOptimized or flat, or raw) to raw or qcow2,",
+    "Convert one disk image (VMDK sparse, streamOptimized or flat, qcow2, or raw) to raw or qcow2,",
     "copying only its allocated extents. The same copy that migrate uses, outside a plan."})
 final class ConvertCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -46,6 +46,7 @@ final class MapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        results.prepare();
         try (SourceSession session = SourceSession.open(documents)) {
             Inventory inventory = session.source.inventory();
             List<Vm> vms = vmNames.isEmpty() ? inventory.vms() : inventory.vms().stream()

@@ -64,6 +64,10 @@ final class MigrateCommand implements Callable<Integer> {
         if (maxInFlight < 1) {
             throw VmliftException.badInput("--max-in-flight must be at least 1");
         }
+        if (progressInterval < 1) {
+            throw VmliftException.badInput("--progress-interval must be at least 1 second");
+        }
+        results.prepare();
         PrintWriter err = spec.commandLine().getErr();
         try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
             session.requireNotBlocked(err);

@@ -65,11 +65,11 @@ final class ProgressPrinter implements ProgressListener, AutoCloseable {
     }
 
     @Override
-    public void copyFinished(String vm, String disk) {
+    public void copyFinished(String vm, String disk, boolean succeeded) {
         Copy copy = copies.remove(vm + "/" + disk);
         if (copy != null && copy.bar() != null) {
             copy.bar().close();
-        } else if (copy != null && !quiet) {
+        } else if (copy != null && !quiet && succeeded) {
             synchronized (this) {
                 line(vm + ": copied " + disk + ": " + describe(copy));
             }

@@ -10,6 +10,13 @@ final class ResultsOptions {
             description = "Write each result to a file of its own in DIR (for Tekton results).")
     Path resultsDir;
 
+    /** Fails early, before any work, when the results folder cannot be written. */
+    void prepare() {
+        if (resultsDir != null) {
+            Serialization.requireWritableFolder(resultsDir, "--results-dir");
+        }
+    }
+
     void write(String name, String value) {
         if (resultsDir != null) {
             Serialization.writeAtomically(resultsDir.resolve(name), value);

@@ -49,6 +49,7 @@ final class TestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        results.prepare();
         try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
             ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
             TestReport report = new ManifestsVerifier(session.plan, target,

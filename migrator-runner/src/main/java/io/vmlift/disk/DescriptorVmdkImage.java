@@ -1,8 +1,10 @@
 package io.vmlift.disk;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -102,7 +104,7 @@ public final class DescriptorVmdkImage implements DiskImage {
         }
         try {
             return siblings.open(file);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new CorruptImageException(descriptor.name() + ":" + line + ": the extent file '" + file
                     + "' is missing; keep the descriptor and its extent files together");
         }
@@ -177,7 +179,7 @@ public final class DescriptorVmdkImage implements DiskImage {
             at += n;
         }
         if (dst.hasRemaining()) {
-            throw new java.io.EOFException("read past the virtual size at byte " + at);
+            throw new EOFException("read past the virtual size at byte " + at);
         }
     }
 

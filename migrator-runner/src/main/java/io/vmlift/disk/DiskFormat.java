@@ -9,6 +9,9 @@ public enum DiskFormat {
     RAW(".img"),
     QCOW2(".qcow2");
 
+    /** What an image is called while it is being written; renamed to its final name when complete. */
+    public static final String PARTIAL_SUFFIX = ".partial";
+
     private final String extension;
 
     DiskFormat(String extension) {

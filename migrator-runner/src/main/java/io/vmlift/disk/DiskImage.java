@@ -10,7 +10,10 @@ import java.util.List;
  * allocated bytes, not the virtual size. Implementations allow concurrent reads.
  */
 public interface DiskImage extends Closeable {
-    /** The format as a short name: raw, vmdk-sparse, vmdk-stream, vmdk-flat. */
+    /**
+     * The format as a short name: raw, blank, qcow2, vmdk-sparse, vmdk-stream, or vmdk-&lt;createType&gt; for
+     * descriptor-based VMDKs (vmdk-monolithicFlat, vmdk-twoGbMaxExtentSparse, ...).
+     */
     String format();
 
     long virtualSize();

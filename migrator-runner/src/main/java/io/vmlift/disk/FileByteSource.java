@@ -3,6 +3,7 @@ package io.vmlift.disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -12,14 +13,22 @@ public final class FileByteSource implements ByteSource {
     private final String name;
     private final long size;
 
-    private FileByteSource(FileChannel channel, String name) throws IOException {
+    private final Path deleteOnClose;
+
+    private FileByteSource(FileChannel channel, String name, Path deleteOnClose) throws IOException {
         this.channel = channel;
         this.name = name;
         this.size = channel.size();
+        this.deleteOnClose = deleteOnClose;
     }
 
     public static FileByteSource open(Path file) throws IOException {
-        return new FileByteSource(FileChannel.open(file, StandardOpenOption.READ), file.toString());
+        return new FileByteSource(FileChannel.open(file, StandardOpenOption.READ), file.toString(), null);
+    }
+
+    /** A temporary file (an inflated gzip disk) that is deleted once read; name is what messages call it. */
+    public static FileByteSource openTemporary(Path file, String name) throws IOException {
+        return new FileByteSource(FileChannel.open(file, StandardOpenOption.READ), name, file);
     }
 
     @Override
@@ -43,5 +52,8 @@ public final class FileByteSource implements ByteSource {
     @Override
     public void close() throws IOException {
         channel.close();
+        if (deleteOnClose != null) {
+            Files.deleteIfExists(deleteOnClose);
+        }
     }
 }

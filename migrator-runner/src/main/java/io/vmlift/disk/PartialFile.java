@@ -36,18 +36,22 @@ final class PartialFile implements AutoCloseable {
 
     PartialFile(Path target) throws IOException {
         this.target = target;
-        this.partial = target.resolveSibling(target.getFileName() + ".partial");
+        this.partial = target.resolveSibling(target.getFileName() + DiskFormat.PARTIAL_SUFFIX);
         Files.createDirectories(target.toAbsolutePath().getParent());
         this.channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         OPEN.add(this);
     }
 
+    Path partialPath() {
+        return partial;
+    }
+
     FileChannel channel() {
         return channel;
     }
 
-    void publish() throws IOException {
+    synchronized void publish() throws IOException {
         channel.force(true);
         channel.close();
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

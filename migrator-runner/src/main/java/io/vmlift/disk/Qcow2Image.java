@@ -1,8 +1,10 @@
 package io.vmlift.disk;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -29,7 +31,7 @@ public final class Qcow2Image implements DiskImage {
         ByteBuffer header = ByteBuffer.allocate(104);
         try {
             source.readFully(0, header.limit((int) Math.min(104, source.size())));
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw corrupt("truncated: the file ends inside its header");
         }
         header.clear();
@@ -80,7 +82,8 @@ public final class Qcow2Image implements DiskImage {
             source.readFully(l2Offset, l2);
             long[] entries = new long[(int) entriesPerL2];
             l2.flip().asLongBuffer().get(entries);
-            l2Tables[i] = entries;
+            // An all-zero table adds nothing; keeping none keeps memory with the allocated part of the disk.
+            l2Tables[i] = Arrays.stream(entries).anyMatch(e -> e != 0) ? entries : null;
         }
     }
 
@@ -135,7 +138,7 @@ public final class Qcow2Image implements DiskImage {
         byte[] cluster = null;
         while (dst.hasRemaining()) {
             if (at >= virtualSize) {
-                throw new java.io.EOFException(source.name() + ": read past the virtual size at byte " + at);
+                throw new EOFException(source.name() + ": read past the virtual size at byte " + at);
             }
             long index = at / clusterSize;
             int within = (int) (at % clusterSize);
@@ -155,7 +158,7 @@ public final class Qcow2Image implements DiskImage {
                 window.limit(n);
                 try {
                     source.readFully(host + within, window);
-                } catch (java.io.EOFException e) {
+                } catch (EOFException e) {
                     throw corrupt("cluster " + index + " at byte " + host + " lies past the end of the file: it is truncated");
                 }
                 dst.position(dst.position() + n);

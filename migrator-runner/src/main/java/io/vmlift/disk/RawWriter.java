@@ -11,8 +11,7 @@ final class RawWriter implements DiskWriter {
 
     RawWriter(Path target, long virtualSize) throws IOException {
         this.file = new PartialFile(target);
-        try (RandomAccessFile sizer = new RandomAccessFile(target.resolveSibling(target.getFileName() + ".partial")
-                .toFile(), "rw")) {
+        try (RandomAccessFile sizer = new RandomAccessFile(file.partialPath().toFile(), "rw")) {
             sizer.setLength(virtualSize);
         }
     }

@@ -1,8 +1,10 @@
 package io.vmlift.disk;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.DataFormatException;
@@ -24,7 +26,14 @@ public final class SparseVmdkImage implements DiskImage {
     private final long virtualSize;
     private final int grainBytes;
     private final boolean compressed;
-    private final long[] grainSectors; // per grain: 0 unallocated, -1 zero grain, else the grain's sector
+    /**
+     * Per grain table, its entries as stored (unsigned sectors), or null when the table is absent or all zero:
+     * memory follows the allocated part of the disk, not its virtual size.
+     */
+    private final int[][] grainTables;
+    private final int entriesPerTable;
+    private final long grainCount;
+    private final boolean zeroedGrainEntries;
     private final ThreadLocal<Inflater> inflaters = ThreadLocal.withInitial(Inflater::new);
     private final ThreadLocal<byte[]> compressedBuffers;
     private final ThreadLocal<byte[]> grainBuffers;
@@ -59,7 +68,10 @@ public final class SparseVmdkImage implements DiskImage {
         }
         this.virtualSize = capacitySectors * SECTOR;
         this.grainBytes = (int) (grainSectorsCount * SECTOR);
-        this.grainSectors = readGrainTables(gdOffset, entriesPerTable, (flags & FLAG_ZEROED_GRAIN_GTE) != 0);
+        this.entriesPerTable = entriesPerTable;
+        this.grainCount = (virtualSize + grainBytes - 1) / grainBytes;
+        this.zeroedGrainEntries = (flags & FLAG_ZEROED_GRAIN_GTE) != 0;
+        this.grainTables = readGrainTables(gdOffset);
         int maxCompressed = grainBytes + grainBytes / 8 + 1024;
         this.compressedBuffers = ThreadLocal.withInitial(() -> new byte[MARKER_HEADER + maxCompressed]);
         this.grainBuffers = ThreadLocal.withInitial(() -> new byte[grainBytes]);
@@ -76,7 +88,7 @@ public final class SparseVmdkImage implements DiskImage {
         }
         ByteBuffer text = ByteBuffer.allocate((int) bytes);
         source.readFully(descriptorSector * SECTOR, text);
-        DescriptorVmdkImage.requireNoParent(new String(text.array(), java.nio.charset.StandardCharsets.ISO_8859_1),
+        DescriptorVmdkImage.requireNoParent(new String(text.array(), StandardCharsets.ISO_8859_1),
                 source.name());
     }
 
@@ -89,7 +101,7 @@ public final class SparseVmdkImage implements DiskImage {
         ByteBuffer header = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
         try {
             source.readFully(position, header);
-        } catch (java.io.EOFException e) {
+        } catch (EOFException e) {
             throw corrupt("truncated: the file ends inside its header");
         }
         if (header.getInt(0) != MAGIC) {
@@ -100,12 +112,11 @@ public final class SparseVmdkImage implements DiskImage {
         return header;
     }
 
-    private long[] readGrainTables(long gdOffset, int entriesPerTable, boolean zeroedGrainEntries) throws IOException {
-        long grains = (virtualSize + grainBytes - 1) / grainBytes;
-        if (grains > Integer.MAX_VALUE) {
-            throw corrupt("too many grains (" + grains + ")");
+    private int[][] readGrainTables(long gdOffset) throws IOException {
+        if (grainCount > Integer.MAX_VALUE) {
+            throw corrupt("too many grains (" + grainCount + ")");
         }
-        int tables = (int) ((grains + entriesPerTable - 1) / entriesPerTable);
+        int tables = (int) ((grainCount + entriesPerTable - 1) / entriesPerTable);
         long fileSize = source.size();
         if (gdOffset <= 0 || gdOffset * SECTOR + 4L * tables > fileSize) {
             throw corrupt("the grain directory at sector " + gdOffset + " lies past the end of the file ("
@@ -113,7 +124,7 @@ public final class SparseVmdkImage implements DiskImage {
         }
         ByteBuffer directory = ByteBuffer.allocate(4 * tables).order(ByteOrder.LITTLE_ENDIAN);
         source.readFully(gdOffset * SECTOR, directory);
-        long[] result = new long[(int) grains];
+        int[][] result = new int[tables][];
         ByteBuffer table = ByteBuffer.allocate(4 * entriesPerTable).order(ByteOrder.LITTLE_ENDIAN);
         for (int t = 0; t < tables; t++) {
             long tableSector = Integer.toUnsignedLong(directory.getInt(4 * t));
@@ -126,25 +137,35 @@ public final class SparseVmdkImage implements DiskImage {
             }
             table.clear();
             source.readFully(tableSector * SECTOR, table);
+            int[] entries = new int[entriesPerTable];
+            table.flip().asIntBuffer().get(entries);
+            boolean any = false;
             for (int e = 0; e < entriesPerTable; e++) {
                 long grain = (long) t * entriesPerTable + e;
-                if (grain >= grains) {
-                    break;
-                }
-                long sector = Integer.toUnsignedLong(table.getInt(4 * e));
-                if (sector == 1 && zeroedGrainEntries) {
-                    result[(int) grain] = -1;
-                } else if (sector != 0) {
+                long sector = grain < grainCount ? Integer.toUnsignedLong(entries[e]) : 0;
+                entries[e] = (int) sector;
+                any |= sector != 0;
+                if (sector > 1 || (sector == 1 && !zeroedGrainEntries)) {
                     long needed = compressed ? MARKER_HEADER : Math.min(grainBytes, virtualSize - grain * grainBytes);
                     if (sector * SECTOR + needed > fileSize) {
                         throw corrupt("the grain table entry for grain " + grain + " points to sector " + sector
                                 + ", past the end of the file (" + fileSize + " bytes): the image is truncated or corrupt");
                     }
-                    result[(int) grain] = sector;
                 }
             }
+            result[t] = any ? entries : null;
         }
         return result;
+    }
+
+    /** The grain's sector: 0 when unallocated, -1 for a zero grain. */
+    private long grainSector(long grain) {
+        int[] table = grainTables[(int) (grain / entriesPerTable)];
+        if (table == null) {
+            return 0;
+        }
+        long sector = Integer.toUnsignedLong(table[(int) (grain % entriesPerTable)]);
+        return sector == 1 && zeroedGrainEntries ? -1 : sector;
     }
 
     @Override
@@ -161,8 +182,8 @@ public final class SparseVmdkImage implements DiskImage {
     public List<Extent> extents() {
         List<Extent> extents = new ArrayList<>();
         long start = -1;
-        for (int grain = 0; grain <= grainSectors.length; grain++) {
-            boolean allocated = grain < grainSectors.length && grainSectors[grain] > 0;
+        for (long grain = 0; grain <= grainCount; grain++) {
+            boolean allocated = grain < grainCount && grainSector(grain) > 0;
             if (allocated && start < 0) {
                 start = (long) grain * grainBytes;
             } else if (!allocated && start >= 0) {
@@ -179,12 +200,12 @@ public final class SparseVmdkImage implements DiskImage {
         long at = offset;
         while (dst.hasRemaining()) {
             if (at >= virtualSize) {
-                throw new java.io.EOFException(source.name() + ": read past the virtual size at byte " + at);
+                throw new EOFException(source.name() + ": read past the virtual size at byte " + at);
             }
             int grain = (int) (at / grainBytes);
             int within = (int) (at % grainBytes);
             int n = (int) Math.min(Math.min(grainBytes - within, dst.remaining()), virtualSize - at);
-            long sector = grainSectors[grain];
+            long sector = grainSector(grain);
             if (sector <= 0) {
                 Zeros.fill(dst, n);
             } else if (compressed) {
@@ -195,7 +216,7 @@ public final class SparseVmdkImage implements DiskImage {
                 window.limit(n);
                 try {
                     source.readFully(sector * SECTOR + within, window);
-                } catch (java.io.EOFException e) {
+                } catch (EOFException e) {
                     throw corrupt("grain " + grain + " is cut off by the end of the file: the image is truncated");
                 }
                 dst.position(dst.position() + n);

@@ -12,14 +12,15 @@ import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.target.MigrationTarget;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -118,7 +119,7 @@ public final class MigrationEngine {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("migration interrupted");
+            throw new InterruptedIOException("migration interrupted");
         } catch (ExecutionException e) {
             // migrate() records its own failures; anything here is a bug.
             throw new IllegalStateException(e.getCause());
@@ -175,6 +176,7 @@ public final class MigrationEngine {
             }
             diskState.allocatedBytes = DiskCopier.plannedBytes(image);
             progress.copyStarted(vm.name(), disk.dataVolumeName(), diskState.allocatedBytes);
+            boolean copied = false;
             try (DiskWriter writer = target.openDisk(plan, vm, disk, capacity)) {
                 new DiskCopier(options.copyThreads()).copy(image, writer, bytes -> {
                     synchronized (diskState) {
@@ -182,10 +184,12 @@ public final class MigrationEngine {
                     }
                     progress.copied(vm.name(), disk.dataVolumeName(), bytes);
                 });
+                copied = true;
+            } finally {
+                progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
             }
         }
         diskState.completed = true;
-        progress.copyFinished(vm.name(), disk.dataVolumeName());
         store.save(state);
     }
 

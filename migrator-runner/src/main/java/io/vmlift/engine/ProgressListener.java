@@ -9,7 +9,8 @@ public interface ProgressListener {
 
     default void copied(String vm, String disk, long bytes) {}
 
-    default void copyFinished(String vm, String disk) {}
+    /** The copy ended: succeeded is false when it failed and its error follows as a Failed phase. */
+    default void copyFinished(String vm, String disk, boolean succeeded) {}
 
     ProgressListener NONE = (vm, phase, detail) -> {};
 }

@@ -2,6 +2,7 @@ package io.vmlift.model;
 
 import io.vmlift.VmliftException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,8 @@ import java.util.stream.Collectors;
 /** The documents given with -f, checked, with references resolved by name as Kubernetes does. */
 public final class DocumentSet {
     static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    /** What Kubernetes accepts as an object name; it also keeps names usable as file names. */
+    static final Pattern DNS1123_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     private final List<Located<?>> documents;
     private Map<String, String> environment = System.getenv();
@@ -117,6 +120,11 @@ public final class DocumentSet {
                 throw VmliftException.badInput(located.where() + ": " + document.kind()
                         + " has no metadata.name; give it a name");
             }
+            if (document.name().length() > 253 || !DNS1123_SUBDOMAIN.matcher(document.name()).matches()) {
+                throw VmliftException.badInput(located.where("/metadata/name") + ": '" + document.name()
+                        + "' is not a valid name for a " + document.kind() + "; use lower case letters, digits, '-'"
+                        + " and '.', starting and ending with a letter or digit");
+            }
             String key = document.kind() + "/" + document.namespace() + "/" + document.name();
             Located<?> earlier = seen.putIfAbsent(key, located);
             if (earlier != null) {
@@ -124,10 +132,27 @@ public final class DocumentSet {
                         + earlier.where() + "); remove one or rename it");
             }
         }
+        ofType(Secret.class).forEach(DocumentSet::checkSecret);
         ofType(Provider.class).forEach(this::checkProvider);
         ofType(NetworkMap.class).forEach(this::checkNetworkMap);
         ofType(StorageMap.class).forEach(this::checkStorageMap);
         ofType(Plan.class).forEach(this::checkPlan);
+    }
+
+    /** data values must be base64; the message names the key, never the value. */
+    private static void checkSecret(Located<Secret> located) {
+        Map<String, String> data = located.document().data();
+        if (data == null) {
+            return;
+        }
+        for (Map.Entry<String, String> entry : data.entrySet()) {
+            try {
+                Base64.getDecoder().decode(entry.getValue() == null ? "" : entry.getValue().trim());
+            } catch (IllegalArgumentException e) {
+                throw VmliftException.badInput(located.where("/data/" + entry.getKey()) + ": data." + entry.getKey()
+                        + " of " + located.describe() + " is not base64; encode it (base64 -w0) or move it to stringData");
+            }
+        }
     }
 
     private void checkProvider(Located<Provider> located) {

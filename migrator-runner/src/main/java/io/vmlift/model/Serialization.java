@@ -14,14 +14,23 @@ import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /** The one place that configures YAML and JSON: strict on read, no nulls on write, like kubectl. */
 public final class Serialization {
     private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
+                    // kubectl rejects a key given twice; so does vmlift, rather than keep one silently.
+                    .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                     .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                     .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
@@ -98,6 +107,10 @@ public final class Serialization {
             Path temporary = Files.createTempFile(parent, "." + target.getFileName(), ".partial");
             try {
                 Files.writeString(temporary, text);
+                // Temporary files are private (0600); documents and reports are read by other steps and users.
+                if (Files.getFileAttributeView(temporary, PosixFileAttributeView.class) != null) {
+                    Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-r--r--"));
+                }
                 Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(temporary);
@@ -108,16 +121,34 @@ public final class Serialization {
         }
     }
 
+    /** Creates the folder if needed and proves it writable, or fails with what the user should do. */
+    public static void requireWritableFolder(Path folder, String option) {
+        try {
+            Files.createDirectories(folder);
+            Path probe = Files.createTempFile(folder, ".vmlift-write-check", "");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new VmliftException(ExitCode.BAD_INPUT, option + " " + folder + " is not a writable folder ("
+                    + describe(e) + "); choose a folder you can write to", e);
+        }
+    }
+
     /** A short reason for an I/O error, without Java class names where the JDK gives none. */
     public static String describe(IOException e) {
         String type = e.getClass().getSimpleName();
-        if (e instanceof java.nio.file.AccessDeniedException) {
+        if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
-        if (e instanceof java.nio.file.NoSuchFileException) {
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file of that name is in the way";
+        }
+        if (e instanceof CharacterCodingException) {
+            return "not UTF-8 text";
+        }
+        if (e instanceof NoSuchFileException) {
             return "no such file or folder";
         }
-        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
             return fse.getReason();
         }
         return e.getMessage() == null ? type : e.getMessage();

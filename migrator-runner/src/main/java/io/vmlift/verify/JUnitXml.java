@@ -1,6 +1,7 @@
 package io.vmlift.verify;
 
 import java.io.StringWriter;
+import java.util.Locale;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
@@ -56,6 +57,6 @@ public final class JUnitXml {
     }
 
     private static String seconds(double seconds) {
-        return String.format(java.util.Locale.ROOT, "%.3f", seconds);
+        return String.format(Locale.ROOT, "%.3f", seconds);
     }
 }

@@ -1,6 +1,7 @@
 package io.vmlift.model.inventory;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A source VM as vmlift sees it, whatever the provider.
@@ -33,12 +34,12 @@ public record Vm(
     }
 
     public boolean isLinux() {
-        String os = osType == null ? "" : osType.toLowerCase(java.util.Locale.ROOT);
+        String os = osType == null ? "" : osType.toLowerCase(Locale.ROOT);
         return os.matches(".*(linux|rhel|centos|fedora|ubuntu|debian|suse|sles|oracle|rocky|alma|photon|coreos).*");
     }
 
     public boolean isWindows() {
-        String os = osType == null ? "" : osType.toLowerCase(java.util.Locale.ROOT);
+        String os = osType == null ? "" : osType.toLowerCase(Locale.ROOT);
         return os.contains("win");
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -31,7 +32,6 @@ final class OvaPackage implements Closeable {
     private final OvfDescriptor descriptor;
     private final FileByteSource archive; // null for a plain .ovf
     private final Map<String, TarArchiveEntry> members;
-    private final List<Path> temporaryFiles = new ArrayList<>();
 
     private OvaPackage(Path path, String location, OvfDescriptor descriptor, FileByteSource archive,
             Map<String, TarArchiveEntry> members) {
@@ -44,7 +44,7 @@ final class OvaPackage implements Closeable {
 
     /** Opens an .ova or .ovf; location is how reports name it (relative to the provider's url). */
     static OvaPackage open(Path path, String location) throws IOException {
-        String name = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".ovf")) {
             try (InputStream xml = Files.newInputStream(path)) {
                 return new OvaPackage(path, location, OvfParser.parse(xml, location), null, Map.of());
@@ -55,7 +55,7 @@ final class OvaPackage implements Closeable {
         try (TarFile tar = new TarFile(path)) {
             for (TarArchiveEntry entry : tar.getEntries()) {
                 members.put(memberName(entry.getName()), entry);
-                if (ovf == null && entry.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".ovf")) {
+                if (ovf == null && entry.getName().toLowerCase(Locale.ROOT).endsWith(".ovf")) {
                     ovf = entry;
                 }
             }
@@ -188,26 +188,28 @@ final class OvaPackage implements Closeable {
         return String.format("%s.%09d", href, index);
     }
 
-    /** A gzip stream has no random access: inflate it once into a temporary file that is removed on close. */
+    /**
+     * A gzip stream has no random access: inflate it into a temporary file, deleted when the returned source
+     * is closed (or, if inflating fails, at once).
+     */
     private ByteSource decompress(ByteSource compressed) throws IOException {
         Path temporary = Files.createTempFile("vmlift-ova-", ".disk");
-        temporaryFiles.add(temporary);
         try (InputStream in = new GZIPInputStream(new SourceInputStream(compressed), 1 << 16);
                 OutputStream out = Files.newOutputStream(temporary)) {
             in.transferTo(out);
+        } catch (IOException e) {
+            Files.deleteIfExists(temporary);
+            throw new OvfException(compressed.name() + ": the gzip data cannot be inflated (" + e.getMessage() + ")");
         } finally {
             compressed.close();
         }
-        return FileByteSource.open(temporary);
+        return FileByteSource.openTemporary(temporary, compressed.name());
     }
 
     @Override
     public void close() throws IOException {
         if (archive != null) {
             archive.close();
-        }
-        for (Path temporary : temporaryFiles) {
-            Files.deleteIfExists(temporary);
         }
     }
 

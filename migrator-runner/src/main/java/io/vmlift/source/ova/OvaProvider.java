@@ -15,6 +15,7 @@ import io.vmlift.source.SourceProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +57,7 @@ final class OvaProvider implements SourceProvider {
 
     private static List<Path> packagesAt(Path root) throws IOException {
         if (!Files.exists(root)) {
-            throw new java.nio.file.NoSuchFileException(root + " does not exist");
+            throw new NoSuchFileException(root + " does not exist");
         }
         if (!Files.isDirectory(root)) {
             return List.of(root);
@@ -133,10 +134,6 @@ final class OvaProvider implements SourceProvider {
                         + " is not in the OVF DiskSection", "fix the OVF: every disk item needs a Disk entry"));
                 continue;
             }
-            if (def.capacityBytes() <= 0) {
-                concerns.add(Concern.critical("InvalidDiskSizes", vm.name(), "Disk " + def.id()
-                        + " has no valid capacity", "set ovf:capacity in the OVF"));
-            }
             OvfDescriptor.FileRef file = descriptor.files().get(def.fileRef());
             if (def.fileRef() == null) {
                 continue; // a disk without a file is a blank disk of its capacity
@@ -197,7 +194,7 @@ final class OvaProvider implements SourceProvider {
                         return DiskImages.blank(disk.capacityBytes());
                     }
                     if (file == null) {
-                        throw new java.nio.file.NoSuchFileException(entry.pkg().location() + ": disk " + disk.key()
+                        throw new NoSuchFileException(entry.pkg().location() + ": disk " + disk.key()
                                 + " has no file");
                     }
                     return DiskImages.open(entry.pkg().open(file), entry.pkg()::openMember,

@@ -9,6 +9,7 @@ import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -27,7 +28,7 @@ public final class OvaProviderFactory implements SourceProviderFactory {
         try {
             return new OvaProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
                     provider.document().url()), root);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw VmliftException.badInput(provider.where("/spec/url") + ": " + root + " does not exist; point "
                     + provider.describe() + " at a folder, .ova or .ovf");
         } catch (OvfException e) {
@@ -37,7 +38,13 @@ public final class OvaProviderFactory implements SourceProviderFactory {
 
     static Path resolve(Located<Provider> provider) {
         String url = provider.document().url();
-        Path path = url.startsWith("file:") ? Path.of(URI.create(url)) : Path.of(url);
+        Path path;
+        try {
+            path = url.startsWith("file:") ? Path.of(URI.create(url)) : Path.of(url);
+        } catch (IllegalArgumentException e) { // also InvalidPathException
+            throw VmliftException.badInput(provider.where("/spec/url") + ": '" + url + "' is not a local path or"
+                    + " file:/// URL (" + e.getMessage() + "); the ova provider reads a folder, .ova or .ovf here");
+        }
         if (!path.isAbsolute()) {
             Path documentFolder = provider.file().toAbsolutePath().getParent();
             path = documentFolder.resolve(path).normalize();

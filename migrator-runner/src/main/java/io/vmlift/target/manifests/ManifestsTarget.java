@@ -1,8 +1,6 @@
 package io.vmlift.target.manifests;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vmlift.ExitCode;
-import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskFormat;
 import io.vmlift.disk.DiskWriter;
 import io.vmlift.model.Serialization;
@@ -12,7 +10,6 @@ import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -31,18 +28,7 @@ public final class ManifestsTarget implements MigrationTarget {
     public ManifestsTarget(Path root, DiskFormat format) {
         this.root = root;
         this.format = format;
-        requireWritable(root);
-    }
-
-    private static void requireWritable(Path root) {
-        try {
-            Files.createDirectories(root);
-            Path probe = Files.createTempFile(root, ".vmlift-write-check", "");
-            Files.delete(probe);
-        } catch (IOException e) {
-            throw new VmliftException(ExitCode.BAD_INPUT, "--output-dir " + root + " is not writable ("
-                    + Serialization.describe(e) + "); choose a folder you can write to", e);
-        }
+        Serialization.requireWritableFolder(root, "--output-dir");
     }
 
     public Path root() {
@@ -102,15 +88,20 @@ public final class ManifestsTarget implements MigrationTarget {
         return Files.isRegularFile(vmFolder(plan, vm).resolve(VIRTUAL_MACHINE_FILE));
     }
 
+    /** Removes the files vmlift wrote for the VM, and the folder when nothing else is in it. */
     @Override
     public void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         Path folder = vmFolder(plan, vm);
-        if (!Files.exists(folder)) {
-            return;
+        Files.deleteIfExists(folder.resolve(VIRTUAL_MACHINE_FILE));
+        Files.deleteIfExists(folder.resolve(DATA_VOLUMES_FILE));
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            Path image = image(plan, vm, disk);
+            Files.deleteIfExists(image);
+            Files.deleteIfExists(image.resolveSibling(image.getFileName() + DiskFormat.PARTIAL_SUFFIX));
         }
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
+        try (Stream<Path> left = Files.exists(folder) ? Files.list(folder) : Stream.empty()) {
+            if (Files.exists(folder) && left.findAny().isEmpty()) {
+                Files.delete(folder);
             }
         }
     }
