@@ -77,7 +77,7 @@ final class MigrateCommand implements Callable<Integer> {
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
                 MigrationEngine engine = new MigrationEngine(session.session.source, target, store, progress,
                         new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
-                                DiskCopier.defaultThreads()));
+                                DiskCopier.defaultThreads(), MigrationEngine.Options.defaults().readyTimeout()));
                 state = engine.run(session.plan);
             }
             printSummary(state);

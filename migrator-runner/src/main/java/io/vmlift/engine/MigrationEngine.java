@@ -6,6 +6,7 @@ import io.vmlift.disk.CorruptImageException;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskWriter;
+import io.vmlift.plan.Concern;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
@@ -32,9 +33,9 @@ import java.util.concurrent.Future;
  * back and, unless the plan keeps failed VMs, what was made on the target is removed.
  */
 public final class MigrationEngine {
-    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads) {
+    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {
         public static Options defaults() {
-            return new Options(4, Duration.ofMinutes(5), DiskCopier.defaultThreads());
+            return new Options(4, Duration.ofMinutes(5), DiskCopier.defaultThreads(), Duration.ofMinutes(10));
         }
     }
 
@@ -134,6 +135,13 @@ public final class MigrationEngine {
         vmState.started = Instant.now().toString();
         vmState.completed = null;
         try {
+            enter(vmState, Phase.Validate, state, "");
+            List<String> blocking = source.validate(vm.source()).stream().filter(Concern::blocks)
+                    .map(Concern::oneLine).toList();
+            if (!blocking.isEmpty()) {
+                throw new IOException("the source VM has changed since the plan was checked: "
+                        + String.join("; ", blocking));
+            }
             enter(vmState, Phase.StorePowerState, state, "");
             PowerControl power = source.power();
             PowerControl.PowerState before = power.state(vm.source());
@@ -153,6 +161,8 @@ public final class MigrationEngine {
             }
             enter(vmState, Phase.CreateVM, state, "");
             target.createVm(plan, vm);
+            enter(vmState, Phase.WaitForVM, state, "");
+            target.waitForVm(plan, vm, options.readyTimeout());
             vmState.completed = Instant.now().toString();
             enter(vmState, Phase.Completed, state, "");
         } catch (Exception e) {

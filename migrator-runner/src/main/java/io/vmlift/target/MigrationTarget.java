@@ -3,6 +3,7 @@ package io.vmlift.target;
 import io.vmlift.disk.DiskWriter;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * Where VMs land: a folder of manifests and images, or a cluster. Every operation is idempotent, so that a
@@ -26,6 +27,9 @@ public interface MigrationTarget {
     void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;
 
     boolean vmExists(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;
+
+    /** Waits until the VM is usable on the target, or throws when the timeout passes. */
+    void waitForVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, Duration timeout) throws IOException;
 
     /** Removes everything this VM's migration made on the target (after a failure). */
     void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;

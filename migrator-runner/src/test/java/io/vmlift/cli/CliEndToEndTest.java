@@ -153,6 +153,17 @@ class CliEndToEndTest {
         assertThat(malformed.err()).contains("plan.yaml:1: malformed YAML").hasLineCount(1);
 
         assertThat(Cli.run("inventory", "-f", dir.resolve("missing.yaml")).exitCode()).isEqualTo(2);
+
+        // Folders that cannot be written are found before any work is done.
+        Path blocker = Files.writeString(dir.resolve("a-file"), "in the way");
+        Cli.Run results = Cli.run("migrate", "-f", Example.folder(), "--output-dir", out, "--results-dir",
+                blocker.resolve("results"));
+        assertThat(results.exitCode()).isEqualTo(2);
+        assertThat(results.err()).contains("--results-dir").contains("not a writable folder").hasLineCount(1);
+        assertThat(out).doesNotExist();
+        Cli.Run output = Cli.run("migrate", "-f", Example.folder(), "--output-dir", blocker);
+        assertThat(output.exitCode()).isEqualTo(2);
+        assertThat(output.err()).contains("--output-dir").contains("a file of that name is in the way");
         assertThat(Cli.run("no-such-command").exitCode()).isEqualTo(2);
     }
 

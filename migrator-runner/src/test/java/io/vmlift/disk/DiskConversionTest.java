@@ -106,8 +106,75 @@ class DiskConversionTest {
                 .hasMessageContaining("truncated");
     }
 
+    /**
+     * Rewrites a qemu-made streamOptimized VMDK the way VMware writes them: the header's grain directory offset
+     * is "at the end" (-1), and the file ends with a footer marker, a footer (the header with the real offset)
+     * and an end-of-stream marker.
+     */
+    private static void moveGrainDirectoryToFooter(Path vmdk) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {
+            byte[] header = new byte[512];
+            file.readFully(header);
+            byte[] marker = new byte[512];
+            marker[12] = 3; // marker type: footer
+            file.seek(file.length());
+            file.write(marker);
+            file.write(header);
+            file.write(new byte[512]); // end-of-stream marker
+            file.seek(56);
+            file.writeLong(-1L);
+        }
+    }
+
     @Test
-    void badMagicInTheFooterIsCorrupt() throws Exception {
+    void aVmwareStyleStreamWithItsGrainDirectoryInTheFooterReads() throws Exception {
+        Path vmdk = dir.resolve("stream.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "streamOptimized");
+        moveGrainDirectoryToFooter(vmdk);
+        Path converted = dir.resolve("out.img");
+        try (DiskImage image = DiskImages.open(vmdk)) {
+            new DiskCopier(2).copy(image, DiskFormat.RAW.create(converted, image.virtualSize()), n -> {});
+        }
+        assertThat(QemuImg.compare(raw, converted).exitCode()).isZero();
+    }
+
+    @Test
+    void badMagicInTheStreamFooterIsCorrupt() throws Exception {
+        Path vmdk = dir.resolve("stream.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "streamOptimized");
+        moveGrainDirectoryToFooter(vmdk);
+        try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {
+            file.seek(file.length() - 1024);
+            file.write(new byte[] {'X', 'X', 'X', 'X'});
+        }
+        assertThatThrownBy(() -> DiskImages.open(vmdk).close())
+                .isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("bad magic in the footer");
+    }
+
+    @Test
+    void aSnapshotDeltaIsRefusedRatherThanReadAsADiskOfHoles() throws Exception {
+        Path base = dir.resolve("base.vmdk");
+        QemuImg.toVmdk(raw, base, "monolithicSparse");
+        Path child = dir.resolve("child.vmdk");
+        QemuImg.require("create", "-q", "-f", "vmdk", "-b", base.toString(), "-F", "vmdk", child.toString());
+        assertThatThrownBy(() -> DiskImages.open(child).close())
+                .isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("snapshot delta");
+    }
+
+    @Test
+    void aDescriptorCannotReachFilesOutsideItsFolder() throws Exception {
+        Path descriptor = dir.resolve("escape.vmdk");
+        java.nio.file.Files.writeString(descriptor, "# Disk DescriptorFile\nversion=1\nCID=fffffffe\n"
+                + "parentCID=ffffffff\ncreateType=\"monolithicFlat\"\nRW 8 FLAT \"" + raw.toAbsolutePath() + "\" 0\n");
+        assertThatThrownBy(() -> DiskImages.open(descriptor).close())
+                .isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("points outside its package");
+    }
+
+    @Test
+    void grainDirectoryPastTheEndIsCorrupt() throws Exception {
         Path vmdk = dir.resolve("sparse.vmdk");
         QemuImg.toVmdk(raw, vmdk, "monolithicSparse");
         try (RandomAccessFile file = new RandomAccessFile(vmdk.toFile(), "rw")) {

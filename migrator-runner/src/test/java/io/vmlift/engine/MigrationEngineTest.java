@@ -60,7 +60,8 @@ class MigrationEngineTest {
         ResolvedPlan resolved = PlanResolver.resolve(documents, plan, source);
         assertThat(resolved.concerns()).noneMatch(Concern::blocks);
         return new MigrationEngine(source, new ManifestsTarget(out, DiskFormat.QCOW2), StateStore.forPlan(out, "p"),
-                ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2)).run(resolved);
+                ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(5)))
+                .run(resolved);
     }
 
     @Test
@@ -95,12 +96,28 @@ class MigrationEngineTest {
         assertThat(Files.exists(out.resolve("migrated/example-vm/virtualmachine.yaml"))).isTrue();
     }
 
+    @Test
+    void aVmThatChangedSinceThePlanIsNotTouched() throws IOException {
+        source.on = true;
+        source.snapshotAppears = true;
+        Path out = dir.resolve("out");
+        MigrationState state = migrate(out);
+        MigrationState.VmState vm = state.vms.get(0);
+        assertThat(vm.phase).isEqualTo(Phase.Failed);
+        assertThat(vm.error.phase()).isEqualTo("Validate");
+        assertThat(vm.error.reasons().get(0)).contains("changed since the plan").contains("VMHasSnapshots");
+        assertThat(source.calls).isEmpty();
+        assertThat(source.on).isTrue();
+        assertThat(out.resolve("migrated/example-vm")).doesNotExist();
+    }
+
     /** The real OVA source with a power switch and an optional failing disk. */
     private static final class SwitchedSource implements SourceProvider {
         private final SourceProvider delegate;
         final List<String> calls = new ArrayList<>();
         boolean on;
         int failDisk = -1;
+        boolean snapshotAppears;
 
         SwitchedSource(SourceProvider delegate) {
             this.delegate = delegate;
@@ -111,9 +128,16 @@ class MigrationEngineTest {
             return delegate.inventory();
         }
 
+        /** After the first call (the plan check), a snapshot "appears" when asked to. */
+        private int validations;
+
         @Override
         public List<Concern> validate(Vm vm) throws IOException {
-            return delegate.validate(vm);
+            List<Concern> concerns = new ArrayList<>(delegate.validate(vm));
+            if (snapshotAppears && validations++ > 0) {
+                concerns.add(Concern.critical("VMHasSnapshots", vm.name(), "A snapshot was taken", "remove it"));
+            }
+            return concerns;
         }
 
         @Override

@@ -131,6 +131,21 @@ class DocumentLoaderTest {
     }
 
     @Test
+    void namesKeysAndSecretDataAreCheckedAsKubernetesWould() throws IOException {
+        Path badName = write("name.yaml", PROVIDERS.replace("name: host", "name: ../escaped")
+                .replace("  secret: {name: vcenter-creds, namespace: mtv}\n", ""));
+        assertThat(loadFails(badName).getMessage()).contains("name.yaml:11").contains("'../escaped' is not a valid name");
+        Path duplicateKey = write("dup.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                + "stringData: {user: a}\nstringData: {user: b}\n");
+        assertThat(loadFails(duplicateKey).getMessage()).contains("dup.yaml:5").contains("Duplicate field 'stringData'");
+        Path notBase64 = write("b64.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                + "data:\n  user: YWRtaW4=\n  password: hunter2!!\n");
+        String message = loadFails(notBase64).getMessage();
+        assertThat(message).contains("b64.yaml:6").contains("data.password").contains("not base64")
+                .doesNotContain("hunter2");
+    }
+
+    @Test
     void wrongTypesNameTheFieldAndLine() throws IOException {
         Path file = write("plan.yaml", """
                 apiVersion: forklift.konveyor.io/v1beta1

@@ -10,6 +10,7 @@ import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -86,6 +87,14 @@ public final class ManifestsTarget implements MigrationTarget {
     @Override
     public boolean vmExists(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         return Files.isRegularFile(vmFolder(plan, vm).resolve(VIRTUAL_MACHINE_FILE));
+    }
+
+    /** A folder has nothing to wait for: the VM is there once its manifest is written. */
+    @Override
+    public void waitForVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, Duration timeout) throws IOException {
+        if (!vmExists(plan, vm)) {
+            throw new IOException(vmFolder(plan, vm).resolve(VIRTUAL_MACHINE_FILE) + " was not written");
+        }
     }
 
     /** Removes the files vmlift wrote for the VM, and the folder when nothing else is in it. */

@@ -674,6 +674,40 @@ class OvaProviderTest {
         }
     }
 
+    @Test
+    void anHrefOutsideThePackageFolderIsRefused() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("share"));
+        Files.writeString(dir.resolve("secret.txt"), "not a disk");
+        Files.writeString(folder.resolve("escape.ovf"), singleDiskOvf("escape", "../secret.txt", "", "raw"));
+        try (SourceProvider provider = connect(folder.toString())) {
+            Vm vm = onlyVm(provider);
+            assertThat(provider.validate(vm)).filteredOn(Concern::blocks).singleElement()
+                    .satisfies(c -> assertThat(c.label()).contains("points outside its package"));
+            assertThatThrownBy(() -> provider.disks(vm).get(0).open()).isInstanceOf(IOException.class)
+                    .hasMessageContaining("points outside its package");
+        }
+    }
+
+    @Test
+    void aDiskDeclaredRawIsReadAsRawWhateverItsFirstBytesSay() throws Exception {
+        // A guest can write anything to its disk, including text that looks like a VMDK descriptor.
+        byte[] disk = new byte[(int) VIRTUAL];
+        byte[] lookalike = "# Disk DescriptorFile\ncreateType=\"monolithicFlat\"\nRW 8 FLAT \"/etc/hostname\" 0\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(lookalike, 0, disk, 0, lookalike.length);
+        Path ova = ova("guest.ova", member("guest.ovf", singleDiskOvf("guest", "guest-disk1.img", "", "raw")),
+                member("guest-disk1.img", disk));
+        try (SourceProvider provider = connect(ova.toString())) {
+            Vm vm = onlyVm(provider);
+            try (DiskImage image = provider.disks(vm).get(0).open()) {
+                assertThat(image.format()).isEqualTo("raw");
+                byte[] start = new byte[lookalike.length];
+                image.read(0, java.nio.ByteBuffer.wrap(start));
+                assertThat(start).isEqualTo(lookalike);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private record Member(String name, byte[] data) {}
