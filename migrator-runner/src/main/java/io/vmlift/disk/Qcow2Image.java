@@ -3,7 +3,6 @@ package io.vmlift.disk;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.DataFormatException;
@@ -117,19 +116,7 @@ public final class Qcow2Image implements DiskImage {
 
     @Override
     public List<Extent> extents() {
-        List<Extent> extents = new ArrayList<>();
-        long clusters = (virtualSize + clusterSize - 1) / clusterSize;
-        long start = -1;
-        for (long cluster = 0; cluster <= clusters; cluster++) {
-            boolean data = cluster < clusters && allocated(entry(cluster));
-            if (data && start < 0) {
-                start = cluster * clusterSize;
-            } else if (!data && start >= 0) {
-                extents.add(new Extent(start, Math.min(cluster * clusterSize, virtualSize) - start));
-                start = -1;
-            }
-        }
-        return extents;
+        return Extent.ofBlocks(virtualSize, clusterSize, cluster -> allocated(entry(cluster)));
     }
 
     @Override

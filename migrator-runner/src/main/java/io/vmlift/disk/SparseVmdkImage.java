@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -180,19 +179,7 @@ public final class SparseVmdkImage implements DiskImage {
 
     @Override
     public List<Extent> extents() {
-        List<Extent> extents = new ArrayList<>();
-        long start = -1;
-        for (long grain = 0; grain <= grainCount; grain++) {
-            boolean allocated = grain < grainCount && grainSector(grain) > 0;
-            if (allocated && start < 0) {
-                start = (long) grain * grainBytes;
-            } else if (!allocated && start >= 0) {
-                long end = Math.min((long) grain * grainBytes, virtualSize);
-                extents.add(new Extent(start, end - start));
-                start = -1;
-            }
-        }
-        return extents;
+        return Extent.ofBlocks(virtualSize, grainBytes, grain -> grainSector(grain) > 0);
     }
 
     @Override
