@@ -34,8 +34,8 @@ public final class SparseVmdkImage implements DiskImage {
     private final long grainCount;
     private final boolean zeroedGrainEntries;
     private final ThreadLocal<Inflater> inflaters = ThreadLocal.withInitial(Inflater::new);
-    private final ThreadLocal<byte[]> compressedBuffers;
-    private final ThreadLocal<byte[]> grainBuffers;
+    private final ThreadLocal<ByteBuffer> compressedBuffers; // direct: file to inflater without a heap copy
+    private final ThreadLocal<ByteBuffer> grainBuffers;
 
     public SparseVmdkImage(ByteSource source) throws IOException {
         this.source = source;
@@ -72,8 +72,9 @@ public final class SparseVmdkImage implements DiskImage {
         this.zeroedGrainEntries = (flags & FLAG_ZEROED_GRAIN_GTE) != 0;
         this.grainTables = readGrainTables(gdOffset);
         int maxCompressed = grainBytes + grainBytes / 8 + 1024;
-        this.compressedBuffers = ThreadLocal.withInitial(() -> new byte[MARKER_HEADER + maxCompressed]);
-        this.grainBuffers = ThreadLocal.withInitial(() -> new byte[grainBytes]);
+        this.compressedBuffers = ThreadLocal.withInitial(
+                () -> ByteBuffer.allocateDirect(MARKER_HEADER + maxCompressed).order(ByteOrder.LITTLE_ENDIAN));
+        this.grainBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocate(grainBytes));
     }
 
     /** Refuses a snapshot delta, which names its parent in the embedded descriptor. */
@@ -195,9 +196,12 @@ public final class SparseVmdkImage implements DiskImage {
             long sector = grainSector(grain);
             if (sector <= 0) {
                 Zeros.fill(dst, n);
+            } else if (compressed && within == 0 && n == grainLength(grain)) {
+                inflateGrain(grain, sector, dst); // the usual case in a copy: straight into the caller's buffer
             } else if (compressed) {
-                byte[] grainData = inflateGrain(grain, sector);
-                dst.put(grainData, within, n);
+                ByteBuffer whole = grainBuffers.get().clear();
+                inflateGrain(grain, sector, whole);
+                dst.put(whole.flip().position(within).limit(within + n));
             } else {
                 ByteBuffer window = dst.slice();
                 window.limit(n);
@@ -212,47 +216,57 @@ public final class SparseVmdkImage implements DiskImage {
         }
     }
 
-    private byte[] inflateGrain(int grain, long sector) throws IOException {
-        byte[] buffer = compressedBuffers.get();
+    /** The bytes of a grain that lie within the virtual size (the last grain may be cut short). */
+    private int grainLength(long grain) {
+        return (int) Math.min(grainBytes, virtualSize - grain * grainBytes);
+    }
+
+    /** Inflates one compressed grain into out, advancing out by the grain's length. */
+    private void inflateGrain(int grain, long sector, ByteBuffer out) throws IOException {
+        ByteBuffer buffer = compressedBuffers.get().clear();
         long position = sector * SECTOR;
-        int available = (int) Math.min(buffer.length, source.size() - position);
-        ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, available);
-        source.readFully(position, wrapped);
-        ByteBuffer marker = ByteBuffer.wrap(buffer, 0, MARKER_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        long lba = marker.getLong(0);
-        int size = marker.getInt(8);
+        // The marker and the start of the data share the grain's first sector; read the rest once the size is known.
+        buffer.limit((int) Math.min(SECTOR, source.size() - position));
+        source.readFully(position, buffer);
+        long lba = buffer.getLong(0);
+        int size = buffer.getInt(8);
         long expectedLba = (long) grain * (grainBytes / SECTOR);
         if (lba != expectedLba) {
             throw corrupt("the grain marker at sector " + sector + " is for sector " + lba + ", expected "
                     + expectedLba + ": the grain table is corrupt");
         }
-        if (size <= 0 || size > available - MARKER_HEADER) {
+        if (size <= 0 || size > buffer.capacity() - MARKER_HEADER || position + MARKER_HEADER + size > source.size()) {
             throw corrupt("the compressed grain " + grain + " claims " + size
                     + " bytes, more than the file holds there: the image is truncated or corrupt");
         }
-        byte[] out = grainBuffers.get();
+        if (MARKER_HEADER + size > buffer.position()) {
+            buffer.limit(MARKER_HEADER + size);
+            source.readFully(position + buffer.position(), buffer);
+        }
         Inflater inflater = inflaters.get();
         inflater.reset();
-        inflater.setInput(buffer, MARKER_HEADER, size);
-        int expected = (int) Math.min(grainBytes, virtualSize - (long) grain * grainBytes);
+        inflater.setInput(buffer.position(MARKER_HEADER).limit(MARKER_HEADER + size));
+        int expected = grainLength(grain);
+        int start = out.position();
+        int limit = out.limit();
+        out.limit(start + expected);
         try {
-            int produced = 0;
-            while (produced < expected && !inflater.finished()) {
-                int n = inflater.inflate(out, produced, grainBytes - produced);
+            while (out.hasRemaining() && !inflater.finished()) {
+                int n = inflater.inflate(out);
                 if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
                     break;
                 }
-                produced += n;
             }
-            if (produced < expected) {
-                throw corrupt("the compressed grain " + grain + " inflates to " + produced + " bytes, expected "
-                        + expected + ": bad deflate stream");
+            if (out.hasRemaining()) {
+                throw corrupt("the compressed grain " + grain + " inflates to " + (out.position() - start)
+                        + " bytes, expected " + expected + ": bad deflate stream");
             }
         } catch (DataFormatException e) {
             throw corrupt("the compressed grain " + grain + " at sector " + sector + " is not a valid deflate stream ("
                     + e.getMessage() + ")", e);
+        } finally {
+            out.limit(limit);
         }
-        return out;
     }
 
     private CorruptImageException corrupt(String what) {

@@ -1,19 +1,20 @@
 package io.vmlift.disk;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
-/** Zero detection and filling on heap buffers, vectorized by the JDK's Arrays.mismatch. */
+/** Zero detection (vectorized by the JDK's ByteBuffer.mismatch) and zero filling. */
 final class Zeros {
     private static final byte[] ZERO = new byte[1 << 20];
+    private static final ByteBuffer ZERO_BUFFER = ByteBuffer.allocateDirect(ZERO.length).asReadOnlyBuffer();
 
     private Zeros() {}
 
-    static boolean isZero(byte[] data, int from, int to) {
+    /** True when data[from, to) is all zero; by absolute positions, the buffer's position is untouched. */
+    static boolean isZero(ByteBuffer data, int from, int to) {
         int at = from;
         while (at < to) {
             int n = Math.min(ZERO.length, to - at);
-            if (Arrays.mismatch(data, at, at + n, ZERO, 0, n) != -1) {
+            if (data.slice(at, n).mismatch(ZERO_BUFFER.slice(0, n)) != -1) {
                 return false;
             }
             at += n;
