@@ -8,11 +8,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # System disk: 256 MiB with an ext4 filesystem holding a few MiB of files.
-mkdir -p "$work/root/etc" "$work/root/var/lib/app"
-printf 'example-vm\n' > "$work/root/etc/hostname"
-head -c $((3 * 1024 * 1024)) /dev/urandom > "$work/root/var/lib/app/data.bin"
+mkdir -p "$work/rootfs/etc" "$work/rootfs/var/lib/app"
+printf 'example-vm\n' > "$work/rootfs/etc/hostname"
+head -c $((3 * 1024 * 1024)) /dev/urandom > "$work/rootfs/var/lib/app/data.bin"
 truncate -s 256M "$work/system.raw"
-mkfs.ext4 -q -F -L system -d "$work/root" "$work/system.raw"
+mkfs.ext4 -q -F -L system -d "$work/rootfs" "$work/system.raw"
 
 # Data disk: 2 GiB virtual, 1 MiB of data at 1 GiB, the rest a hole.
 truncate -s 2G "$work/data.raw"

@@ -1,6 +1,7 @@
 package io.vmlift.disk;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +48,12 @@ final class PartialFile implements AutoCloseable {
         return partial;
     }
 
-    FileChannel channel() {
-        return channel;
+    /** Writes all of data at position (positional: safe from several threads at once). */
+    void write(ByteBuffer data, long position) throws IOException {
+        long at = position;
+        while (data.hasRemaining()) {
+            at += channel.write(data, at);
+        }
     }
 
     synchronized void publish() throws IOException {

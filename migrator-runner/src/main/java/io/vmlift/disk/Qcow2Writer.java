@@ -67,10 +67,7 @@ final class Qcow2Writer implements DiskWriter {
             int length = Math.min(CLUSTER, data.remaining());
             ByteBuffer cluster = data.slice();
             cluster.limit(length);
-            long hostOffset = allocate(virtualCluster);
-            while (cluster.hasRemaining()) {
-                file.channel().write(cluster, hostOffset + cluster.position());
-            }
+            file.write(cluster, allocate(virtualCluster));
             data.position(data.position() + length);
             virtualCluster++;
         }
@@ -97,7 +94,7 @@ final class Qcow2Writer implements DiskWriter {
             for (long hostOffset : entry.getValue()) {
                 table.putLong(hostOffset == 0 ? 0 : hostOffset | COPIED);
             }
-            writeFully(table.flip(), l2Offset);
+            file.write(table.flip(), l2Offset);
             l1[entry.getKey()] = l2Offset | COPIED;
         }
         long blocks = 0;
@@ -117,16 +114,16 @@ final class Qcow2Writer implements DiskWriter {
                 block.putShort((short) 1);
             }
             block.clear();
-            writeFully(block, (firstBlock + b) * CLUSTER);
+            file.write(block, (firstBlock + b) * CLUSTER);
             refcountTable.putLong((firstBlock + b) * CLUSTER);
         }
-        writeFully(refcountTable.clear(), refcountTableOffset);
+        file.write(refcountTable.clear(), refcountTableOffset);
         ByteBuffer l1Table = ByteBuffer.allocate(8 * l1Entries);
         for (long entry : l1) {
             l1Table.putLong(entry);
         }
-        writeFully(l1Table.flip(), l1Offset);
-        writeFully(header(), 0);
+        file.write(l1Table.flip(), l1Offset);
+        file.write(header(), 0);
         file.publish();
     }
 
@@ -144,13 +141,6 @@ final class Qcow2Writer implements DiskWriter {
                 .putInt(HEADER_LENGTH)
                 .putInt(0).putInt(0); // end of header extensions
         return header.flip();
-    }
-
-    private void writeFully(ByteBuffer data, long position) throws IOException {
-        long at = position;
-        while (data.hasRemaining()) {
-            at += file.channel().write(data, at);
-        }
     }
 
     @Override

@@ -18,10 +18,7 @@ final class RawWriter implements DiskWriter {
 
     @Override
     public void write(long offset, ByteBuffer data) throws IOException {
-        long at = offset;
-        while (data.hasRemaining()) {
-            at += file.channel().write(data, at);
-        }
+        file.write(data, offset);
     }
 
     @Override
