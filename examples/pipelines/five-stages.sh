@@ -20,7 +20,8 @@ YAML
 cd "$workspace"
 
 vmlift connect   -f provider.yaml --inventory-file inventory.json --results-dir results
-vmlift map       -f provider.yaml --target-namespace wave1 --output-file maps.yaml --results-dir results
+vmlift map       -f provider.yaml --inventory inventory.json --target-namespace wave1 --output-file maps.yaml \
+                 --results-dir results
 vmlift plan      -f provider.yaml -f maps.yaml --vm "Example VM" --name wave-1 --target-namespace wave1 \
                  --plan-file plan.yaml --concerns-file concerns.json --results-dir results
 vmlift migrate   -f provider.yaml -f maps.yaml -f plan.yaml --output-dir out --progress plain --results-dir results

@@ -1,6 +1,8 @@
 package io.vmlift.cli;
 
+import io.vmlift.VmliftException;
 import io.vmlift.mapping.MapSuggester;
+import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Document;
 import io.vmlift.model.Located;
 import io.vmlift.model.ObjectMeta;
@@ -8,6 +10,7 @@ import io.vmlift.model.Provider;
 import io.vmlift.model.Serialization;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,43 +47,62 @@ final class MapCommand implements Callable<Integer> {
     @Option(names = "--output-file", paramLabel = "FILE", description = "Write the maps to FILE instead of stdout.")
     Path outputFile;
 
+    @Option(names = "--inventory", paramLabel = "FILE",
+            description = "Map from an inventory 'vmlift connect --inventory-file' wrote, without connecting again.")
+    Path inventoryFile;
+
     @Override
     public Integer call() throws Exception {
         results.prepare();
-        try (SourceSession session = SourceSession.open(documents)) {
-            Inventory inventory = session.source.inventory();
-            List<Vm> vms = vmNames.isEmpty() ? inventory.vms() : inventory.vms().stream()
-                    .filter(vm -> vmNames.contains(vm.name()) || vmNames.contains(vm.id())).collect(Collectors.toList());
-            if (vms.size() < vmNames.size()) {
-                throw io.vmlift.VmliftException.badInput("the source has no VM named " + vmNames.stream()
-                        .filter(n -> inventory.vms().stream().noneMatch(vm -> vm.name().equals(n) || vm.id().equals(n)))
-                        .collect(Collectors.joining(", ")) + "; see 'vmlift inventory'");
-            }
-            Provider source = session.provider.document();
-            Optional<Located<Provider>> destination = session.documents.ofType(Provider.class).stream()
-                    .filter(p -> p.document().isDestination()).findFirst();
-            List<Document> out = new ArrayList<>();
-            String destinationName = destination.map(p -> p.document().name()).orElse("host");
-            if (destination.isEmpty()) {
-                // Forklift's "host" provider: the cluster of the current kubeconfig.
-                out.add(new Provider("forklift.konveyor.io/v1beta1", Provider.KIND,
-                        ObjectMeta.named("host", source.namespace()), new Provider.Spec("openshift", "", null, null), null));
-            }
-            MapSuggester.Suggestion suggestion = MapSuggester.suggest(inventory, vms, name != null ? name : source.name(),
-                    source.namespace(), MapSuggester.providers(source.name(), destinationName, source.namespace()),
-                    targetNamespace, storageClass);
-            out.add(suggestion.networkMap());
-            out.add(suggestion.storageMap());
-            String yaml = Serialization.toYamlStream(out);
-            if (outputFile != null) {
-                Serialization.writeAtomically(outputFile, yaml);
-            } else {
-                spec.commandLine().getOut().print(yaml);
-                spec.commandLine().getOut().flush();
-            }
-            results.write("network-map", suggestion.networkMap().name());
-            results.write("storage-map", suggestion.storageMap().name());
-            return 0;
+        DocumentSet set = documents.load();
+        Located<Provider> sourceProvider = set.sourceProvider(documents.provider);
+        Inventory inventory = inventoryFile != null ? readInventory(inventoryFile) : connectAndRead(set, sourceProvider);
+        List<Vm> vms = vmNames.isEmpty() ? inventory.vms() : inventory.vms().stream()
+                .filter(vm -> vmNames.contains(vm.name()) || vmNames.contains(vm.id())).collect(Collectors.toList());
+        if (vms.size() < vmNames.size()) {
+            throw VmliftException.badInput("the source has no VM named " + vmNames.stream()
+                    .filter(n -> inventory.vms().stream().noneMatch(vm -> vm.name().equals(n) || vm.id().equals(n)))
+                    .collect(Collectors.joining(", ")) + "; see 'vmlift inventory'");
+        }
+        Provider source = sourceProvider.document();
+        Optional<Located<Provider>> destination = set.ofType(Provider.class).stream()
+                .filter(p -> p.document().isDestination()).findFirst();
+        List<Document> out = new ArrayList<>();
+        String destinationName = destination.map(p -> p.document().name()).orElse("host");
+        if (destination.isEmpty()) {
+            // Forklift's "host" provider: the cluster of the current kubeconfig.
+            out.add(new Provider("forklift.konveyor.io/v1beta1", Provider.KIND,
+                    ObjectMeta.named("host", source.namespace()), new Provider.Spec("openshift", "", null, null), null));
+        }
+        MapSuggester.Suggestion suggestion = MapSuggester.suggest(inventory, vms, name != null ? name : source.name(),
+                source.namespace(), MapSuggester.providers(source.name(), destinationName, source.namespace()),
+                targetNamespace, storageClass);
+        out.add(suggestion.networkMap());
+        out.add(suggestion.storageMap());
+        String yaml = Serialization.toYamlStream(out);
+        if (outputFile != null) {
+            Serialization.writeAtomically(outputFile, yaml);
+        } else {
+            spec.commandLine().getOut().print(yaml);
+            spec.commandLine().getOut().flush();
+        }
+        results.write("network-map", suggestion.networkMap().name());
+        results.write("storage-map", suggestion.storageMap().name());
+        return 0;
+    }
+
+    private static Inventory connectAndRead(DocumentSet set, Located<Provider> provider) throws IOException {
+        try (SourceSession session = SourceSession.open(set, provider)) {
+            return session.source.inventory();
+        }
+    }
+
+    private static Inventory readInventory(Path file) {
+        try {
+            return Serialization.json().readValue(file.toFile(), Inventory.class);
+        } catch (IOException e) {
+            throw VmliftException.badInput(file + ": not an inventory that 'vmlift connect --inventory-file' wrote ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")", e);
         }
     }
 }

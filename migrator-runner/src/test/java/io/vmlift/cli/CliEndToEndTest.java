@@ -193,8 +193,11 @@ class CliEndToEndTest {
                 metadata: {name: ova-share, namespace: vmlift}
                 spec: {type: ova, url: example-vm.ova}
                 """);
-        Cli.Run map = Cli.run("map", "-f", fresh.resolve("provider.yaml"), "--target-namespace", "wave1",
-                "--output-file", fresh.resolve("maps.yaml"));
+        Cli.Run connect = Cli.run("connect", "-f", fresh.resolve("provider.yaml"), "--inventory-file",
+                fresh.resolve("inventory.json"));
+        assertThat(connect.exitCode()).as(connect.toString()).isZero();
+        Cli.Run map = Cli.run("map", "-f", fresh.resolve("provider.yaml"), "--inventory", fresh.resolve("inventory.json"),
+                "--target-namespace", "wave1", "--output-file", fresh.resolve("maps.yaml"));
         assertThat(map.exitCode()).as(map.toString()).isZero();
         String maps = Files.readString(fresh.resolve("maps.yaml"));
         assertThat(maps).contains("kind: NetworkMap").contains("type: pod").contains("type: multus")
