@@ -40,8 +40,10 @@ public final class DocumentLoader {
     public static DocumentSet load(List<Path> paths) {
         List<Located<?>> loaded = new ArrayList<>();
         for (Path path : paths) {
+            // A folder is a workspace: it may also hold reports and inventories, which are passed over.
+            boolean folder = Files.isDirectory(path);
             for (Path file : filesAt(path)) {
-                loaded.addAll(loadFile(file));
+                loaded.addAll(loadFile(file, folder));
             }
         }
         DocumentSet set = new DocumentSet(loaded);
@@ -71,6 +73,11 @@ public final class DocumentLoader {
     }
 
     static List<Located<?>> loadFile(Path file) {
+        return loadFile(file, false);
+    }
+
+    /** @param skipForeign pass over documents without apiVersion and kind (not Kubernetes objects at all) */
+    static List<Located<?>> loadFile(Path file, boolean skipForeign) {
         String text;
         try {
             text = Files.readString(file);
@@ -83,21 +90,22 @@ public final class DocumentLoader {
         int currentStart = 1;
         for (int i = 0; i < lines.length; i++) {
             if (DOCUMENT_SEPARATOR.matcher(lines[i]).matches()) {
-                addDocument(file, currentStart, current.toString(), documents);
+                addDocument(file, currentStart, current.toString(), documents, skipForeign);
                 current.setLength(0);
                 currentStart = i + 2;
             } else {
                 current.append(lines[i]).append('\n');
             }
         }
-        addDocument(file, currentStart, current.toString(), documents);
-        if (documents.isEmpty()) {
+        addDocument(file, currentStart, current.toString(), documents, skipForeign);
+        if (documents.isEmpty() && !skipForeign) {
             throw VmliftException.badInput(file + ":1: the file holds no document");
         }
         return documents;
     }
 
-    private static void addDocument(Path file, int startLine, String text, List<Located<?>> into) {
+    private static void addDocument(Path file, int startLine, String text, List<Located<?>> into,
+            boolean skipForeign) {
         if (text.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
             return;
         }
@@ -121,6 +129,9 @@ public final class DocumentLoader {
         if (tree == null || !tree.isObject()) {
             throw VmliftException.badInput(file + ":" + startLine
                     + ": a document must be a mapping with apiVersion, kind and metadata");
+        }
+        if (skipForeign && !tree.has("apiVersion") && !tree.has("kind")) {
+            return;
         }
         Map<String, Integer> lines = lineIndex(text, startLine);
         if ("v1".equals(tree.path("apiVersion").asText()) && "List".equals(tree.path("kind").asText())) {
