@@ -120,6 +120,9 @@ class CliEndToEndTest {
 
     @Test
     void aCorruptDiskFailsWithOneLineExitTwoAndLeavesNothingBehind() throws Exception {
+        // With the manifest check off (it would block the plan first, see the manifest test), the reader finds it.
+        Files.writeString(example.resolve("providers.yaml"), Files.readString(example.resolve("providers.yaml"))
+                .replace("verifyManifest: \"true\"", "verifyManifest: \"false\""));
         Path ova = example.resolve("example-vm.ova");
         OvaFiles.rewrite(ova, ova, "example-vm-disk2.vmdk", bytes -> {
             // Overwrite the middle of the image, where the compressed grains are.
@@ -137,6 +140,20 @@ class CliEndToEndTest {
                     .as("only the state record may remain")
                     .allMatch(p -> p.isEmpty() || p.equals("example-wave-1.status.json") || p.equals("migrated"));
         }
+    }
+
+    @Test
+    void aDiskThatNoLongerMatchesTheOvaManifestBlocksThePlan() throws Exception {
+        Path ova = example.resolve("example-vm.ova");
+        OvaFiles.rewrite(ova, ova, "example-vm-disk1.vmdk", bytes -> {
+            bytes[bytes.length - 600] ^= 1; // one bit, somewhere the VMDK reader would not notice
+            return bytes;
+        });
+        Cli.Run plan = Cli.run("plan", "-f", example, "-o", "json");
+        assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
+        JsonNode concerns = Serialization.json().readTree(plan.out()).path("concerns");
+        assertThat(concerns.findValuesAsText("id")).contains("ova.manifest.mismatch");
+        assertThat(concerns.findValuesAsText("label")).anyMatch(l -> l.contains("example-vm-disk1.vmdk has SHA256"));
     }
 
     @Test

@@ -10,14 +10,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
@@ -27,11 +34,13 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * beside it. Resolves the OVF's File references, including chunked and gzip-compressed files.
  */
 final class OvaPackage implements Closeable {
+    private static final Pattern MANIFEST_LINE = Pattern.compile("(?m)^\\s*(SHA1|SHA256|SHA512)\\((.+?)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
     private final Path path;
     private final String location;
     private final OvfDescriptor descriptor;
     private final FileByteSource archive; // null for a plain .ovf
     private final Map<String, TarArchiveEntry> members;
+    private final Map<String, String> digestResults = new ConcurrentHashMap<>();
 
     private OvaPackage(Path path, String location, OvfDescriptor descriptor, FileByteSource archive,
             Map<String, TarArchiveEntry> members) {
@@ -72,6 +81,70 @@ final class OvaPackage implements Closeable {
         } catch (IOException e) {
             throw new OvfException(location + ": not a readable OVA (tar) archive: " + e.getMessage());
         }
+    }
+
+    /**
+     * The digests of the package's manifest (.mf: lines like "SHA256(disk1.vmdk)= ab12..."), by file name;
+     * empty when the package has none.
+     */
+    Map<String, String[]> manifest() throws IOException {
+        String name = archive != null
+                ? members.keySet().stream().filter(m -> m.toLowerCase(Locale.ROOT).endsWith(".mf")).findFirst().orElse(null)
+                : path.getFileName().toString().replaceFirst("(?i)\\.ovf$", ".mf");
+        if (name == null || !has(name)) {
+            return Map.of();
+        }
+        Map<String, String[]> digests = new HashMap<>();
+        try (ByteSource source = openMember(name)) {
+            ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(source.size(), 1 << 20));
+            source.readFully(0, bytes);
+            Matcher line = MANIFEST_LINE.matcher(new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8));
+            while (line.find()) {
+                digests.put(line.group(2), new String[] {line.group(1).toUpperCase(Locale.ROOT), line.group(3).toLowerCase(Locale.ROOT)});
+            }
+        }
+        return digests;
+    }
+
+    /** The member names a referenced file is stored as (itself, or its chunks). */
+    List<String> storedAs(OvfDescriptor.FileRef file) throws IOException {
+        return parts(file);
+    }
+
+    /**
+     * Null when the member's bytes have the digest, else what differs. Reads the whole member, once per
+     * session: plan checks and the migration's own Validate phase ask the same question.
+     */
+    String checkDigest(String member, String algorithm, String expectedHex) throws IOException {
+        String key = member + "\n" + algorithm + "\n" + expectedHex;
+        String known = digestResults.get(key);
+        if (known == null) {
+            String problem = computeDigestProblem(member, algorithm, expectedHex);
+            known = problem == null ? "" : problem;
+            digestResults.put(key, known);
+        }
+        return known.isEmpty() ? null : known;
+    }
+
+    private String computeDigestProblem(String member, String algorithm, String expectedHex) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance(algorithm.replaceFirst("SHA", "SHA-"));
+        } catch (NoSuchAlgorithmException e) {
+            return "the manifest uses " + algorithm + ", which vmlift cannot check";
+        }
+        try (ByteSource source = openMember(member)) {
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+            for (long at = 0; at < source.size(); ) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), source.size() - at));
+                source.readFully(at, buffer);
+                digest.update(buffer.flip());
+                at += buffer.limit();
+            }
+        }
+        String actual = HexFormat.of().formatHex(digest.digest());
+        return actual.equals(expectedHex) ? null : display(member) + " has " + algorithm + " " + actual
+                + ", the manifest says " + expectedHex;
     }
 
     String location() {

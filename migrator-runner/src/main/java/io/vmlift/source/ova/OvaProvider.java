@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -41,8 +42,12 @@ final class OvaProvider implements SourceProvider {
     private final Map<String, Entry> byVmId = new LinkedHashMap<>();
     private final Inventory inventory;
 
-    OvaProvider(Inventory.ProviderInfo info, Path root) throws IOException {
+    private final boolean verifyManifest;
+
+    /** @param verifyManifest check each disk file against the package's .mf digests (reads the files whole) */
+    OvaProvider(Inventory.ProviderInfo info, Path root, boolean verifyManifest) throws IOException {
         this.info = info;
+        this.verifyManifest = verifyManifest;
         try {
             for (Path file : packagesAt(root)) {
                 String location = Files.isDirectory(root) ? root.relativize(file).toString() : file.getFileName().toString();
@@ -142,9 +147,14 @@ final class OvaProvider implements SourceProvider {
             if (problem != null) {
                 concerns.add(Concern.critical("ova.disk.missing", vm.name(), "The file of disk " + def.id()
                         + " cannot be read: " + problem, "re-export the OVA with its disks"));
-            } else if (file.compression() != null) {
-                concerns.add(Concern.info("ova.disk.compressed", vm.name(), "Disk " + def.id() + " is "
-                        + file.compression() + " compressed", "vmlift inflates it to a temporary file first"));
+            } else {
+                if (file.compression() != null) {
+                    concerns.add(Concern.info("ova.disk.compressed", vm.name(), "Disk " + def.id() + " is "
+                            + file.compression() + " compressed", "vmlift inflates it to a temporary file first"));
+                }
+                if (verifyManifest) {
+                    manifestConcern(entry.pkg(), file, vm).ifPresent(concerns::add);
+                }
             }
         }
         for (Nic nic : vm.nics()) {
@@ -158,6 +168,31 @@ final class OvaProvider implements SourceProvider {
                     "vmlift uses compatible devices (SATA, E1000E)"));
         }
         return concerns;
+    }
+
+    /** Checks the stored bytes of a disk file against the package's manifest. */
+    private static Optional<Concern> manifestConcern(OvaPackage pkg, OvfDescriptor.FileRef file, Vm vm) {
+        try {
+            Map<String, String[]> manifest = pkg.manifest();
+            if (manifest.isEmpty()) {
+                return Optional.of(Concern.warning("ova.manifest.missing", vm.name(), pkg.location()
+                        + " has no manifest (.mf) to check its files against", "re-export with a manifest, or"
+                        + " set the provider setting verifyManifest to false"));
+            }
+            for (String member : pkg.storedAs(file)) {
+                String[] expected = manifest.get(member);
+                String problem = expected == null ? pkg.display(member) + " is not in the manifest"
+                        : pkg.checkDigest(member, expected[0], expected[1]);
+                if (problem != null) {
+                    return Optional.of(Concern.critical("ova.manifest.mismatch", vm.name(), problem,
+                            "the package was damaged or changed after export; copy or export it again"));
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(Concern.critical("ova.manifest.mismatch", vm.name(), "cannot check the manifest: "
+                    + e.getMessage(), "copy or export the package again"));
+        }
     }
 
     private static String fileProblem(OvaPackage pkg, OvfDescriptor.FileRef file) {

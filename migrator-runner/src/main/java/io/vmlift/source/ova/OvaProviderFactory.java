@@ -17,6 +17,9 @@ import java.nio.file.Path;
  * from the folder of the Provider document, so a checked-in example works from any working directory.
  */
 public final class OvaProviderFactory implements SourceProviderFactory {
+    /** Provider setting: "true" checks disk files against the package's .mf digests during plan checks. */
+    public static final String VERIFY_MANIFEST = "verifyManifest";
+
     @Override
     public String type() {
         return "ova";
@@ -27,7 +30,7 @@ public final class OvaProviderFactory implements SourceProviderFactory {
         Path root = resolve(provider);
         try {
             return new OvaProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
-                    provider.document().url()), root);
+                    provider.document().url()), root, Boolean.parseBoolean(provider.document().setting(VERIFY_MANIFEST)));
         } catch (NoSuchFileException e) {
             throw VmliftException.badInput(provider.where("/spec/url") + ": " + root + " does not exist; point "
                     + provider.describe() + " at a folder, .ova or .ovf");
