@@ -56,7 +56,8 @@ final class MapCommand implements Callable<Integer> {
         results.prepare();
         DocumentSet set = documents.load();
         Located<Provider> sourceProvider = set.sourceProvider(documents.provider);
-        Inventory inventory = inventoryFile != null ? readInventory(inventoryFile) : connectAndRead(set, sourceProvider);
+        Inventory inventory = inventoryFile != null ? readInventory(inventoryFile, sourceProvider)
+                : connectAndRead(set, sourceProvider);
         List<Vm> vms = vmNames.isEmpty() ? inventory.vms() : inventory.vms().stream()
                 .filter(vm -> vmNames.contains(vm.name()) || vmNames.contains(vm.id())).collect(Collectors.toList());
         if (vms.size() < vmNames.size()) {
@@ -97,12 +98,25 @@ final class MapCommand implements Callable<Integer> {
         }
     }
 
-    private static Inventory readInventory(Path file) {
+    /** An inventory connect saved, for this provider. */
+    private static Inventory readInventory(Path file, Located<Provider> provider) {
+        Inventory inventory;
         try {
-            return Serialization.json().readValue(file.toFile(), Inventory.class);
+            inventory = Serialization.json().readValue(file.toFile(), Inventory.class);
         } catch (IOException e) {
             throw VmliftException.badInput(file + ": not an inventory that 'vmlift connect --inventory-file' wrote ("
                     + e.getMessage().lines().findFirst().orElse("") + ")", e);
         }
+        if (inventory == null || inventory.provider() == null || inventory.vms() == null
+                || inventory.networks() == null || inventory.storage() == null) {
+            throw VmliftException.badInput(file + ": not an inventory that 'vmlift connect --inventory-file' wrote"
+                    + " (provider, vms, networks or storage is missing)");
+        }
+        String name = provider.document().name();
+        if (!name.equals(inventory.provider().name())) {
+            throw VmliftException.badInput(file + ": the inventory is of provider '" + inventory.provider().name()
+                    + "', not '" + name + "'; run 'vmlift connect --inventory-file' for " + provider.describe());
+        }
+        return inventory;
     }
 }

@@ -98,7 +98,7 @@ public final class DiskCopier {
                         written.addAndGet(writeNonZero(target, chunk.offset(), buffer, (int) chunk.length()));
                         progress.accept(chunk.length());
                         return null;
-                    } catch (IOException | RuntimeException e) {
+                    } catch (IOException | RuntimeException | Error e) {
                         failed.set(true);
                         throw e;
                     } finally {
@@ -182,6 +182,9 @@ public final class DiskCopier {
             }
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error; // out of memory is not a corrupt image: it reaches the CLI as an internal error
             }
             throw new IOException(cause);
         }

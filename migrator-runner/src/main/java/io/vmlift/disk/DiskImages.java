@@ -61,8 +61,9 @@ public final class DiskImages {
         } else {
             image = new RawImage(source);
         }
+        // oVirt labels the qcow2 disks of its OVA exports as VMDK: a declared VMDK may be either.
         boolean fits = switch (declared) {
-            case VMDK -> image.format().startsWith("vmdk");
+            case VMDK -> image.format().startsWith("vmdk") || image.format().equals("qcow2");
             case QCOW2 -> image.format().equals("qcow2");
             default -> true;
         };

@@ -56,7 +56,8 @@ public final class SparseVmdkImage implements DiskImage {
             gdOffset = footer.getLong(56);
             entriesPerTable = footer.getInt(44);
         }
-        if (grainSectorsCount <= 0 || grainSectorsCount > 1 << 20 || Long.bitCount(grainSectorsCount) != 1) {
+        // Real grains are 64 KiB (128 sectors); allow up to 2 MiB, beyond that a header is damaged or hostile.
+        if (grainSectorsCount < 8 || grainSectorsCount > 4096 || Long.bitCount(grainSectorsCount) != 1) {
             throw corrupt("grain size of " + grainSectorsCount + " sectors is invalid");
         }
         if (entriesPerTable <= 0 || entriesPerTable > 1 << 16) {

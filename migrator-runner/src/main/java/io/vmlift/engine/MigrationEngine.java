@@ -150,6 +150,8 @@ public final class MigrationEngine {
             }
             enter(vmState, Phase.PowerOffSource, state, "source was " + vmState.restorePowerState);
             if (before == PowerControl.PowerState.ON) {
+                vmState.poweredOffByVmlift = true;
+                store.save(state);
                 power.powerOff(vm.source(), options.powerOffTimeout());
             }
             enter(vmState, Phase.CreateDataVolumes, state, target.describe());
@@ -207,13 +209,16 @@ public final class MigrationEngine {
             MigrationState state, Exception error) {
         List<String> reasons = new ArrayList<>();
         reasons.add(error.getMessage() == null ? error.toString() : error.getMessage());
-        if ("on".equals(vmState.restorePowerState)) {
-            // Also after a crashed earlier run that powered the VM off: the record knows it was on.
+        if (vmState.poweredOffByVmlift && "on".equals(vmState.restorePowerState)) {
+            // Also after a crashed earlier run: the record says vmlift powered it off. A VM someone else
+            // powered off is left off.
             try {
                 if (source.power().state(vm.source()) != PowerControl.PowerState.ON) {
                     source.power().powerOn(vm.source());
                     reasons.add("the source VM was powered back on");
                 }
+                vmState.poweredOffByVmlift = false;
+                vmState.restorePowerState = null; // the next run records the state it finds
             } catch (Exception e) {
                 reasons.add("could not power the source VM back on: " + e.getMessage());
             }

@@ -23,6 +23,8 @@ public final class MigrationState {
         public Phase phase = Phase.Pending;
         /** The source power state before vmlift touched it; restored when the migration fails. */
         public String restorePowerState;
+        /** True from the moment vmlift powers the source off until it powers it back on after a failure. */
+        public boolean poweredOffByVmlift;
         public String started;
         public String completed;
         public List<DiskState> disks = new ArrayList<>();

@@ -40,10 +40,12 @@ public final class DocumentLoader {
     public static DocumentSet load(List<Path> paths) {
         List<Located<?>> loaded = new ArrayList<>();
         for (Path path : paths) {
-            // A folder is a workspace: it may also hold reports and inventories, which are passed over.
+            // A folder is a workspace: it may also hold vmlift's JSON reports and inventories, which are passed
+            // over. YAML is never passed over, so a document with a misspelt apiVersion still gets its error.
             boolean folder = Files.isDirectory(path);
             for (Path file : filesAt(path)) {
-                loaded.addAll(loadFile(file, folder));
+                boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
+                loaded.addAll(loadFile(file, folder && json));
             }
         }
         DocumentSet set = new DocumentSet(loaded);

@@ -171,6 +171,24 @@ class CliEndToEndTest {
 
         assertThat(Cli.run("inventory", "-f", dir.resolve("missing.yaml")).exitCode()).isEqualTo(2);
 
+        // An inventory that is empty, or of another provider, is not used.
+        Path empty = Files.writeString(dir.resolve("empty.json"), "{}");
+        Cli.Run fromEmpty = Cli.run("map", "-f", Example.folder(), "--inventory", empty);
+        assertThat(fromEmpty.exitCode()).isEqualTo(2);
+        assertThat(fromEmpty.err()).contains("not an inventory");
+        Path foreign = Files.writeString(dir.resolve("foreign.json"),
+                "{\"provider\": {\"name\": \"other\", \"type\": \"ova\"}, \"vms\": [], \"networks\": [], \"storage\": []}");
+        Cli.Run fromForeign = Cli.run("map", "-f", Example.folder(), "--inventory", foreign);
+        assertThat(fromForeign.exitCode()).isEqualTo(2);
+        assertThat(fromForeign.err()).contains("of provider 'other', not 'example-ova'");
+
+        // A setting that would switch a check off by a typo is an error, not a silent false.
+        Files.writeString(example.resolve("providers.yaml"), Files.readString(example.resolve("providers.yaml"))
+                .replace("verifyManifest: \"true\"", "verifyManifest: \"yes\""));
+        Cli.Run setting = Cli.run("inventory", "-f", example.resolve("providers.yaml"));
+        assertThat(setting.exitCode()).isEqualTo(2);
+        assertThat(setting.err()).contains("providers.yaml:12").contains("verifyManifest is 'yes'");
+
         // Folders that cannot be written are found before any work is done.
         Path blocker = Files.writeString(dir.resolve("a-file"), "in the way");
         Cli.Run results = Cli.run("migrate", "-f", Example.folder(), "--output-dir", out, "--results-dir",

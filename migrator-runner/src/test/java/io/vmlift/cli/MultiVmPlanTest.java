@@ -28,8 +28,9 @@ class MultiVmPlanTest {
     void share() throws IOException {
         docs = Example.copyTo(dir);
         share = Files.createDirectories(docs.resolve("share"));
+        // The copies get edited OVFs, so their manifests no longer match: this test is not about manifests.
         Files.writeString(docs.resolve("providers.yaml"), Files.readString(docs.resolve("providers.yaml"))
-                .replace("url: example-vm.ova", "url: share"));
+                .replace("url: example-vm.ova", "url: share").replace("verifyManifest: \"true\"", "verifyManifest: \"false\""));
     }
 
     /** A copy of the example whose MACs end in the given byte instead of 01/02. */

@@ -97,6 +97,20 @@ class MigrationEngineTest {
     }
 
     @Test
+    void aSourceSomeoneElsePoweredOffAfterARestoreStaysOff() throws IOException {
+        source.on = true;
+        source.failDisk = 1;
+        Path out = dir.resolve("out");
+        migrate(out); // fails, and powers the source back on
+        assertThat(source.calls).containsExactly("powerOff", "powerOn");
+        source.on = false; // an operator powers it off on purpose
+        MigrationState rerun = migrate(out); // fails again
+        assertThat(rerun.vms.get(0).phase).isEqualTo(Phase.Failed);
+        assertThat(source.calls).containsExactly("powerOff", "powerOn");
+        assertThat(source.on).isFalse();
+    }
+
+    @Test
     void aVmThatChangedSinceThePlanIsNotTouched() throws IOException {
         source.on = true;
         source.snapshotAppears = true;

@@ -87,6 +87,15 @@ class DocumentLoaderTest {
     }
 
     @Test
+    void aWorkspaceFolderPassesOverJsonResultsButNotMisspeltYaml() throws IOException {
+        write("providers.yaml", PROVIDERS.replace("  secret: {name: vcenter-creds, namespace: mtv}\n", ""));
+        write("inventory.json", "{\"provider\": {\"name\": \"vcenter\"}, \"vms\": []}");
+        assertThat(DocumentLoader.load(List.of(dir)).ofType(Provider.class)).hasSize(2);
+        write("plan.yaml", "apiversion: forklift.konveyor.io/v1beta1\nKind: Plan\nmetadata: {name: p}\n");
+        assertThat(loadFails(dir).getMessage()).contains("plan.yaml:1").contains("lacks apiVersion or kind");
+    }
+
+    @Test
     void aSecretMayComeFromTheEnvironmentInstead() throws IOException {
         Path providers = write("providers.yaml", PROVIDERS);
         VmliftException missing = loadFails(providers);

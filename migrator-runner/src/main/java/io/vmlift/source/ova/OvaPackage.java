@@ -40,15 +40,17 @@ final class OvaPackage implements Closeable {
     private final OvfDescriptor descriptor;
     private final FileByteSource archive; // null for a plain .ovf
     private final Map<String, TarArchiveEntry> members;
+    private final String ovfName; // the descriptor's own name, as the manifest lists it
     private final Map<String, String> digestResults = new ConcurrentHashMap<>();
 
     private OvaPackage(Path path, String location, OvfDescriptor descriptor, FileByteSource archive,
-            Map<String, TarArchiveEntry> members) {
+            Map<String, TarArchiveEntry> members, String ovfName) {
         this.path = path;
         this.location = location;
         this.descriptor = descriptor;
         this.archive = archive;
         this.members = members;
+        this.ovfName = ovfName;
     }
 
     /** Opens an .ova or .ovf; location is how reports name it (relative to the provider's url). */
@@ -56,7 +58,8 @@ final class OvaPackage implements Closeable {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".ovf")) {
             try (InputStream xml = Files.newInputStream(path)) {
-                return new OvaPackage(path, location, OvfParser.parse(xml, location), null, Map.of());
+                return new OvaPackage(path, location, OvfParser.parse(xml, location), null, Map.of(),
+                        path.getFileName().toString());
             }
         }
         Map<String, TarArchiveEntry> members = new HashMap<>();
@@ -75,7 +78,8 @@ final class OvaPackage implements Closeable {
             try (InputStream xml = tar.getInputStream(ovf)) {
                 descriptor = OvfParser.parse(xml, location + "/" + ovf.getName());
             }
-            return new OvaPackage(path, location, descriptor, FileByteSource.open(path), members);
+            return new OvaPackage(path, location, descriptor, FileByteSource.open(path), members,
+                    memberName(ovf.getName()));
         } catch (OvfException e) {
             throw e;
         } catch (IOException e) {
@@ -88,10 +92,14 @@ final class OvaPackage implements Closeable {
      * empty when the package has none.
      */
     Map<String, String[]> manifest() throws IOException {
-        String name = archive != null
-                ? members.keySet().stream().filter(m -> m.toLowerCase(Locale.ROOT).endsWith(".mf")).findFirst().orElse(null)
-                : path.getFileName().toString().replaceFirst("(?i)\\.ovf$", ".mf");
-        if (name == null || !has(name)) {
+        // The manifest is named after the descriptor (OVF spec); an OVA with one other .mf gets that one.
+        String name = ovfName.replaceFirst("(?i)\\.ovf$", ".mf");
+        if (!has(name) && archive != null) {
+            List<String> manifests = members.keySet().stream()
+                    .filter(m -> m.toLowerCase(Locale.ROOT).endsWith(".mf")).toList();
+            name = manifests.size() == 1 ? manifests.get(0) : name;
+        }
+        if (!has(name)) {
             return Map.of();
         }
         Map<String, String[]> digests = new HashMap<>();
@@ -100,10 +108,15 @@ final class OvaPackage implements Closeable {
             source.readFully(0, bytes);
             Matcher line = MANIFEST_LINE.matcher(new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8));
             while (line.find()) {
-                digests.put(line.group(2), new String[] {line.group(1).toUpperCase(Locale.ROOT), line.group(3).toLowerCase(Locale.ROOT)});
+                digests.put(memberName(line.group(2)), new String[] {line.group(1).toUpperCase(Locale.ROOT), line.group(3).toLowerCase(Locale.ROOT)});
             }
         }
         return digests;
+    }
+
+    /** The descriptor's name in the package (the manifest lists its digest too). */
+    String ovfName() {
+        return ovfName;
     }
 
     /** The member names a referenced file is stored as (itself, or its chunks). */

@@ -132,7 +132,9 @@ final class OvaProvider implements SourceProvider {
         Entry entry = entry(vm);
         OvfDescriptor descriptor = entry.pkg().descriptor();
         List<Concern> concerns = new ArrayList<>();
-        for (OvfDescriptor.SystemDisk systemDisk : entry.system().disks()) {
+        List<SourceDisk> readers = disks(vm);
+        for (int index = 0; index < entry.system().disks().size(); index++) {
+            OvfDescriptor.SystemDisk systemDisk = entry.system().disks().get(index);
             OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
             if (def == null) {
                 concerns.add(Concern.critical("ova.disk.undefined", vm.name(), "Disk " + systemDisk.diskId()
@@ -155,6 +157,9 @@ final class OvaProvider implements SourceProvider {
                 if (verifyManifest) {
                     manifestConcern(entry.pkg(), file, vm).ifPresent(concerns::add);
                 }
+                if (file.compression() == null) {
+                    readabilityConcern(readers.get(index), def, vm).ifPresent(concerns::add);
+                }
             }
         }
         for (Nic nic : vm.nics()) {
@@ -170,6 +175,20 @@ final class OvaProvider implements SourceProvider {
         return concerns;
     }
 
+    /**
+     * Opens the disk as the copy will (headers, grain tables, declared format), so that a damaged image is a
+     * Critical concern before anything happens, not a failure in the middle of a migration. Gzip files are
+     * not opened here: that would inflate them whole.
+     */
+    private static Optional<Concern> readabilityConcern(SourceDisk reader, OvfDescriptor.DiskDef def, Vm vm) {
+        try (DiskImage image = reader.open()) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(Concern.critical("ova.disk.unreadable", vm.name(), "Disk " + def.id()
+                    + " cannot be read: " + e.getMessage(), "re-export the OVA, or convert the disk with qemu-img"));
+        }
+    }
+
     /** Checks the stored bytes of a disk file against the package's manifest. */
     private static Optional<Concern> manifestConcern(OvaPackage pkg, OvfDescriptor.FileRef file, Vm vm) {
         try {
@@ -179,7 +198,9 @@ final class OvaProvider implements SourceProvider {
                         + " has no manifest (.mf) to check its files against", "re-export with a manifest, or"
                         + " set the provider setting verifyManifest to false"));
             }
-            for (String member : pkg.storedAs(file)) {
+            List<String> checked = new ArrayList<>(pkg.storedAs(file));
+            checked.add(pkg.ovfName());
+            for (String member : checked) {
                 String[] expected = manifest.get(member);
                 String problem = expected == null ? pkg.display(member) + " is not in the manifest"
                         : pkg.checkDigest(member, expected[0], expected[1]);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Type ova. The url is a local path (or file:// URL) to a folder, .ova or .ovf; a relative path is taken
@@ -30,13 +31,33 @@ public final class OvaProviderFactory implements SourceProviderFactory {
         Path root = resolve(provider);
         try {
             return new OvaProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
-                    provider.document().url()), root, Boolean.parseBoolean(provider.document().setting(VERIFY_MANIFEST)));
+                    provider.document().url()), root, verifyManifest(provider));
         } catch (NoSuchFileException e) {
             throw VmliftException.badInput(provider.where("/spec/url") + ": " + root + " does not exist; point "
                     + provider.describe() + " at a folder, .ova or .ovf");
         } catch (OvfException e) {
             throw VmliftException.badInput(e.getMessage() + " (" + provider.describe() + ")", e);
         }
+    }
+
+    /** The ova settings: only verifyManifest, "true" or "false"; a typo must not switch a check off. */
+    private static boolean verifyManifest(Located<Provider> provider) {
+        Map<String, String> settings = provider.document().spec().settings();
+        if (settings == null) {
+            return false;
+        }
+        for (String key : settings.keySet()) {
+            if (!key.equals(VERIFY_MANIFEST)) {
+                throw VmliftException.badInput(provider.where("/spec/settings/" + key) + ": unknown setting '" + key
+                        + "' for an ova provider; the one setting is " + VERIFY_MANIFEST);
+            }
+        }
+        String value = settings.get(VERIFY_MANIFEST);
+        if (value != null && !value.equals("true") && !value.equals("false")) {
+            throw VmliftException.badInput(provider.where("/spec/settings/" + VERIFY_MANIFEST) + ": "
+                    + VERIFY_MANIFEST + " is '" + value + "'; use \"true\" or \"false\"");
+        }
+        return "true".equals(value);
     }
 
     static Path resolve(Located<Provider> provider) {

@@ -708,6 +708,38 @@ class OvaProviderTest {
         }
     }
 
+    @Test
+    void aDiskWithADamagedHeaderIsCriticalAtPlanTimeNotMidMigration() throws Exception {
+        byte[] vmdk = Files.readAllBytes(streamVmdk(rawSource("damaged.raw", 4), "damaged.vmdk"));
+        vmdk[0] = 'X'; // the magic: the file is now neither a VMDK nor what the OVF declares
+        Path ova = ova("damaged.ova", member("damaged.ovf", singleDiskOvf("damaged", "damaged-disk1.vmdk", "",
+                STREAM_OPTIMIZED)), member("damaged-disk1.vmdk", vmdk));
+        try (SourceProvider provider = connect(ova.toString())) {
+            assertThat(provider.validate(onlyVm(provider))).filteredOn(Concern::blocks).singleElement()
+                    .satisfies(c -> {
+                        assertThat(c.id()).isEqualTo("ova.disk.unreadable");
+                        assertThat(c.label()).contains("declared as vmdk");
+                    });
+        }
+    }
+
+    @Test
+    void aQcow2DiskLabelledVmdkAsOvirtExportsThemIsRead() throws Exception {
+        Path raw = rawSource("ovirt.raw", 6);
+        Path qcow2 = dir.resolve("ovirt.qcow2");
+        QemuImg.require("convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
+        Path ova = ova("ovirt.ova", member("ovirt.ovf", singleDiskOvf("ovirt", "ovirt-disk1", "", SPARSE)),
+                member("ovirt-disk1", Files.readAllBytes(qcow2)));
+        try (SourceProvider provider = connect(ova.toString())) {
+            Vm vm = onlyVm(provider);
+            assertThat(provider.validate(vm)).noneMatch(Concern::blocks);
+            try (DiskImage image = provider.disks(vm).get(0).open()) {
+                assertThat(image.format()).isEqualTo("qcow2");
+                assertThat(sha256(image)).isEqualTo(sha256(raw));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private record Member(String name, byte[] data) {}
