@@ -3,7 +3,9 @@ package io.vmlift.disk;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -12,7 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
@@ -70,7 +72,50 @@ public final class DiskCopier {
      */
     public Result copy(DiskImage source, DiskWriter target, LongConsumer progress) throws IOException {
         List<Extent> chunks = chunks(source.extents(), source.virtualSize());
-        long allocated = chunks.stream().mapToLong(Extent::length).sum();
+        long written = pump(source, chunks, false,
+                (chunk, data) -> writeNonZero(target, chunk.offset(), data, (int) chunk.length()), progress);
+        target.complete();
+        return new Result(source.virtualSize(), chunks.stream().mapToLong(Extent::length).sum(), written);
+    }
+
+    /**
+     * Copies source into a sink that takes its chunks in ascending order (a stream: an upload, a pipe). Chunks
+     * are still read and inflated in parallel; they are handed over in order from this thread.
+     */
+    public Result copyInOrder(DiskImage source, OrderedSink target, LongConsumer progress) throws IOException {
+        List<Extent> chunks = chunks(source.extents(), source.virtualSize());
+        target.begin(source.virtualSize(), chunks);
+        long written = pump(source, chunks, true, (chunk, data) -> {
+            target.write(chunk.offset(), data.slice(0, (int) chunk.length()));
+            return chunk.length();
+        }, progress);
+        target.complete();
+        return new Result(source.virtualSize(), chunks.stream().mapToLong(Extent::length).sum(), written);
+    }
+
+    /** Where ordered copies go: told the plan first, then given every planned chunk in ascending order. */
+    public interface OrderedSink {
+        void begin(long virtualSize, List<Extent> chunks) throws IOException;
+
+        void write(long offset, ByteBuffer data) throws IOException;
+
+        void complete() throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface ChunkConsumer {
+        /** Takes a chunk's bytes (data[0, chunk.length)); returns how many bytes it wrote. */
+        long accept(Extent chunk, ByteBuffer data) throws IOException;
+    }
+
+    private record InFlight(Extent chunk, ByteBuffer buffer, Future<?> future) {}
+
+    /**
+     * Reads the chunks with the pool and hands each to the consumer: on the worker thread as soon as it is read,
+     * or, in order, on this thread. At most threads*2 chunk buffers exist, which bounds memory.
+     */
+    private long pump(DiskImage source, List<Extent> chunks, boolean inOrder, ChunkConsumer consumer,
+            LongConsumer progress) throws IOException {
         AtomicLong written = new AtomicLong();
         BlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(threads * 2);
         for (int i = 0; i < threads * 2; i++) {
@@ -81,51 +126,70 @@ public final class DiskCopier {
             thread.setDaemon(true);
             return thread;
         });
-        List<Future<?>> pending = new ArrayList<>();
-        // Failing stops the other tasks through this flag, never by interrupting them: an interrupted read
-        // closes the FileChannel, which other disks of the same OVA share.
-        AtomicBoolean failed = new AtomicBoolean();
+        Deque<InFlight> inFlight = new ArrayDeque<>();
+        // A failure stops the other tasks through this record, never by interrupting them: an interrupted read
+        // closes the FileChannel, which other disks of the same OVA share. Tasks that see it skip their chunk.
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         try {
             for (Extent chunk : chunks) {
-                ByteBuffer buffer = buffers.take(); // bounds memory: at most threads*2 chunks in flight
-                pending.add(pool.submit(() -> {
+                while (buffers.isEmpty()) {
+                    finishOldest(inFlight, inOrder, consumer, buffers, written, progress, failure);
+                }
+                ByteBuffer buffer = buffers.poll();
+                Future<?> future = pool.submit(() -> {
+                    boolean handedOver = false;
                     try {
-                        if (failed.get()) {
+                        if (failure.get() != null) {
                             return null;
                         }
                         buffer.clear().limit((int) chunk.length());
                         source.read(chunk.offset(), buffer);
-                        written.addAndGet(writeNonZero(target, chunk.offset(), buffer, (int) chunk.length()));
-                        progress.accept(chunk.length());
+                        if (!inOrder) {
+                            written.addAndGet(consumer.accept(chunk, buffer));
+                            progress.accept(chunk.length());
+                        }
+                        handedOver = inOrder;
                         return null;
                     } catch (IOException | RuntimeException | Error e) {
-                        failed.set(true);
+                        failure.compareAndSet(null, e);
                         throw e;
                     } finally {
-                        buffers.add(buffer);
+                        if (!handedOver) {
+                            buffers.add(buffer);
+                        }
                     }
-                }));
-                for (var iterator = pending.iterator(); iterator.hasNext(); ) {
-                    Future<?> future = iterator.next();
-                    if (future.isDone()) {
-                        rethrow(future); // fail fast: the first error stops the copy
-                        iterator.remove();
-                    }
-                }
+                });
+                inFlight.add(new InFlight(chunk, buffer, future));
             }
-            for (Future<?> future : pending) {
-                rethrow(future);
+            while (!inFlight.isEmpty()) {
+                finishOldest(inFlight, inOrder, consumer, buffers, written, progress, failure);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("disk copy interrupted");
         } finally {
-            failed.set(true); // tasks not started yet skip their chunk
+            failure.compareAndSet(null, new InterruptedIOException("copy abandoned")); // unstarted tasks skip
             pool.shutdown();
             awaitQuietly(pool);
         }
-        target.complete();
-        return new Result(source.virtualSize(), allocated, written.get());
+        return written.get();
+    }
+
+    /** Waits for the oldest chunk; in order mode also hands it to the consumer and frees its buffer. */
+    private static void finishOldest(Deque<InFlight> inFlight, boolean inOrder, ChunkConsumer consumer,
+            BlockingQueue<ByteBuffer> buffers, AtomicLong written, LongConsumer progress,
+            AtomicReference<Throwable> failure) throws IOException {
+        InFlight oldest = inFlight.poll();
+        rethrow(oldest.future()); // fail fast: the first error stops the copy
+        if (failure.get() != null) {
+            // This chunk may have been skipped because a later one failed: never hand over an unread buffer.
+            rethrowCause(failure.get());
+        }
+        if (inOrder) {
+            try {
+                written.addAndGet(consumer.accept(oldest.chunk(), oldest.buffer()));
+                progress.accept(oldest.chunk().length());
+            } finally {
+                buffers.add(oldest.buffer());
+            }
+        }
     }
 
     /** Writes the non-zero BLOCK runs of data; returns the bytes written. */
@@ -169,6 +233,19 @@ public final class DiskCopier {
         }
     }
 
+    private static void rethrowCause(Throwable cause) throws IOException {
+        if (cause instanceof IOException io) {
+            throw io;
+        }
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error; // out of memory is not a corrupt image: it reaches the CLI as an internal error
+        }
+        throw new IOException(cause);
+    }
+
     private static void rethrow(Future<?> future) throws IOException {
         try {
             future.get();
@@ -176,17 +253,7 @@ public final class DiskCopier {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("disk copy interrupted");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error; // out of memory is not a corrupt image: it reaches the CLI as an internal error
-            }
-            throw new IOException(cause);
+            rethrowCause(e.getCause());
         }
     }
 }

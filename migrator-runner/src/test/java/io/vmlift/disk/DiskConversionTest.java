@@ -83,6 +83,70 @@ class DiskConversionTest {
         return to;
     }
 
+    @ParameterizedTest(name = "{0} streamed as qcow2")
+    @CsvSource({"streamOptimized", "monolithicSparse", "raw"})
+    void aQcow2StreamWrittenFrontToBackIsAValidImageOfTheSource(String subformat) throws Exception {
+        Path source = raw;
+        if (!subformat.equals("raw")) {
+            source = dir.resolve("source.vmdk");
+            QemuImg.toVmdk(raw, source, subformat);
+        }
+        Path streamed = dir.resolve("streamed.qcow2");
+        long planned;
+        try (DiskImage image = DiskImages.open(source);
+                java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(streamed,
+                        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            planned = Qcow2StreamWriter.Layout.plan(image.virtualSize(),
+                    DiskCopier.chunks(image.extents(), image.virtualSize())).length();
+            // A channel that cannot seek: only sequential writes reach the file.
+            java.nio.channels.WritableByteChannel sequential = java.nio.channels.Channels.newChannel(
+                    java.nio.channels.Channels.newOutputStream(out));
+            new DiskCopier(2).copyInOrder(image, new Qcow2StreamWriter(sequential), n -> {});
+        }
+        assertThat(java.nio.file.Files.size(streamed)).isEqualTo(planned);
+        QemuImg.require("check", streamed.toString());
+        assertThat(QemuImg.compare(raw, streamed).exitCode()).as("qemu-img compare").isZero();
+    }
+
+    @Test
+    void anOrderedCopyStopsAtTheFirstBadChunkAndHandsOverNothingUnread() throws Exception {
+        Path vmdk = dir.resolve("stream.vmdk");
+        QemuImg.toVmdk(raw, vmdk, "streamOptimized");
+        java.util.List<Long> received = new java.util.ArrayList<>();
+        DiskCopier.OrderedSink recorder = new DiskCopier.OrderedSink() {
+            @Override
+            public void begin(long virtualSize, java.util.List<Extent> chunks) {}
+
+            @Override
+            public void write(long offset, java.nio.ByteBuffer data) {
+                received.add(offset);
+            }
+
+            @Override
+            public void complete() {
+                throw new AssertionError("a failed copy must not complete its sink");
+            }
+        };
+        try (DiskImage image = DiskImages.open(vmdk)) {
+            long failAt = DiskCopier.chunks(image.extents(), image.virtualSize()).get(3).offset();
+            DiskImage failing = new DiskImage() {
+                public String format() { return image.format(); }
+                public long virtualSize() { return image.virtualSize(); }
+                public java.util.List<Extent> extents() throws IOException { return image.extents(); }
+                public void close() {}
+                public void read(long offset, java.nio.ByteBuffer dst) throws IOException {
+                    if (offset == failAt) {
+                        throw new IOException("read failed on purpose at " + offset);
+                    }
+                    image.read(offset, dst);
+                }
+            };
+            assertThatThrownBy(() -> new DiskCopier(2).copyInOrder(failing, recorder, n -> {}))
+                    .hasMessageContaining("failed on purpose");
+            assertThat(received).hasSizeLessThanOrEqualTo(3).isSorted().allMatch(o -> o < failAt);
+        }
+    }
+
     @Test
     void sparseVmdkReportsOnlyItsAllocatedGrains() throws Exception {
         Path vmdk = dir.resolve("stream.vmdk");
