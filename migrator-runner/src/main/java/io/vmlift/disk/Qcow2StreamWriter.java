@@ -12,8 +12,7 @@ import java.util.List;
  * known in advance ({@link Layout#length()}), as a Content-Length header needs.
  */
 public final class Qcow2StreamWriter implements DiskCopier.OrderedSink {
-    private static final int CLUSTER_BITS = 16;
-    private static final int CLUSTER = 1 << CLUSTER_BITS;
+    private static final int CLUSTER = 1 << 16; // as Qcow2Writer.header() declares
     private static final int L2_ENTRIES = CLUSTER / 8;
     private static final int REFCOUNTS_PER_BLOCK = CLUSTER / 2;
     private static final long COPIED = 1L << 63;
@@ -92,13 +91,9 @@ public final class Qcow2StreamWriter implements DiskCopier.OrderedSink {
     }
 
     private void writeMetadata() throws IOException {
-        long sectorAlignedSize = (layout.virtualSize() + 511) / 512 * 512; // qemu reads sizes in whole sectors
-        ByteBuffer header = ByteBuffer.allocate(CLUSTER);
-        header.putInt(Qcow2Writer.MAGIC).putInt(3).putLong(0).putInt(0).putInt(CLUSTER_BITS).putLong(sectorAlignedSize)
-                .putInt(0).putInt(layout.l1Entries()).putLong((long) CLUSTER)
-                .putLong(layout.refcountTableCluster() * CLUSTER).putInt(layout.refcountTableClusters())
-                .putInt(0).putLong(0).putLong(0).putLong(0).putLong(0)
-                .putInt(4).putInt(104).putInt(0).putInt(0);
+        ByteBuffer header = ByteBuffer.allocate(CLUSTER); // the header fills cluster 0
+        header.put(Qcow2Writer.header(layout.virtualSize(), layout.l1Entries(), CLUSTER,
+                layout.refcountTableCluster() * CLUSTER, layout.refcountTableClusters()));
         send(header.clear());
 
         ByteBuffer l1 = ByteBuffer.allocate(layout.l1Clusters() * CLUSTER);

@@ -123,11 +123,13 @@ final class Qcow2Writer implements DiskWriter {
             l1Table.putLong(entry);
         }
         file.write(l1Table.flip(), l1Offset);
-        file.write(header(), 0);
+        file.write(header(virtualSize, l1Entries, l1Offset, refcountTableOffset, refcountTableClusters), 0);
         file.publish();
     }
 
-    private ByteBuffer header() {
+    /** A qcow2 v3 header for 64 KiB clusters and 16-bit refcounts, with no snapshots, features or backing file. */
+    static ByteBuffer header(long virtualSize, int l1Entries, long l1Offset, long refcountTableOffset,
+            int refcountTableClusters) {
         ByteBuffer header = ByteBuffer.allocate(HEADER_LENGTH + 8);
         // qemu reads qcow2 sizes as whole sectors; round up so that the last partial sector is not cut off.
         long sectorAlignedSize = (virtualSize + 511) / 512 * 512;
