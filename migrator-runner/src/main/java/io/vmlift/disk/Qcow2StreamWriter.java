@@ -3,7 +3,9 @@ package io.vmlift.disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.LongStream;
 
 /**
  * Writes a qcow2 image front to back into a stream (an HTTP upload body), with no seeking and no temporary
@@ -31,10 +33,10 @@ public final class Qcow2StreamWriter implements DiskCopier.OrderedSink {
 
         public static Layout plan(long virtualSize, List<Extent> chunks) {
             long[] clusters = chunks.stream()
-                    .flatMapToLong(c -> java.util.stream.LongStream.range(c.offset() / CLUSTER,
+                    .flatMapToLong(c -> LongStream.range(c.offset() / CLUSTER,
                             (c.end() + CLUSTER - 1) / CLUSTER))
                     .distinct().sorted().toArray();
-            long[] l2Indexes = java.util.Arrays.stream(clusters).map(c -> c / L2_ENTRIES).distinct().toArray();
+            long[] l2Indexes = Arrays.stream(clusters).map(c -> c / L2_ENTRIES).distinct().toArray();
             long virtualClusters = (virtualSize + CLUSTER - 1) / CLUSTER;
             int l1Entries = (int) Math.max(1, (virtualClusters + L2_ENTRIES - 1) / L2_ENTRIES);
             int l1Clusters = (int) ((8L * l1Entries + CLUSTER - 1) / CLUSTER);
