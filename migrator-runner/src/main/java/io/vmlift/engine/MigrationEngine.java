@@ -5,7 +5,6 @@ import io.vmlift.VmliftException;
 import io.vmlift.disk.CorruptImageException;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
-import io.vmlift.disk.DiskWriter;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.PowerControl;
@@ -189,8 +188,8 @@ public final class MigrationEngine {
             diskState.allocatedBytes = DiskCopier.plannedBytes(image);
             progress.copyStarted(vm.name(), disk.dataVolumeName(), diskState.allocatedBytes);
             boolean copied = false;
-            try (DiskWriter writer = target.openDisk(plan, vm, disk, capacity)) {
-                new DiskCopier(options.copyThreads()).copy(image, writer, bytes -> {
+            try {
+                target.copyDisk(plan, vm, disk, image, new DiskCopier(options.copyThreads()), bytes -> {
                     synchronized (diskState) {
                         diskState.copiedBytes += bytes;
                     }

@@ -1,9 +1,11 @@
 package io.vmlift.target;
 
-import io.vmlift.disk.DiskWriter;
+import io.vmlift.disk.DiskCopier;
+import io.vmlift.disk.DiskImage;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.LongConsumer;
 
 /**
  * Where VMs land: a folder of manifests and images, or a cluster. Every operation is idempotent, so that a
@@ -19,9 +21,13 @@ public interface MigrationTarget {
     /** True when the disk's bytes are already complete on the target. */
     boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) throws IOException;
 
-    /** A writer for the disk's bytes; nothing shows as complete until the writer completes. */
-    DiskWriter openDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk, long virtualSize)
-            throws IOException;
+    /**
+     * Copies a source disk's bytes to the target with the given copier; nothing shows as complete unless the
+     * copy completes. The target chooses how: positional writes into a file, or an ordered stream (an upload).
+     * The target disk has the source disk's declared capacity.
+     */
+    DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException;
 
     /** Creates (or updates) the VirtualMachine. */
     void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;

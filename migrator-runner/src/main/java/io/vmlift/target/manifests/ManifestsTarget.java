@@ -1,7 +1,9 @@
 package io.vmlift.target.manifests;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskFormat;
+import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskWriter;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -73,9 +76,11 @@ public final class ManifestsTarget implements MigrationTarget {
     }
 
     @Override
-    public DiskWriter openDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            long virtualSize) throws IOException {
-        return format.create(image(plan, vm, disk), virtualSize);
+    public DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException {
+        try (DiskWriter writer = format.create(image(plan, vm, disk), disk.source().capacityBytes())) {
+            return copier.copy(image, writer, progress);
+        }
     }
 
     @Override
