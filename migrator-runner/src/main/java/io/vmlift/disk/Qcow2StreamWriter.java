@@ -86,6 +86,11 @@ public final class Qcow2StreamWriter implements DiskCopier.OrderedSink {
         }
     }
 
+    /** The bytes the stream of this image will carry, when copied by {@link DiskCopier#copyInOrder}. */
+    public static long streamLength(DiskImage image) throws IOException {
+        return Layout.plan(image.virtualSize(), DiskCopier.chunks(image.extents(), image.virtualSize())).length();
+    }
+
     @Override
     public void begin(long virtualSize, List<Extent> chunks) throws IOException {
         layout = Layout.plan(virtualSize, chunks);

@@ -1,0 +1,226 @@
+package io.vmlift.target.kubevirt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.vmlift.disk.DiskCopier;
+import io.vmlift.disk.DiskImage;
+import io.vmlift.model.Serialization;
+import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.target.MigrationTarget;
+import io.vmlift.target.VirtualMachineBuilder;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
+
+/**
+ * The cluster target: DataVolumes with source.upload, the disk bytes streamed to CDI's upload proxy, then the
+ * VirtualMachine, and a wait until its VirtualMachineInstance is Ready. Existing objects are adopted, so a
+ * rerun continues where a failed run stopped.
+ */
+public final class ClusterTarget implements MigrationTarget {
+    static final String DATA_VOLUME_API = "cdi.kubevirt.io/v1beta1";
+    static final String VM_API = "kubevirt.io/v1";
+    static final String UPLOAD_TOKEN_API = "upload.cdi.kubevirt.io/v1beta1";
+
+    /**
+     * @param uploadReadyTimeout how long CDI may take to prepare a DataVolume for upload (bind the PVC, start the
+     *     upload server) and to import what was uploaded
+     * @param pollInterval how often object status is read while waiting
+     */
+    public record Options(Duration uploadReadyTimeout, Duration pollInterval) {
+        public static Options defaults() {
+            return new Options(Duration.ofMinutes(10), Duration.ofSeconds(2));
+        }
+    }
+
+    private final KubernetesClient client;
+    private final CdiUpload upload;
+    private final Options options;
+
+    public ClusterTarget(KubernetesClient client, CdiUpload upload, Options options) {
+        this.client = client;
+        this.upload = upload;
+        this.options = options;
+    }
+
+    @Override
+    public String describe() {
+        return "cluster " + client.getMasterUrl();
+    }
+
+    @Override
+    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk,
+                    VirtualMachineBuilder.DiskSourceKind.UPLOAD);
+            // A DataVolume's spec cannot change after creation: one that exists (an earlier run) is adopted.
+            if (get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(), disk.dataVolumeName()) == null) {
+                client.resource(resource(dataVolume)).inNamespace(plan.targetNamespace()).create();
+            }
+        }
+    }
+
+    @Override
+    public boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) {
+        return "Succeeded".equals(phase(dataVolume(plan, disk)));
+    }
+
+    @Override
+    public DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException {
+        String name = disk.dataVolumeName();
+        awaitDataVolume(plan, disk, "UploadReady"::equals, "ready for upload");
+        DiskCopier.Result result = upload.upload(image, uploadToken(plan.targetNamespace(), name), copier, progress);
+        awaitDataVolume(plan, disk, "Succeeded"::equals, "imported");
+        return result;
+    }
+
+    /** Asks CDI's upload API for a token that lets the proxy take this PVC's upload. */
+    private String uploadToken(String namespace, String pvcName) throws IOException {
+        GenericKubernetesResource request = new GenericKubernetesResource();
+        request.setApiVersion(UPLOAD_TOKEN_API);
+        request.setKind("UploadTokenRequest");
+        request.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(pvcName)
+                .withNamespace(namespace).build());
+        request.setAdditionalProperty("spec", Map.of("pvcName", pvcName));
+        GenericKubernetesResource answer = client.resource(request).inNamespace(namespace).create();
+        Object status = answer == null ? null : answer.getAdditionalProperties().get("status");
+        Object token = status instanceof Map<?, ?> map ? map.get("token") : null;
+        if (!(token instanceof String text) || text.isEmpty()) {
+            throw new IOException("the cluster issued no upload token for PVC " + namespace + "/" + pvcName
+                    + "; is CDI's upload API (upload.cdi.kubevirt.io) installed?");
+        }
+        return text;
+    }
+
+    private void awaitDataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk, Predicate<String> reached,
+            String what) throws IOException {
+        Instant deadline = Instant.now().plus(options.uploadReadyTimeout());
+        while (true) {
+            GenericKubernetesResource dataVolume = dataVolume(plan, disk);
+            String phase = phase(dataVolume);
+            if (reached.test(phase)) {
+                return;
+            }
+            if ("Failed".equals(phase)) {
+                throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName()
+                        + " failed" + conditionMessage(dataVolume));
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName() + " was not "
+                        + what + " within " + options.uploadReadyTimeout().toSeconds() + " s (phase " + phase
+                        + "); check CDI and the storage class");
+            }
+            pause();
+        }
+    }
+
+    @Override
+    public void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
+        client.resource(resource(VirtualMachineBuilder.virtualMachine(plan, vm))).inNamespace(plan.targetNamespace())
+                .createOr(NonDeletingOperation::update);
+    }
+
+    @Override
+    public boolean vmExists(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
+        return get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name()) != null;
+    }
+
+    /** A VM that should run waits for its VirtualMachineInstance to be Ready; a halted one only for itself. */
+    @Override
+    public void waitForVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, Duration timeout) throws IOException {
+        if (!"on".equals(vm.powerState())) {
+            if (!vmExists(plan, vm)) {
+                throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " is gone");
+            }
+            return;
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            GenericKubernetesResource instance = get(VM_API, "VirtualMachineInstance", plan.targetNamespace(), vm.name());
+            JsonNode status = instance == null ? null : Serialization.json().valueToTree(instance).path("status");
+            if (status != null && "Failed".equals(status.path("phase").asText())) {
+                throw new IOException("VirtualMachineInstance " + plan.targetNamespace() + "/" + vm.name() + " failed");
+            }
+            if (status != null && ready(status)) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " was not Ready"
+                        + " within " + timeout.toSeconds() + " s (phase " + (status == null ? "none"
+                        : status.path("phase").asText("none")) + ")");
+            }
+            pause();
+        }
+    }
+
+    private static boolean ready(JsonNode status) {
+        for (JsonNode condition : status.path("conditions")) {
+            if ("Ready".equals(condition.path("type").asText()) && "True".equals(condition.path("status").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
+        String namespace = plan.targetNamespace();
+        delete(VM_API, "VirtualMachine", namespace, vm.name());
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            delete(DATA_VOLUME_API, "DataVolume", namespace, disk.dataVolumeName());
+        }
+    }
+
+    private GenericKubernetesResource dataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk) {
+        return get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(), disk.dataVolumeName());
+    }
+
+    private GenericKubernetesResource get(String apiVersion, String kind, String namespace, String name) {
+        return client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
+    }
+
+    private void delete(String apiVersion, String kind, String namespace, String name) {
+        client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).delete();
+    }
+
+    private static String phase(GenericKubernetesResource resource) {
+        if (resource == null) {
+            return "Missing";
+        }
+        Object status = resource.getAdditionalProperties().get("status");
+        Object phase = status instanceof Map<?, ?> map ? map.get("phase") : null;
+        return phase == null ? "Pending" : phase.toString();
+    }
+
+    private static String conditionMessage(GenericKubernetesResource resource) {
+        JsonNode conditions = Serialization.json().valueToTree(resource).path("status").path("conditions");
+        for (JsonNode condition : conditions) {
+            String message = condition.path("message").asText("");
+            if (!message.isEmpty()) {
+                return ": " + message;
+            }
+        }
+        return "";
+    }
+
+    private static GenericKubernetesResource resource(ObjectNode manifest) {
+        return Serialization.json().convertValue(manifest, GenericKubernetesResource.class);
+    }
+
+    private void pause() throws IOException {
+        try {
+            Thread.sleep(options.pollInterval().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("waiting for the cluster was interrupted");
+        }
+    }
+}

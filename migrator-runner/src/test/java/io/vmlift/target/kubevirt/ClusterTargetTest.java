@@ -1,0 +1,138 @@
+package io.vmlift.target.kubevirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmlift.engine.MigrationEngine;
+import io.vmlift.engine.MigrationState;
+import io.vmlift.engine.Phase;
+import io.vmlift.engine.ProgressListener;
+import io.vmlift.engine.StateStore;
+import io.vmlift.model.DocumentLoader;
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Serialization;
+import io.vmlift.plan.PlanResolver;
+import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.source.SourceProvider;
+import io.vmlift.source.SourceProviders;
+import io.vmlift.testing.Example;
+import io.vmlift.testing.FakeKubevirt;
+import io.vmlift.testing.KubeSchemas;
+import io.vmlift.testing.OvaFiles;
+import io.vmlift.testing.QemuImg;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster target against fabric8's CRUD mock server with the KubeVirt and CDI CRDs, and a test peer that
+ * plays their controllers and CDI's upload proxy (see FakeKubevirt).
+ */
+@EnableKubernetesMockClient(crud = true)
+class ClusterTargetTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @TempDir
+    Path dir;
+    private FakeKubevirt cluster;
+    private SourceProvider source;
+    private DocumentSet documents;
+    private ResolvedPlan plan;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")));
+        documents = DocumentLoader.load(List.of(Example.copyTo(dir)));
+        source = SourceProviders.connect(documents.sourceProvider(null), documents.credentials(documents.sourceProvider(null)));
+        plan = PlanResolver.resolve(documents, documents.plan(null), source);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        source.close();
+        cluster.close();
+    }
+
+    private MigrationState migrate() throws Exception {
+        ClusterTarget target = new ClusterTarget(client, new CdiUpload(HttpClient.newHttpClient(), cluster.uploadProxy()),
+                new ClusterTarget.Options(Duration.ofSeconds(10), Duration.ofMillis(50)));
+        return new MigrationEngine(source, target, StateStore.forPlan(dir, plan.name()), ProgressListener.NONE,
+                new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(3))).run(plan);
+    }
+
+    private GenericKubernetesResource get(String apiVersion, String kind, String name) {
+        return client.genericKubernetesResources(apiVersion, kind).inNamespace("migrated").withName(name).get();
+    }
+
+    @Test
+    void theExampleLandsInTheClusterAndItsUploadsEqualTheSourceDisks() throws Exception {
+        MigrationState state = migrate();
+        assertThat(state.vms.get(0).phase).as(String.valueOf(state.vms.get(0).error)).isEqualTo(Phase.Completed);
+
+        GenericKubernetesResource vm = get("kubevirt.io/v1", "VirtualMachine", "example-vm");
+        assertThat(vm).isNotNull();
+        JsonNode vmTree = Serialization.json().valueToTree(vm);
+        assertThat(vmTree.at("/spec/template/spec/domain/devices/interfaces/0/macAddress").asText())
+                .isEqualTo("00:50:56:8a:12:01");
+
+        Path extracted = OvaFiles.extract(dir.resolve("example/example-vm.ova"), dir.resolve("extracted"));
+        for (int disk = 0; disk < 2; disk++) {
+            String name = "example-vm-disk-" + disk;
+            JsonNode dataVolume = Serialization.json().valueToTree(get("cdi.kubevirt.io/v1beta1", "DataVolume", name));
+            assertThat(dataVolume.at("/status/phase").asText()).isEqualTo("Succeeded");
+            Path uploaded = cluster.uploadOf("migrated", name);
+            QemuImg.require("check", uploaded.toString());
+            assertThat(QemuImg.compare(extracted.resolve("example-vm-disk" + (disk + 1) + ".vmdk"), uploaded)
+                    .exitCode()).as("uploaded bytes of " + name).isZero();
+        }
+        // The mostly empty 2 GiB disk crossed the network as about its 1 MiB of data.
+        assertThat(Files.size(cluster.uploadOf("migrated", "example-vm-disk-1"))).isLessThan(4L << 20);
+
+        // What vmlift sent, as the server stored it, against the upstream schemas (skipped when they are absent).
+        assertThat(KubeSchemas.kubevirt().validate(KubeSchemas.VIRTUAL_MACHINE, vmTree)).isEmpty();
+        for (int disk = 0; disk < 2; disk++) {
+            JsonNode dataVolume = Serialization.json().valueToTree(
+                    get("cdi.kubevirt.io/v1beta1", "DataVolume", "example-vm-disk-" + disk));
+            assertThat(KubeSchemas.cdi().validate(KubeSchemas.DATA_VOLUME, dataVolume)).isEmpty();
+        }
+    }
+
+    @Test
+    void aRejectedUploadFailsTheVmAndRemovesWhatWasMade() throws Exception {
+        cluster.breakWith(FakeKubevirt.Fault.REJECT_UPLOAD);
+        MigrationState state = migrate();
+        MigrationState.VmState vm = state.vms.get(0);
+        assertThat(vm.phase).isEqualTo(Phase.Failed);
+        assertThat(vm.error.phase()).isEqualTo("CopyDisks");
+        assertThat(vm.error.reasons().get(0)).contains("answered 500").contains("no space left on device");
+        assertThat(get("cdi.kubevirt.io/v1beta1", "DataVolume", "example-vm-disk-0")).isNull();
+        assertThat(get("kubevirt.io/v1", "VirtualMachine", "example-vm")).isNull();
+
+        // The fault gone, a rerun completes.
+        cluster.breakWith(FakeKubevirt.Fault.NONE);
+        assertThat(migrate().vms.get(0).phase).isEqualTo(Phase.Completed);
+    }
+
+    @Test
+    void aFailedDataVolumeAndAVmThatNeverGetsReadyAreReportedWithTheirPhase() throws Exception {
+        cluster.breakWith(FakeKubevirt.Fault.DATA_VOLUME_FAILS);
+        MigrationState failedVolume = migrate();
+        assertThat(failedVolume.vms.get(0).error.reasons().get(0)).contains("DataVolume migrated/example-vm-disk-0 failed");
+
+        cluster.breakWith(FakeKubevirt.Fault.NEVER_READY);
+        MigrationState notReady = migrate();
+        assertThat(notReady.vms.get(0).error.phase()).isEqualTo("WaitForVM");
+        assertThat(notReady.vms.get(0).error.reasons().get(0)).contains("was not Ready within 3 s");
+    }
+}

@@ -1,0 +1,197 @@
+package io.vmlift.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmlift.model.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Plays KubeVirt and CDI for vmlift's cluster target against fabric8's CRUD mock server, since nothing real
+ * runs here: the CRDs, a controller loop (DataVolume UploadReady -> Succeeded, VirtualMachine -> a Ready
+ * VirtualMachineInstance), CDI's UploadTokenRequest API, and an upload proxy that checks the token and keeps
+ * the uploaded bytes. It fails on purpose when told to.
+ */
+public final class FakeKubevirt implements AutoCloseable {
+    /** What to break. */
+    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY }
+
+    private final KubernetesClient client;
+    private final Path uploads;
+    private final HttpServer proxy;
+    private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> namespace/pvc
+    private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
+    private final Thread controller;
+    private volatile Fault fault = Fault.NONE;
+
+    public FakeKubevirt(KubernetesMockServer server, KubernetesClient client, Path uploads) throws IOException {
+        this.client = client;
+        this.uploads = uploads;
+        for (CustomResourceDefinition crd : List.of(
+                crd("kubevirt.io", "v1", "VirtualMachine", "virtualmachines"),
+                crd("kubevirt.io", "v1", "VirtualMachineInstance", "virtualmachineinstances"),
+                crd("cdi.kubevirt.io", "v1beta1", "DataVolume", "datavolumes"),
+                crd("upload.cdi.kubevirt.io", "v1beta1", "UploadTokenRequest", "uploadtokenrequests"),
+                crd("k8s.cni.cncf.io", "v1", "NetworkAttachmentDefinition", "network-attachment-definitions"))) {
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        }
+        // CDI's upload API is served by its own API server, which answers a create with the token at once.
+        server.expect().post().withPath("/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/migrated/uploadtokenrequests")
+                .andReply(201, request -> issueToken(request.getBody().readUtf8())).always();
+        proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        proxy.createContext("/v1beta1/upload", this::receiveUpload);
+        proxy.start();
+        controller = new Thread(this::reconcileForever, "fake-kubevirt-controller");
+        controller.setDaemon(true);
+        controller.start();
+    }
+
+    public void breakWith(Fault fault) {
+        this.fault = fault;
+    }
+
+    public URI uploadProxy() {
+        return URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+    }
+
+    /** Where the bytes uploaded for a PVC were kept. */
+    public Path uploadOf(String namespace, String pvc) {
+        return uploads.resolve(namespace + "-" + pvc + ".img");
+    }
+
+    private static CustomResourceDefinition crd(String group, String version, String kind, String plural) {
+        return new CustomResourceDefinitionBuilder()
+                .withNewMetadata().withName(plural + "." + group).endMetadata()
+                .withNewSpec().withGroup(group).withScope("Namespaced")
+                .withNewNames().withKind(kind).withPlural(plural).withSingular(kind.toLowerCase()).endNames()
+                .addNewVersion().withName(version).withServed(true).withStorage(true)
+                .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+                .endOpenAPIV3Schema().endSchema()
+                .withNewSubresources().withNewStatus().endStatus().endSubresources()
+                .endVersion().endSpec().build();
+    }
+
+    private Object issueToken(String body) {
+        try {
+            JsonNode request = Serialization.json().readTree(body);
+            String namespace = request.at("/metadata/namespace").asText("migrated");
+            String pvc = request.at("/spec/pvcName").asText();
+            String token = UUID.randomUUID().toString();
+            tokens.put(token, namespace + "/" + pvc);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) request).putObject("status").put("token", token);
+            return request;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void receiveUpload(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            String target = authorization == null ? null : tokens.get(authorization.replaceFirst("^Bearer ", ""));
+            if (!"POST".equals(exchange.getRequestMethod()) || target == null) {
+                answer(exchange, 401, "invalid token");
+                return;
+            }
+            String[] parts = target.split("/");
+            Path file = uploadOf(parts[0], parts[1]);
+            try (InputStream in = exchange.getRequestBody(); OutputStream out = Files.newOutputStream(file)) {
+                if (fault == Fault.REJECT_UPLOAD) {
+                    in.transferTo(OutputStream.nullOutputStream()); // as CDI does: it fails while saving the stream
+                    answer(exchange, 500, "Saving stream failed: no space left on device");
+                    return;
+                }
+                in.transferTo(out);
+            }
+            uploaded.add(target);
+            answer(exchange, 200, "");
+        }
+    }
+
+    private static void answer(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            exchange.getResponseBody().write(bytes);
+        }
+    }
+
+    private void reconcileForever() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                reconcile();
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // The mock server is shutting down or an object changed under us: try again on the next round.
+            }
+        }
+    }
+
+    private void reconcile() {
+        for (GenericKubernetesResource dataVolume : client.genericKubernetesResources("cdi.kubevirt.io/v1beta1",
+                "DataVolume").inAnyNamespace().list().getItems()) {
+            String key = dataVolume.getMetadata().getNamespace() + "/" + dataVolume.getMetadata().getName();
+            String phase = phaseOf(dataVolume);
+            String next = null;
+            if (phase == null) {
+                next = fault == Fault.DATA_VOLUME_FAILS ? "Failed" : "UploadReady";
+            } else if ("UploadReady".equals(phase) && uploaded.contains(key)) {
+                next = "Succeeded";
+            }
+            if (next != null) {
+                dataVolume.setAdditionalProperty("status", Map.of("phase", next));
+                client.resource(dataVolume).updateStatus();
+            }
+        }
+        for (GenericKubernetesResource vm : client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine")
+                .inAnyNamespace().list().getItems()) {
+            JsonNode spec = Serialization.json().valueToTree(vm).path("spec");
+            String namespace = vm.getMetadata().getNamespace();
+            String name = vm.getMetadata().getName();
+            boolean running = "Always".equals(spec.path("runStrategy").asText());
+            if (running && client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachineInstance")
+                    .inNamespace(namespace).withName(name).get() == null) {
+                GenericKubernetesResource instance = new GenericKubernetesResource();
+                instance.setApiVersion("kubevirt.io/v1");
+                instance.setKind("VirtualMachineInstance");
+                instance.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name)
+                        .withNamespace(namespace).build());
+                instance.setAdditionalProperty("spec", spec.path("template").path("spec"));
+                GenericKubernetesResource created = client.resource(instance).create();
+                boolean ready = fault != Fault.NEVER_READY;
+                created.setAdditionalProperty("status", Map.of("phase", ready ? "Running" : "Scheduling",
+                        "conditions", List.of(Map.of("type", "Ready", "status", ready ? "True" : "False"))));
+                client.resource(created).updateStatus();
+            }
+        }
+    }
+
+    private static String phaseOf(GenericKubernetesResource resource) {
+        Object status = resource.getAdditionalProperties().get("status");
+        return status instanceof Map<?, ?> map && map.get("phase") != null ? map.get("phase").toString() : null;
+    }
+
+    @Override
+    public void close() {
+        controller.interrupt();
+        proxy.stop(0);
+    }
+}
