@@ -9,7 +9,6 @@ import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.engine.StateStore;
 import io.vmlift.model.Serialization;
-import io.vmlift.target.manifests.ManifestsTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +34,13 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Write manifests and disk images to DIR (the manifests target) instead of a cluster.")
     Path outputDir;
 
+    @Mixin ClusterOptions cluster;
+    @Mixin UploadProxyOptions uploadProxy;
+
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "How long a started VM may take to become Ready on the cluster (default: ${DEFAULT-VALUE}).")
+    long readyTimeoutSeconds;
+
     @Option(names = "--disk-format", paramLabel = "FORMAT", defaultValue = "qcow2",
             description = "Image format in the output folder: qcow2 or raw (default: ${DEFAULT-VALUE}).")
     DiskFormat diskFormat;
@@ -57,10 +63,6 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (outputDir == null) {
-            throw VmliftException.badInput("migrating into a cluster is not available in this build yet;"
-                    + " pass --output-dir DIR to write manifests and disk images");
-        }
         if (maxInFlight < 1) {
             throw VmliftException.badInput("--max-in-flight must be at least 1");
         }
@@ -69,15 +71,17 @@ final class MigrateCommand implements Callable<Integer> {
         }
         results.prepare();
         PrintWriter err = spec.commandLine().getErr();
-        try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
+        try (PlanSession session = PlanSession.open(documents.load(), plan.name);
+                Destination destination = outputDir != null
+                        ? Destination.folder(outputDir, diskFormat, session.plan.name())
+                        : Destination.cluster(cluster, uploadProxy, session)) {
             session.requireNotBlocked(err);
-            ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
-            StateStore store = StateStore.forPlan(outputDir, session.plan.name());
+            StateStore store = destination.store;
             MigrationState state;
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
-                MigrationEngine engine = new MigrationEngine(session.session.source, target, store, progress,
+                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target, store, progress,
                         new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
-                                DiskCopier.defaultThreads(), MigrationEngine.Options.defaults().readyTimeout()));
+                                DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds)));
                 state = engine.run(session.plan);
             }
             printSummary(state);
@@ -85,14 +89,14 @@ final class MigrateCommand implements Callable<Integer> {
             results.write("migrated-vms", Serialization.toCompactJson(state.vms.stream()
                     .filter(v -> v.phase == Phase.Completed).map(v -> v.targetName).toList()));
             results.write("migration-status", state.phase);
-            results.write("status-file", store.file().toString());
+            results.write("state-record", store.describe());
             if (!state.succeeded()) {
                 List<MigrationState.VmState> failed = state.vms.stream().filter(v -> v.phase == Phase.Failed).toList();
                 boolean allBadInput = failed.stream().allMatch(v -> v.error != null && v.error.badInput());
                 String first = failed.isEmpty() || failed.get(0).error == null ? ""
                         : " (" + failed.get(0).name + ": " + failed.get(0).error.reasons().get(0) + ")";
                 throw new VmliftException(allBadInput ? ExitCode.BAD_INPUT : ExitCode.FAILED, failed.size() + " of "
-                        + state.vms.size() + " VM(s) failed" + first + "; see " + store.file() + ", then rerun to resume");
+                        + state.vms.size() + " VM(s) failed" + first + "; see " + store.describe() + ", then rerun to resume");
             }
             return 0;
         }

@@ -1,5 +1,6 @@
 package io.vmlift.cli;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.model.DocumentSet;
@@ -9,13 +10,14 @@ import io.vmlift.model.Provider;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.PlanResolver;
 import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.target.kubevirt.ClusterChecks;
 import java.io.IOException;
 import java.io.PrintWriter;
 
 /** A Plan from the documents, its source connected, resolved against the source's inventory. */
 final class PlanSession implements AutoCloseable {
     final SourceSession session;
-    final ResolvedPlan plan;
+    ResolvedPlan plan;
 
     private PlanSession(SourceSession session, ResolvedPlan plan) {
         this.session = session;
@@ -33,6 +35,11 @@ final class PlanSession implements AutoCloseable {
             session.close();
             throw e;
         }
+    }
+
+    /** Adds the checks only the destination cluster can answer (namespace, NADs, storage classes, VMs, MACs). */
+    void checkCluster(KubernetesClient client) {
+        plan = plan.withConcerns(ClusterChecks.check(client, plan));
     }
 
     /** Stops with exit code 3, after listing the Critical concerns, when the plan may not run. */

@@ -2,7 +2,11 @@ package io.vmlift.cli;
 
 import io.vmlift.VmliftException;
 import io.vmlift.engine.MigrationState;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmlift.engine.FileStateStore;
 import io.vmlift.engine.StateStore;
+import io.vmlift.model.Plan;
+import io.vmlift.target.kubevirt.ConfigMapStateStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,18 +23,31 @@ final class StatusCommand implements Callable<Integer> {
 
     @Mixin PlanOptions plan;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", required = true,
-            description = "The folder the migration wrote to.")
+    @Option(names = "--output-dir", paramLabel = "DIR",
+            description = "The folder the migration wrote to (default: the state record in the cluster).")
     Path outputDir;
+
+    @Mixin ClusterOptions cluster;
 
     @Override
     public Integer call() {
-        String planName = documents.load().plan(plan.name).document().name();
-        StateStore store = StateStore.forPlan(outputDir, planName);
-        MigrationState state = store.load();
+        Plan found = documents.load().plan(plan.name).document();
+        MigrationState state;
+        String where;
+        if (outputDir != null) {
+            StateStore store = FileStateStore.forPlan(outputDir, found.name());
+            state = store.load();
+            where = store.describe();
+        } else {
+            try (KubernetesClient client = cluster.connect()) {
+                StateStore store = new ConfigMapStateStore(client, found.spec().targetNamespace(), found.name());
+                state = store.load();
+                where = store.describe();
+            }
+        }
         if (state == null) {
-            throw VmliftException.badInput("plan '" + planName + "' has not run into " + outputDir + " (no "
-                    + store.file().getFileName() + "); run 'vmlift migrate' first");
+            throw VmliftException.badInput("plan '" + found.name() + "' has no state record (" + where
+                    + "); run 'vmlift migrate' first");
         }
         PrintWriter out = spec.commandLine().getOut();
         if (!output.printStructured(out, state)) {

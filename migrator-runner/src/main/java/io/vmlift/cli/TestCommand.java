@@ -1,16 +1,21 @@
 package io.vmlift.cli;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskFormat;
+import io.vmlift.engine.FileStateStore;
 import io.vmlift.engine.StateStore;
 import io.vmlift.model.Serialization;
 import io.vmlift.target.manifests.ManifestsTarget;
+import io.vmlift.target.kubevirt.ConfigMapStateStore;
+import io.vmlift.verify.ClusterVerifier;
 import io.vmlift.verify.JUnitXml;
 import io.vmlift.verify.ManifestsVerifier;
 import io.vmlift.verify.TestReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,9 +33,15 @@ final class TestCommand implements Callable<Integer> {
 
     @Mixin PlanOptions plan;
 
-    @Option(names = "--output-dir", paramLabel = "DIR", required = true,
-            description = "The folder 'vmlift migrate --output-dir' wrote to.")
+    @Option(names = "--output-dir", paramLabel = "DIR",
+            description = "The folder 'vmlift migrate --output-dir' wrote to (default: test on the cluster).")
     Path outputDir;
+
+    @Mixin ClusterOptions cluster;
+
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "On a cluster: how long each VM may take to be Running and Ready (default: ${DEFAULT-VALUE}).")
+    long readyTimeoutSeconds;
 
     @Option(names = "--disk-format", paramLabel = "FORMAT", defaultValue = "qcow2",
             description = "The image format the migration wrote (default: ${DEFAULT-VALUE}).")
@@ -51,10 +62,19 @@ final class TestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         results.prepare();
         try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
-            ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
-            TestReport report = new ManifestsVerifier(session.plan, target,
-                    StateStore.forPlan(outputDir, session.plan.name()).load(),
-                    verifyDisks ? session.session.source : null).verify();
+            TestReport report;
+            if (outputDir != null) {
+                ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
+                report = new ManifestsVerifier(session.plan, target,
+                        FileStateStore.forPlan(outputDir, session.plan.name()).load(),
+                        verifyDisks ? session.session.source : null).verify();
+            } else {
+                try (KubernetesClient client = cluster.connect()) {
+                    report = new ClusterVerifier(session.plan, client, new ConfigMapStateStore(client,
+                            session.plan.targetNamespace(), session.plan.name()).load(),
+                            Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(2)).verify();
+                }
+            }
             if (junitFile != null) {
                 Serialization.writeAtomically(junitFile, JUnitXml.write(report));
             }

@@ -39,6 +39,13 @@ public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetV
         return plan.document().spec().targetNamespace();
     }
 
+    /** The same plan with more concerns (those only the destination can tell). */
+    public ResolvedPlan withConcerns(List<Concern> more) {
+        List<Concern> all = new java.util.ArrayList<>(concerns);
+        all.addAll(more);
+        return new ResolvedPlan(plan, inventory, vms, List.copyOf(all));
+    }
+
     public boolean blocked() {
         return concerns.stream().anyMatch(Concern::blocks);
     }

@@ -160,7 +160,7 @@ public final class VirtualMachineBuilder {
     }
 
     /** A label value: at most 63 of [A-Za-z0-9._-], starting and ending alphanumeric. */
-    static String labelValue(String value) {
+    public static String labelValue(String value) {
         String cleaned = value.replaceAll("[^A-Za-z0-9._-]", "-");
         if (cleaned.length() > 63) {
             cleaned = cleaned.substring(0, 63);

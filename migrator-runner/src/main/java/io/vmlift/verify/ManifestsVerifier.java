@@ -24,12 +24,6 @@ import java.util.Set;
  * switched off, the source's contents.
  */
 public final class ManifestsVerifier {
-    @FunctionalInterface
-    private interface CheckBody {
-        /** Returns null when the check passes, else what was wrong. */
-        String run() throws IOException;
-    }
-
     private final ResolvedPlan plan;
     private final ManifestsTarget target;
     private final MigrationState state;
@@ -125,16 +119,8 @@ public final class ManifestsVerifier {
         return report;
     }
 
-    private static TestReport.Check check(String name, CheckBody body) {
-        long start = System.nanoTime();
-        String problem;
-        try {
-            problem = body.run();
-        } catch (IOException | RuntimeException e) {
-            // Any exception fails the check, with or without a message.
-            problem = e.getMessage() != null ? e.getMessage() : "could not check: " + e.getClass().getSimpleName();
-        }
-        return new TestReport.Check(name, problem == null, problem, (System.nanoTime() - start) / 1e9);
+    private static TestReport.Check check(String name, TestReport.Check.Body body) {
+        return TestReport.Check.run(name, body);
     }
 
     /** The virtual size of an image as its format reads it (a corrupt or truncated image fails here). */

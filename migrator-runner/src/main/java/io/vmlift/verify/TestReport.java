@@ -13,7 +13,26 @@ public record TestReport(String plan, List<VmResult> vms) {
     }
 
     /** message says what was wrong, when the check failed. */
-    public record Check(String name, boolean passed, String message, double seconds) {}
+    public record Check(String name, boolean passed, String message, double seconds) {
+
+        /** The body of a check: returns null when it passes, else what was wrong. */
+        @FunctionalInterface
+        public interface Body {
+            String run() throws java.io.IOException;
+        }
+
+        /** Runs a check and times it; any exception fails it, with or without a message. */
+        public static Check run(String name, Body body) {
+            long start = System.nanoTime();
+            String problem;
+            try {
+                problem = body.run();
+            } catch (java.io.IOException | RuntimeException e) {
+                problem = e.getMessage() != null ? e.getMessage() : "could not check: " + e.getClass().getSimpleName();
+            }
+            return new Check(name, problem == null, problem, (System.nanoTime() - start) / 1e9);
+        }
+    }
 
     public static TestReport of(String plan) {
         return new TestReport(plan, new ArrayList<>());

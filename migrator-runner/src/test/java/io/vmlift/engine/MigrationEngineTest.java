@@ -59,7 +59,7 @@ class MigrationEngineTest {
         Located<Plan> plan = documents.plan(null);
         ResolvedPlan resolved = PlanResolver.resolve(documents, plan, source);
         assertThat(resolved.concerns()).noneMatch(Concern::blocks);
-        return new MigrationEngine(source, new ManifestsTarget(out, DiskFormat.QCOW2), StateStore.forPlan(out, "p"),
+        return new MigrationEngine(source, new ManifestsTarget(out, DiskFormat.QCOW2), FileStateStore.forPlan(out, "p"),
                 ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(5)))
                 .run(resolved);
     }

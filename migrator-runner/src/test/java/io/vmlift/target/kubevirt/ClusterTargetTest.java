@@ -11,7 +11,7 @@ import io.vmlift.engine.MigrationEngine;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.engine.ProgressListener;
-import io.vmlift.engine.StateStore;
+import io.vmlift.engine.FileStateStore;
 import io.vmlift.model.DocumentLoader;
 import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Serialization;
@@ -67,7 +67,7 @@ class ClusterTargetTest {
     private MigrationState migrate() throws Exception {
         ClusterTarget target = new ClusterTarget(client, new CdiUpload(HttpClient.newHttpClient(), cluster.uploadProxy()),
                 new ClusterTarget.Options(Duration.ofSeconds(10), Duration.ofMillis(50)));
-        return new MigrationEngine(source, target, StateStore.forPlan(dir, plan.name()), ProgressListener.NONE,
+        return new MigrationEngine(source, target, FileStateStore.forPlan(dir, plan.name()), ProgressListener.NONE,
                 new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(3))).run(plan);
     }
 
