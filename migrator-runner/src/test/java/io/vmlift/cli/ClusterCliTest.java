@@ -1,0 +1,157 @@
+package io.vmlift.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmlift.model.Serialization;
+import io.vmlift.testing.Cli;
+import io.vmlift.testing.Example;
+import io.vmlift.testing.FakeKubevirt;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** migrate, test and status on a cluster through the CLI, as a pipeline calls them, with a kubeconfig. */
+@EnableKubernetesMockClient(crud = true)
+class ClusterCliTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @TempDir
+    Path dir;
+    private FakeKubevirt cluster;
+    private Path example;
+    private Path kubeconfig;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")));
+        example = Example.copyTo(dir);
+        kubeconfig = kubeconfig(client.getConfiguration().getMasterUrl(), "kubeconfig");
+    }
+
+    @AfterEach
+    void tearDown() {
+        cluster.close();
+    }
+
+    private Path kubeconfig(String server, String name) throws Exception {
+        return Files.writeString(dir.resolve(name), """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: mock
+                  cluster: {server: "%s", insecure-skip-tls-verify: true}
+                users:
+                - name: tester
+                  user: {token: not-a-real-token}
+                contexts:
+                - name: mock
+                  context: {cluster: mock, user: tester, namespace: default}
+                current-context: mock
+                """.formatted(server));
+    }
+
+    /** What the example's plan needs on the cluster: its namespace, storage class and Multus network. */
+    private void prepareCluster() {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("migrated").endMetadata().build())
+                .create();
+        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
+                .withName("standard").endMetadata().withProvisioner("example.io/fake").build()).create();
+        GenericKubernetesResource network = new GenericKubernetesResource();
+        network.setApiVersion("k8s.cni.cncf.io/v1");
+        network.setKind("NetworkAttachmentDefinition");
+        network.setMetadata(new ObjectMetaBuilder().withName("backend").withNamespace("migrated").build());
+        network.setAdditionalProperty("spec", Map.of("config", "{}"));
+        client.resource(network).create();
+    }
+
+    private Cli.Run vmlift(String command, Object... more) {
+        Object[] args = new Object[more.length + 5];
+        args[0] = command;
+        args[1] = "-f";
+        args[2] = example;
+        args[3] = "--kubeconfig";
+        args[4] = kubeconfig;
+        System.arraycopy(more, 0, args, 5, more.length);
+        return Cli.run(args);
+    }
+
+    @Test
+    void theExampleMigratesIntoTheClusterAndPassesTheTestStage() throws Exception {
+        prepareCluster();
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy(), "--progress", "plain");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        assertThat(migrate.err()).contains("example-vm: WaitForVM").contains("example-vm: Completed");
+
+        Path junit = dir.resolve("junit.xml");
+        Cli.Run test = vmlift("test", "--junit", junit, "--ready-timeout", "5");
+        assertThat(test.exitCode()).as(test.toString()).isZero();
+        assertThat(test.out()).contains("VirtualMachineInstance Running and Ready").contains("0 failed");
+        assertThat(Files.readString(junit)).contains("failures=\"0\"");
+
+        Cli.Run status = vmlift("status", "-o", "json");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        JsonNode state = Serialization.json().readTree(status.out());
+        assertThat(state.path("phase").asText()).isEqualTo("Succeeded");
+        assertThat(client.configMaps().inNamespace("migrated").withName("vmlift-plan-example-wave-1").get()).isNotNull();
+
+        // A rerun from "another machine" reads the ConfigMap and has nothing to do.
+        Cli.Run again = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy(), "--progress", "plain");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.err()).contains("already migrated");
+    }
+
+    @Test
+    void whatTheClusterLacksBlocksThePlanWithExitThree() {
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy());
+        assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(3);
+        assertThat(migrate.err()).contains("TargetNamespaceNotFound").contains("NetMapDestinationNADNotValid")
+                .contains("StorageClassNotFound");
+        assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume").inAnyNamespace().list()
+                .getItems()).isEmpty();
+    }
+
+    @Test
+    void aForeignVmOfTheSameNameIsVmAlreadyExists() {
+        prepareCluster();
+        GenericKubernetesResource foreign = new GenericKubernetesResource();
+        foreign.setApiVersion("kubevirt.io/v1");
+        foreign.setKind("VirtualMachine");
+        foreign.setMetadata(new ObjectMetaBuilder().withName("example-vm").withNamespace("migrated").build());
+        foreign.setAdditionalProperty("spec", Map.of("runStrategy", "Halted"));
+        client.resource(foreign).create();
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy());
+        assertThat(migrate.exitCode()).isEqualTo(3);
+        assertThat(migrate.err()).contains("VMAlreadyExists");
+    }
+
+    @Test
+    void anUnreachableClusterIsExitFourAndAMissingContextExitTwo() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        kubeconfig = kubeconfig("https://127.0.0.1:" + closedPort, "unreachable");
+        Cli.Run unreachable = vmlift("migrate", "--upload-proxy-url", "http://127.0.0.1:1");
+        assertThat(unreachable.exitCode()).as(unreachable.toString()).isEqualTo(4);
+        assertThat(unreachable.err()).contains("cannot reach the cluster at https://127.0.0.1:" + closedPort)
+                .hasLineCount(1);
+
+        Cli.Run context = vmlift("status", "--context", "no-such-context");
+        assertThat(context.exitCode()).as(context.toString()).isEqualTo(2);
+        assertThat(context.err()).contains("no-such-context").hasLineCount(1);
+    }
+}
