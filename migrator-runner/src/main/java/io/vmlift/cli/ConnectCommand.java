@@ -1,6 +1,14 @@
 package io.vmlift.cli;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmlift.ExitCode;
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Plan;
 import io.vmlift.model.Serialization;
+import io.vmlift.plan.Concern;
+import io.vmlift.target.kubevirt.ClusterAccess;
+import java.io.PrintWriter;
+import java.util.List;
 import io.vmlift.model.inventory.Inventory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,12 +19,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "connect", mixinStandardHelpOptions = true, description = "Connect to the source provider, log in, and summarize what it holds.")
+@Command(name = "connect", mixinStandardHelpOptions = true, description = {
+    "Connect to the source provider, log in, and summarize what it holds.",
+    "With --destination: check the cluster instead (API, KubeVirt, CDI, storage classes, Multus networks and",
+    "the permissions vmlift needs in the target namespace); Critical findings exit 3."})
 final class ConnectCommand implements Callable<Integer> {
     @Mixin DocumentOptions documents;
     @Mixin OutputOptions output;
     @Mixin ResultsOptions results;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin ClusterOptions cluster;
+
+    @Option(names = "--destination", description = "Check the destination cluster instead of the source.")
+    boolean destination;
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "With --destination: the target"
+            + " namespace to check (default: the Plan's targetNamespace, else default).")
+    String namespace;
 
     @Option(names = "--inventory-file", paramLabel = "FILE",
             description = "Also write the full inventory as JSON to FILE, for 'vmlift map --inventory'.")
@@ -25,6 +45,9 @@ final class ConnectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         results.prepare();
+        if (destination) {
+            return checkDestination();
+        }
         try (SourceSession session = SourceSession.open(documents)) {
             Inventory inventory = session.source.inventory();
             if (inventoryFile != null) {
@@ -47,6 +70,47 @@ final class ConnectCommand implements Callable<Integer> {
             results.write("provider", session.provider.document().name());
             results.write("vm-count", Integer.toString(inventory.vms().size()));
             return 0;
+        }
+    }
+
+    private int checkDestination() {
+        DocumentSet set = documents.load();
+        String target = namespace != null ? namespace : set.ofType(Plan.class).size() == 1
+                ? set.ofType(Plan.class).get(0).document().spec().targetNamespace() : "default";
+        try (KubernetesClient client = cluster.connect()) {
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("cluster", client.getMasterUrl().toString());
+            summary.put("version", client.getKubernetesVersion().getGitVersion());
+            summary.put("namespace", target);
+            summary.put("namespaceExists", client.namespaces().withName(target).get() != null);
+            summary.put("storageClasses", client.storage().v1().storageClasses().list().getItems().stream()
+                    .map(c -> Map.of("name", c.getMetadata().getName(),
+                            "default", c.getMetadata().getAnnotations() != null && "true".equals(
+                                    c.getMetadata().getAnnotations().get("storageclass.kubernetes.io/is-default-class")),
+                            "volumeBindingMode", String.valueOf(c.getVolumeBindingMode())))
+                    .toList());
+            summary.put("networkAttachmentDefinitions", client.supports("k8s.cni.cncf.io/v1",
+                    "NetworkAttachmentDefinition") ? client.genericKubernetesResources("k8s.cni.cncf.io/v1",
+                    "NetworkAttachmentDefinition").inNamespace(target).list().getItems().stream()
+                    .map(n -> n.getMetadata().getName()).toList() : List.of());
+            List<Concern> concerns = ClusterAccess.check(client, target);
+            summary.put("concerns", concerns);
+            PrintWriter out = spec.commandLine().getOut();
+            if (!output.printStructured(out, summary)) {
+                Table table = new Table("CLUSTER", "VERSION", "NAMESPACE", "STORAGE CLASSES", "NETWORKS");
+                table.row(summary.get("cluster"), summary.get("version"), target
+                        + (Boolean.TRUE.equals(summary.get("namespaceExists")) ? "" : " (missing)"),
+                        ((List<?>) summary.get("storageClasses")).size(),
+                        ((List<?>) summary.get("networkAttachmentDefinitions")).size());
+                table.print(out);
+                for (Concern concern : concerns) {
+                    out.println("  " + concern.oneLine());
+                }
+                out.flush();
+            }
+            boolean blocked = concerns.stream().anyMatch(Concern::blocks);
+            results.write("destination-ready", Boolean.toString(!blocked));
+            return blocked ? ExitCode.BLOCKED.code() : 0;
         }
     }
 }

@@ -115,11 +115,40 @@ class ClusterCliTest {
     }
 
     @Test
+    void connectDestinationReportsWhatTheClusterOffersAndWhatIsMissing() throws Exception {
+        prepareCluster();
+        Cli.Run ready = vmlift("connect", "--destination", "-o", "json");
+        assertThat(ready.exitCode()).as(ready.toString()).isZero();
+        JsonNode summary = Serialization.json().readTree(ready.out());
+        assertThat(summary.path("namespace").asText()).isEqualTo("migrated");
+        assertThat(summary.path("namespaceExists").asBoolean()).isTrue();
+        assertThat(summary.path("storageClasses").findValuesAsText("name")).containsExactly("standard");
+        assertThat(summary.path("networkAttachmentDefinitions").get(0).asText()).isEqualTo("backend");
+        assertThat(summary.path("concerns")).isEmpty();
+
+        cluster.breakWith(FakeKubevirt.Fault.NO_DELETE_PERMISSION);
+        Cli.Run denied = vmlift("connect", "--destination");
+        assertThat(denied.exitCode()).as(denied.toString()).isEqualTo(3);
+        assertThat(denied.out()).contains("Critical PermissionDenied");
+    }
+
+    @Test
     void whatTheClusterLacksBlocksThePlanWithExitThree() {
         Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy());
         assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(3);
         assertThat(migrate.err()).contains("TargetNamespaceNotFound").contains("NetMapDestinationNADNotValid")
                 .contains("StorageClassNotFound");
+        assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume").inAnyNamespace().list()
+                .getItems()).isEmpty();
+    }
+
+    @Test
+    void aMissingPermissionIsFoundBeforeAnythingIsMade() {
+        prepareCluster();
+        cluster.breakWith(FakeKubevirt.Fault.NO_DELETE_PERMISSION);
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy());
+        assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(3);
+        assertThat(migrate.err()).contains("PermissionDenied").contains("may not delete virtualmachines.kubevirt.io");
         assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume").inAnyNamespace().list()
                 .getItems()).isEmpty();
     }

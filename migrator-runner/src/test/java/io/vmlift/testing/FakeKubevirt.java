@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FakeKubevirt implements AutoCloseable {
     /** What to break. */
-    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY }
+    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY, NO_DELETE_PERMISSION }
 
     private final KubernetesClient client;
     private final Path uploads;
@@ -54,6 +54,9 @@ public final class FakeKubevirt implements AutoCloseable {
         // CDI's upload API is served by its own API server, which answers a create with the token at once.
         server.expect().post().withPath("/apis/upload.cdi.kubevirt.io/v1beta1/namespaces/migrated/uploadtokenrequests")
                 .andReply(201, request -> issueToken(request.getBody().readUtf8())).always();
+        // RBAC as the API server answers it: allowed, unless told to deny deleting VirtualMachines.
+        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+                .andReply(201, request -> review(request.getBody().readUtf8())).always();
         proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         proxy.createContext("/v1beta1/upload", this::receiveUpload);
         proxy.start();
@@ -96,6 +99,20 @@ public final class FakeKubevirt implements AutoCloseable {
             tokens.put(token, namespace + "/" + pvc);
             ((com.fasterxml.jackson.databind.node.ObjectNode) request).putObject("status").put("token", token);
             return request;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Object review(String body) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode review =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) Serialization.json().readTree(body);
+            JsonNode attributes = review.at("/spec/resourceAttributes");
+            boolean denied = fault == Fault.NO_DELETE_PERMISSION && "delete".equals(attributes.path("verb").asText())
+                    && "virtualmachines".equals(attributes.path("resource").asText());
+            review.putObject("status").put("allowed", !denied);
+            return review;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

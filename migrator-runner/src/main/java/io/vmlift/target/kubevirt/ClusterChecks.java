@@ -20,8 +20,8 @@ import java.util.Set;
 
 /**
  * The plan checks that need the destination cluster, with Forklift's condition names where it has them:
- * the target namespace, NetworkAttachmentDefinitions, storage classes, VMs of the same name (VMAlreadyExists)
- * and MACs already in use by other VMs (MacConflicts).
+ * the APIs and permissions (ClusterAccess), the target namespace, NetworkAttachmentDefinitions, storage classes,
+ * VMs of the same name (VMAlreadyExists) and MACs already in use by other VMs (MacConflicts).
  */
 public final class ClusterChecks {
     static final String NAD_API = "k8s.cni.cncf.io/v1";
@@ -30,7 +30,7 @@ public final class ClusterChecks {
     private ClusterChecks() {}
 
     public static List<Concern> check(KubernetesClient client, ResolvedPlan plan) {
-        List<Concern> concerns = new ArrayList<>();
+        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace()));
         String namespace = plan.targetNamespace();
         if (client.namespaces().withName(namespace).get() == null) {
             concerns.add(Concern.critical("TargetNamespaceNotFound", null, "Namespace '" + namespace

@@ -1,0 +1,77 @@
+package io.vmlift.target.kubevirt;
+
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vmlift.plan.Concern;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the destination must offer before a migration starts: the KubeVirt, CDI and CDI upload APIs, and every
+ * verb vmlift uses in the target namespace (asked with SelfSubjectAccessReview), so that a missing permission
+ * shows up now, not halfway through.
+ */
+public final class ClusterAccess {
+    /** An API vmlift needs, as apiVersion and kind, with what provides it. */
+    record Api(String apiVersion, String kind, String providedBy) {}
+
+    /** A verb on a resource that vmlift uses in the target namespace. */
+    record Permission(String group, String resource, String verb) {
+        String describe() {
+            return verb + " " + resource + (group.isEmpty() ? "" : "." + group);
+        }
+    }
+
+    static final List<Api> APIS = List.of(
+            new Api(ClusterTarget.VM_API, "VirtualMachine", "KubeVirt"),
+            new Api(ClusterTarget.VM_API, "VirtualMachineInstance", "KubeVirt"),
+            new Api(ClusterTarget.DATA_VOLUME_API, "DataVolume", "CDI"),
+            new Api(ClusterTarget.UPLOAD_TOKEN_API, "UploadTokenRequest", "CDI's upload API"));
+
+    static final List<Permission> PERMISSIONS = List.of(
+            new Permission("cdi.kubevirt.io", "datavolumes", "create"),
+            new Permission("cdi.kubevirt.io", "datavolumes", "get"),
+            new Permission("cdi.kubevirt.io", "datavolumes", "delete"),
+            new Permission("upload.cdi.kubevirt.io", "uploadtokenrequests", "create"),
+            new Permission("kubevirt.io", "virtualmachines", "create"),
+            new Permission("kubevirt.io", "virtualmachines", "get"),
+            new Permission("kubevirt.io", "virtualmachines", "update"),
+            new Permission("kubevirt.io", "virtualmachines", "delete"),
+            new Permission("kubevirt.io", "virtualmachineinstances", "get"),
+            new Permission("", "configmaps", "get"),
+            new Permission("", "configmaps", "create"),
+            new Permission("", "configmaps", "update"));
+
+    private ClusterAccess() {}
+
+    public static List<Concern> check(KubernetesClient client, String namespace) {
+        List<Concern> concerns = new ArrayList<>();
+        for (Api api : APIS) {
+            if (!client.supports(api.apiVersion(), api.kind())) {
+                concerns.add(Concern.critical("ApiNotServed", null, api.apiVersion() + " " + api.kind()
+                        + " is not served by the cluster", "install " + api.providedBy()));
+            }
+        }
+        for (Permission permission : PERMISSIONS) {
+            SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec()
+                    .withNewResourceAttributes().withGroup(permission.group()).withResource(permission.resource())
+                    .withVerb(permission.verb()).withNamespace(namespace).endResourceAttributes().endSpec().build();
+            try {
+                SelfSubjectAccessReview answer = client.authorization().v1().selfSubjectAccessReview().create(review);
+                if (answer.getStatus() == null) {
+                    concerns.add(Concern.warning("PermissionUnknown", null, "The cluster did not say whether vmlift may "
+                            + permission.describe() + " in " + namespace, "check the RBAC by hand"));
+                } else if (!Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
+                    concerns.add(Concern.critical("PermissionDenied", null, "vmlift may not " + permission.describe()
+                            + " in namespace " + namespace, "grant it (see the Role in tekton-tasks/) and run again"));
+                }
+            } catch (KubernetesClientException e) {
+                concerns.add(Concern.warning("PermissionUnknown", null, "Cannot ask whether vmlift may "
+                        + permission.describe() + " (" + e.getCode() + ")", "check the RBAC by hand"));
+            }
+        }
+        return concerns;
+    }
+}
