@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.StorageMap;
 import io.vmlift.plan.ResolvedPlan;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,18 +25,6 @@ public final class VirtualMachineBuilder {
 
     private VirtualMachineBuilder() {}
 
-    /** The DataVolumes first, then the VirtualMachine, in the order they must be created. */
-    public static List<ObjectNode> objects(ResolvedPlan plan, ResolvedPlan.TargetVm vm, DiskSourceKind diskSource) {
-        List<ObjectNode> objects = new ArrayList<>();
-        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            objects.add(dataVolume(plan, vm, disk, diskSource));
-        }
-        objects.add(virtualMachine(plan, vm));
-        return objects;
-    }
-
-    /** How a DataVolume gets its bytes. Upload: vmlift streams them; the others are CDI imports (cluster issue). */
-    public enum DiskSourceKind { UPLOAD }
 
     public static ObjectNode virtualMachine(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         ObjectNode root = header("kubevirt.io/v1", "VirtualMachine", plan, vm, vm.name());
@@ -107,14 +93,12 @@ public final class VirtualMachineBuilder {
     }
 
     public static ObjectNode dataVolume(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            DiskSourceKind diskSource) {
+            DiskSource diskSource) {
         ObjectNode root = header("cdi.kubevirt.io/v1beta1", "DataVolume", plan, vm, disk.dataVolumeName());
         root.with("metadata").with("annotations").put(ANNOTATION_SOURCE_VM, vm.source().name())
                 .put(ANNOTATION_SOURCE_DISK, disk.source().name());
         ObjectNode spec = root.putObject("spec");
-        if (diskSource == DiskSourceKind.UPLOAD) {
-            spec.putObject("source").putObject("upload");
-        }
+        diskSource.writeTo(spec.putObject("source"));
         StorageMap.Destination destination = disk.destination();
         String volumeMode = destination == null || destination.volumeMode() == null ? "Filesystem" : destination.volumeMode();
         ObjectNode storage = spec.putObject("storage");

@@ -21,7 +21,6 @@ import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.plan.ResolvedPlan.TargetDisk;
 import io.vmlift.plan.ResolvedPlan.TargetNic;
 import io.vmlift.plan.ResolvedPlan.TargetVm;
-import io.vmlift.target.VirtualMachineBuilder.DiskSourceKind;
 import io.vmlift.testing.KubeSchemas;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,18 +132,46 @@ class ManifestSchemaTest {
     }
 
     private static ObjectNode dataVolume(TargetVm vm, int disk) {
-        return VirtualMachineBuilder.dataVolume(PLAN, vm, vm.disks().get(disk), DiskSourceKind.UPLOAD);
+        return VirtualMachineBuilder.dataVolume(PLAN, vm, vm.disks().get(disk), new DiskSource.Upload());
     }
 
     static Stream<Arguments> manifests() {
         List<Arguments> all = new ArrayList<>();
         for (TargetVm vm : PLAN.vms()) {
-            for (ObjectNode object : VirtualMachineBuilder.objects(PLAN, vm, DiskSourceKind.UPLOAD)) {
+            List<ObjectNode> objects = new ArrayList<>();
+            objects.add(VirtualMachineBuilder.virtualMachine(PLAN, vm));
+            for (TargetDisk disk : vm.disks()) {
+                objects.add(VirtualMachineBuilder.dataVolume(PLAN, vm, disk, new DiskSource.Upload()));
+            }
+            for (ObjectNode object : objects) {
                 all.add(Arguments.of(object.path("kind").asText() + " " + object.path("metadata").path("name").asText(),
                         object));
             }
         }
         return all.stream();
+    }
+
+    /** CDI-side imports, as the vSphere (VDDK), oVirt (imageio) and HTTP sources will use them. */
+    static Stream<Arguments> importedDataVolumes() {
+        TargetVm vm = PLAN.vms().get(0);
+        TargetDisk disk = vm.disks().get(0);
+        return Stream.of(
+                Arguments.of("http", new DiskSource.Http("https://images.example/disk.qcow2", "http-creds", "http-ca")),
+                Arguments.of("http, no secret", new DiskSource.Http("https://images.example/disk.img", null, null)),
+                Arguments.of("vddk", new DiskSource.Vddk("https://vcenter.example/sdk", "4213b1c6-0b2e-4a47-a4d5-1a2b3c4d5e6f",
+                        "[datastore1] web-1/web-1.vmdk", "AA:BB:CC", "vsphere-creds", "quay.io/example/vddk:8")),
+                Arguments.of("imageio", new DiskSource.Imageio("https://engine.example/ovirt-engine/api",
+                        "b1c2d3e4-0000-4000-8000-000000000001", "ovirt-creds", "ovirt-ca")))
+                .map(a -> Arguments.of(a.get()[0], VirtualMachineBuilder.dataVolume(PLAN, vm, disk, (DiskSource) a.get()[1])));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("importedDataVolumes")
+    void importedDataVolumesAreValidAndCarryTheirSource(String kind, ObjectNode dataVolume) {
+        String field = kind.split(",")[0];
+        assertThat(dataVolume.at("/spec/source").fieldNames()).toIterable().containsExactly(field);
+        assertThat(dataVolume.at("/spec/source/" + field + "/url").asText()).startsWith("https://");
+        assertThat(KubeSchemas.cdi().validate(KubeSchemas.DATA_VOLUME, dataVolume)).isEmpty();
     }
 
     // ---- the manifests are valid ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import io.vmlift.disk.DiskImage;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.MigrationTarget;
+import io.vmlift.target.DiskSource;
 import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -59,7 +60,7 @@ public final class ClusterTarget implements MigrationTarget {
     public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
             ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk,
-                    VirtualMachineBuilder.DiskSourceKind.UPLOAD);
+                    new DiskSource.Upload());
             // A DataVolume's spec cannot change after creation: one that exists (an earlier run) is adopted.
             if (get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(), disk.dataVolumeName()) == null) {
                 client.resource(resource(dataVolume)).inNamespace(plan.targetNamespace()).create();

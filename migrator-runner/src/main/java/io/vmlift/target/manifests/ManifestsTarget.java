@@ -8,6 +8,7 @@ import io.vmlift.disk.DiskWriter;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.MigrationTarget;
+import io.vmlift.target.DiskSource;
 import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ public final class ManifestsTarget implements MigrationTarget {
         List<ObjectNode> volumes = vm.disks().stream()
                 .map(disk -> {
                     ObjectNode volume = VirtualMachineBuilder.dataVolume(plan, vm, disk,
-                            VirtualMachineBuilder.DiskSourceKind.UPLOAD);
+                            new DiskSource.Upload());
                     volume.with("metadata").with("annotations").put("vmlift.io/image-file",
                             image(plan, vm, disk).getFileName().toString());
                     return volume;
