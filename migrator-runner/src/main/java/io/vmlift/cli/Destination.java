@@ -29,7 +29,7 @@ final class Destination implements AutoCloseable {
 
     /** Connects, and adds the cluster's plan checks to the session's concerns. */
     static Destination cluster(ClusterOptions cluster, UploadProxyOptions proxy, PlanSession session) {
-        KubernetesClient client = cluster.connect();
+        KubernetesClient client = session.connectDestination(cluster);
         try {
             session.checkCluster(client);
             ClusterTarget target = new ClusterTarget(client, new CdiUpload(proxy.httpClient(), proxy.resolve(client)),

@@ -37,6 +37,13 @@ final class PlanSession implements AutoCloseable {
         }
     }
 
+    /** Connects to the plan's destination Provider (its cluster: the kubeconfig's, or a remote one). */
+    KubernetesClient connectDestination(ClusterOptions cluster) {
+        Located<Provider> destination = session.documents.find(Provider.class,
+                plan.document().spec().provider().destination()).orElseThrow();
+        return cluster.connect(destination, session.documents.credentials(destination));
+    }
+
     /** Adds the checks only the destination cluster can answer (namespace, NADs, storage classes, VMs, MACs). */
     void checkCluster(KubernetesClient client) {
         plan = plan.withConcerns(ClusterChecks.check(client, plan));

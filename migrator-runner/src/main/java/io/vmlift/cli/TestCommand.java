@@ -69,7 +69,7 @@ final class TestCommand implements Callable<Integer> {
                         FileStateStore.forPlan(outputDir, session.plan.name()).load(),
                         verifyDisks ? session.session.source : null).verify();
             } else {
-                try (KubernetesClient client = cluster.connect()) {
+                try (KubernetesClient client = session.connectDestination(cluster)) {
                     report = new ClusterVerifier(session.plan, client, new ConfigMapStateStore(client,
                             session.plan.targetNamespace(), session.plan.name()).load(),
                             Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(2)).verify();

@@ -179,6 +179,13 @@ class ClusterCliTest {
         assertThat(unreachable.err()).contains("cannot reach the cluster at https://127.0.0.1:" + closedPort)
                 .hasLineCount(1);
 
+        // An expired token: the API server answers 401.
+        kubeconfig = kubeconfig(client.getConfiguration().getMasterUrl(), "expired");
+        cluster.breakWith(FakeKubevirt.Fault.EXPIRED_TOKEN);
+        Cli.Run expired = vmlift("migrate", "--upload-proxy-url", "http://127.0.0.1:1");
+        assertThat(expired.exitCode()).as(expired.toString()).isEqualTo(4);
+        assertThat(expired.err()).contains("credentials were refused (401").hasLineCount(1);
+
         Cli.Run context = vmlift("status", "--context", "no-such-context");
         assertThat(context.exitCode()).as(context.toString()).isEqualTo(2);
         assertThat(context.err()).contains("no-such-context").hasLineCount(1);

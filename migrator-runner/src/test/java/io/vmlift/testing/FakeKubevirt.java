@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.utils.ResponseProvider;
 import io.vmlift.model.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FakeKubevirt implements AutoCloseable {
     /** What to break. */
-    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY, NO_DELETE_PERMISSION }
+    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY, NO_DELETE_PERMISSION, EXPIRED_TOKEN }
 
     private final KubernetesClient client;
     private final Path uploads;
@@ -56,7 +59,30 @@ public final class FakeKubevirt implements AutoCloseable {
                 .andReply(201, request -> issueToken(request.getBody().readUtf8())).always();
         // RBAC as the API server answers it: allowed, unless told to deny deleting VirtualMachines.
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
-                .andReply(201, request -> review(request.getBody().readUtf8())).always();
+                .andReply(new ResponseProvider<Object>() {
+                    private Headers headers = new Headers.Builder().build();
+
+                    @Override
+                    public int getStatusCode(RecordedRequest request) {
+                        return fault == Fault.EXPIRED_TOKEN ? 401 : 201;
+                    }
+
+                    @Override
+                    public Object getBody(RecordedRequest request) {
+                        return fault == Fault.EXPIRED_TOKEN ? Map.of("kind", "Status", "code", 401,
+                                "message", "Unauthorized") : review(request.getBody().readUtf8());
+                    }
+
+                    @Override
+                    public Headers getHeaders() {
+                        return headers;
+                    }
+
+                    @Override
+                    public void setHeaders(Headers headers) {
+                        this.headers = headers;
+                    }
+                }).always();
         proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         proxy.createContext("/v1beta1/upload", this::receiveUpload);
         proxy.start();

@@ -65,7 +65,7 @@ public final class ClusterAccess {
                             + permission.describe() + " in " + namespace, "check the RBAC by hand"));
                 } else if (!Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
                     concerns.add(Concern.critical("PermissionDenied", null, "vmlift may not " + permission.describe()
-                            + " in namespace " + namespace, "grant it (see the Role in tekton-tasks/) and run again"));
+                            + " in namespace " + namespace, "grant it to the identity vmlift runs as, and run again"));
                 }
             } catch (KubernetesClientException e) {
                 concerns.add(Concern.warning("PermissionUnknown", null, "Cannot ask whether vmlift may "
