@@ -1,5 +1,6 @@
 package io.vmlift.cli;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.model.DocumentLoader;
@@ -56,6 +57,12 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--concerns-file", paramLabel = "FILE", description = "Also write the concerns as JSON to FILE.")
     Path concernsFile;
 
+    @Option(names = "--check-cluster", description = "Also check the plan against the destination cluster (APIs,"
+            + " permissions, namespace, networks, storage classes, existing VMs and MACs).")
+    boolean checkCluster;
+
+    @Mixin ClusterOptions cluster;
+
     @Override
     public Integer call() throws Exception {
         results.prepare();
@@ -67,6 +74,11 @@ final class PlanCommand implements Callable<Integer> {
             plan.name = newPlanName;
         }
         try (PlanSession session = PlanSession.open(set, plan.name)) {
+            if (checkCluster) {
+                try (KubernetesClient client = session.connectDestination(cluster)) {
+                    session.checkCluster(client);
+                }
+            }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("plan", session.plan.name());
             report.put("ready", !session.plan.blocked());

@@ -143,6 +143,31 @@ class ClusterCliTest {
     }
 
     @Test
+    void planCheckClusterReportsWhatTheClusterLacks() throws Exception {
+        Cli.Run lacking = vmlift("plan", "--check-cluster", "-o", "json");
+        assertThat(lacking.exitCode()).as(lacking.toString()).isEqualTo(3);
+        assertThat(Serialization.json().readTree(lacking.out()).path("concerns").findValuesAsText("id"))
+                .contains("TargetNamespaceNotFound", "NetMapDestinationNADNotValid", "StorageClassNotFound");
+        prepareCluster();
+        Cli.Run ready = vmlift("plan", "--check-cluster");
+        assertThat(ready.exitCode()).as(ready.toString()).isZero();
+    }
+
+    @Test
+    void withoutAnyKubeconfigOutsideAPodTheLineSaysSo() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("KUBECONFIG") == null, "KUBECONFIG is set here");
+        String home = System.getProperty("user.home");
+        System.setProperty("user.home", dir.toString()); // a home without ~/.kube/config
+        try {
+            Cli.Run run = Cli.run("status", "-f", example);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(4);
+            assertThat(run.err()).contains("no kubeconfig").contains("--kubeconfig").hasLineCount(1);
+        } finally {
+            System.setProperty("user.home", home);
+        }
+    }
+
+    @Test
     void aMissingPermissionIsFoundBeforeAnythingIsMade() {
         prepareCluster();
         cluster.breakWith(FakeKubevirt.Fault.NO_DELETE_PERMISSION);
