@@ -7,6 +7,7 @@ import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.target.kubevirt.ClusterTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public final class ClusterVerifier {
                     while (true) {
                         instance[0] = tree(get("kubevirt.io/v1", "VirtualMachineInstance", vm.name()));
                         String phase = instance[0] == null ? "missing" : instance[0].at("/status/phase").asText("none");
-                        if ("Running".equals(phase) && ready(instance[0])) {
+                        if ("Running".equals(phase) && ClusterTarget.ready(instance[0].path("status"))) {
                             return null;
                         }
                         if (Instant.now().isAfter(deadline)) {
@@ -101,15 +102,6 @@ public final class ClusterVerifier {
             report.vms().add(new TestReport.VmResult(vm.name(), checks));
         }
         return report;
-    }
-
-    private static boolean ready(JsonNode instance) {
-        for (JsonNode condition : instance.at("/status/conditions")) {
-            if ("Ready".equals(condition.path("type").asText()) && "True".equals(condition.path("status").asText())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private GenericKubernetesResource get(String apiVersion, String kind, String name) {

@@ -162,7 +162,8 @@ public final class ClusterTarget implements MigrationTarget {
         }
     }
 
-    private static boolean ready(JsonNode status) {
+    /** True when an object's status has condition Ready=True (VirtualMachineInstances, VirtualMachines). */
+    public static boolean ready(JsonNode status) {
         for (JsonNode condition : status.path("conditions")) {
             if ("Ready".equals(condition.path("type").asText()) && "True".equals(condition.path("status").asText())) {
                 return true;
