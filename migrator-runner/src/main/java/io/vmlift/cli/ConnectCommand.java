@@ -3,6 +3,8 @@ package io.vmlift.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.ExitCode;
 import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Located;
+import io.vmlift.model.Provider;
 import io.vmlift.model.Plan;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.Concern;
@@ -77,7 +79,10 @@ final class ConnectCommand implements Callable<Integer> {
         DocumentSet set = documents.load();
         String target = namespace != null ? namespace : set.ofType(Plan.class).size() == 1
                 ? set.ofType(Plan.class).get(0).document().spec().targetNamespace() : "default";
-        try (KubernetesClient client = cluster.connect()) {
+        Located<Provider> provider = set.ofType(Provider.class).stream().filter(p -> p.document().isDestination())
+                .findFirst().orElse(null);
+        try (KubernetesClient client = provider == null ? cluster.connect()
+                : cluster.connect(provider, set.credentials(provider))) {
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("cluster", client.getMasterUrl().toString());
             summary.put("version", client.getKubernetesVersion().getGitVersion());

@@ -1,6 +1,8 @@
 package io.vmlift.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskFormat;
 import io.vmlift.engine.FileStateStore;
 import io.vmlift.engine.StateStore;
@@ -9,22 +11,27 @@ import io.vmlift.target.kubevirt.CdiUpload;
 import io.vmlift.target.kubevirt.ClusterTarget;
 import io.vmlift.target.kubevirt.ConfigMapStateStore;
 import io.vmlift.target.manifests.ManifestsTarget;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /** Where a plan's VMs go and where its state record lives: a folder (--output-dir) or the cluster. */
 final class Destination implements AutoCloseable {
-    final MigrationTarget target;
     final StateStore store;
-    final KubernetesClient client; // null for a folder
+    private final MigrationTarget folderTarget; // null for a cluster
+    private final KubernetesClient client; // null for a folder
+    private final UploadProxyOptions proxy;
 
-    private Destination(MigrationTarget target, StateStore store, KubernetesClient client) {
-        this.target = target;
+    private Destination(StateStore store, MigrationTarget folderTarget, KubernetesClient client,
+            UploadProxyOptions proxy) {
         this.store = store;
+        this.folderTarget = folderTarget;
         this.client = client;
+        this.proxy = proxy;
     }
 
     static Destination folder(Path outputDir, DiskFormat format, String plan) {
-        return new Destination(new ManifestsTarget(outputDir, format), FileStateStore.forPlan(outputDir, plan), null);
+        return new Destination(FileStateStore.forPlan(outputDir, plan), new ManifestsTarget(outputDir, format), null,
+                null);
     }
 
     /** Connects, and adds the cluster's plan checks to the session's concerns. */
@@ -32,14 +39,29 @@ final class Destination implements AutoCloseable {
         KubernetesClient client = session.connectDestination(cluster);
         try {
             session.checkCluster(client);
-            ClusterTarget target = new ClusterTarget(client, new CdiUpload(proxy.httpClient(), proxy.resolve(client)),
-                    ClusterTarget.Options.defaults());
-            return new Destination(target, new ConfigMapStateStore(client, session.plan.targetNamespace(),
-                    session.plan.name()), client);
+            return new Destination(new ConfigMapStateStore(client, session.plan.targetNamespace(), session.plan.name()),
+                    null, client, proxy);
         } catch (RuntimeException e) {
             client.close();
             throw e;
         }
+    }
+
+    /**
+     * The target, once the plan is known not to be blocked: for a cluster this finds the upload proxy and proves
+     * it answers with a trusted certificate (exit 4 when not), before anything is made.
+     */
+    MigrationTarget target() {
+        if (folderTarget != null) {
+            return folderTarget;
+        }
+        CdiUpload upload = new CdiUpload(proxy.httpClient(), proxy.resolve(client));
+        try {
+            upload.checkReachable();
+        } catch (IOException e) {
+            throw new VmliftException(ExitCode.UNREACHABLE, e.getMessage(), e);
+        }
+        return new ClusterTarget(client, upload, ClusterTarget.Options.defaults());
     }
 
     @Override

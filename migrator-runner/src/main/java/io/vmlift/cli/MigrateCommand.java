@@ -79,7 +79,7 @@ final class MigrateCommand implements Callable<Integer> {
             StateStore store = destination.store;
             MigrationState state;
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
-                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target, store, progress,
+                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(), store, progress,
                         new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds)));
                 state = engine.run(session.plan);

@@ -5,7 +5,10 @@ import io.vmlift.engine.MigrationState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.engine.FileStateStore;
 import io.vmlift.engine.StateStore;
+import io.vmlift.model.DocumentSet;
+import io.vmlift.model.Located;
 import io.vmlift.model.Plan;
+import io.vmlift.model.Provider;
 import io.vmlift.target.kubevirt.ConfigMapStateStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -31,7 +34,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Plan found = documents.load().plan(plan.name).document();
+        DocumentSet set = documents.load();
+        Plan found = set.plan(plan.name).document();
         MigrationState state;
         String where;
         if (outputDir != null) {
@@ -39,7 +43,8 @@ final class StatusCommand implements Callable<Integer> {
             state = store.load();
             where = store.describe();
         } else {
-            try (KubernetesClient client = cluster.connect()) {
+            Located<Provider> destination = set.find(Provider.class, found.spec().provider().destination()).orElseThrow();
+            try (KubernetesClient client = cluster.connect(destination, set.credentials(destination))) {
                 StateStore store = new ConfigMapStateStore(client, found.spec().targetNamespace(), found.name());
                 state = store.load();
                 where = store.describe();

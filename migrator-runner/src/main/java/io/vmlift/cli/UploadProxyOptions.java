@@ -34,8 +34,9 @@ final class UploadProxyOptions {
         if (url != null) {
             return url;
         }
-        GenericKubernetesResource config = client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "CDIConfig")
-                .withName("config").get();
+        GenericKubernetesResource config = client.supports("cdi.kubevirt.io/v1beta1", "CDIConfig")
+                ? client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "CDIConfig").withName("config").get()
+                : null;
         Object status = config == null ? null : config.getAdditionalProperties().get("status");
         Object published = status instanceof Map<?, ?> map ? map.get("uploadProxyURL") : null;
         if (!(published instanceof String text) || text.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.vmlift.cli;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import java.io.PrintWriter;
@@ -72,6 +73,13 @@ public final class Vmlift {
         if (exception instanceof VmliftException vmlift) {
             code = vmlift.exitCode();
             message = vmlift.getMessage();
+        } else if (exception instanceof KubernetesClientException kubernetes) {
+            // What the cluster refused outside a VM's migration (a ConfigMap read, a list): one line.
+            boolean login = kubernetes.getCode() == 401 || kubernetes.getCode() == 403 || kubernetes.getCode() == 0;
+            code = login ? ExitCode.UNREACHABLE : ExitCode.FAILED;
+            String first = kubernetes.getMessage() == null ? "" : kubernetes.getMessage().lines().findFirst().orElse("");
+            message = "the cluster answered " + (kubernetes.getCode() == 0 ? "nothing" : kubernetes.getCode()) + ": "
+                    + first + (login ? "; check the kubeconfig and the permissions" : "");
         } else {
             code = ExitCode.INTERNAL;
             message = "internal error: " + exception + "; rerun with --debug and report it";

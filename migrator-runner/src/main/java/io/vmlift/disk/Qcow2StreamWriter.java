@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.LongStream;
 
 /**
  * Writes a qcow2 image front to back into a stream (an HTTP upload body), with no seeking and no temporary
@@ -32,10 +31,16 @@ public final class Qcow2StreamWriter implements DiskCopier.OrderedSink {
             int refcountTableClusters, int refcountBlocks) {
 
         public static Layout plan(long virtualSize, List<Extent> chunks) {
-            long[] clusters = chunks.stream()
-                    .flatMapToLong(c -> LongStream.range(c.offset() / CLUSTER,
-                            (c.end() + CLUSTER - 1) / CLUSTER))
-                    .distinct().sorted().toArray();
+            // The copier's chunks are ascending, cluster-aligned and disjoint: their clusters are too, so the
+            // array is filled directly (no boxing: a 500 GiB disk has 8 million clusters).
+            long count = chunks.stream().mapToLong(c -> (c.end() + CLUSTER - 1) / CLUSTER - c.offset() / CLUSTER).sum();
+            long[] clusters = new long[Math.toIntExact(count)];
+            int at = 0;
+            for (Extent chunk : chunks) {
+                for (long cluster = chunk.offset() / CLUSTER; cluster < (chunk.end() + CLUSTER - 1) / CLUSTER; cluster++) {
+                    clusters[at++] = cluster;
+                }
+            }
             long[] l2Indexes = Arrays.stream(clusters).map(c -> c / L2_ENTRIES).distinct().toArray();
             long virtualClusters = (virtualSize + CLUSTER - 1) / CLUSTER;
             int l1Entries = (int) Math.max(1, (virtualClusters + L2_ENTRIES - 1) / L2_ENTRIES);

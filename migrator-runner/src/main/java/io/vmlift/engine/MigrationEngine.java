@@ -121,7 +121,11 @@ public final class MigrationEngine {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("migration interrupted");
         } catch (ExecutionException e) {
-            // migrate() records its own failures; anything here is a bug.
+            // migrate() records a VM's own failures; what escapes is about the run (the state record cannot be
+            // saved) or a bug.
+            if (e.getCause() instanceof VmliftException vmlift) {
+                throw vmlift;
+            }
             throw new IllegalStateException(e.getCause());
         } finally {
             pool.shutdown(); // never interrupt a VM's work: interrupted reads close shared channels
@@ -207,7 +211,10 @@ public final class MigrationEngine {
     private void fail(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
             MigrationState state, Exception error) {
         List<String> reasons = new ArrayList<>();
-        reasons.add(error.getMessage() == null ? error.toString() : error.getMessage());
+        String reason = error.getMessage() == null ? error.toString() : error.getMessage();
+        // Keep the record small (it may live in a ConfigMap) and each reason one line.
+        reason = reason.lines().findFirst().orElse(reason);
+        reasons.add(reason.length() > 500 ? reason.substring(0, 500) + "..." : reason);
         if (vmState.poweredOffByVmlift && "on".equals(vmState.restorePowerState)) {
             // Also after a crashed earlier run: the record says vmlift powered it off. A VM someone else
             // powered off is left off.

@@ -97,6 +97,11 @@ public final class VirtualMachineBuilder {
         ObjectNode root = header("cdi.kubevirt.io/v1beta1", "DataVolume", plan, vm, disk.dataVolumeName());
         root.with("metadata").with("annotations").put(ANNOTATION_SOURCE_VM, vm.source().name())
                 .put(ANNOTATION_SOURCE_DISK, disk.source().name());
+        if (diskSource instanceof DiskSource.Upload) {
+            // With WaitForFirstConsumer storage CDI would hold the PVC until a pod uses it, and an upload never
+            // starts; virtctl image-upload --force-bind asks for the same.
+            root.with("metadata").with("annotations").put("cdi.kubevirt.io/storage.bind.immediate.requested", "true");
+        }
         ObjectNode spec = root.putObject("spec");
         diskSource.writeTo(spec.putObject("source"));
         StorageMap.Destination destination = disk.destination();

@@ -83,6 +83,9 @@ public final class ClusterVerifier {
                 JsonNode reported = instance[0] == null ? null : instance[0].at("/status/interfaces");
                 if (reported != null && reported.size() > 0) {
                     reported.forEach(i -> macs.add(i.path("mac").asText()));
+                } else if ("on".equals(vm.powerState())) {
+                    // A running VM is judged by what its instance reports, not by what was asked for.
+                    return "the VirtualMachineInstance reports no interfaces";
                 } else {
                     JsonNode defined = tree(get("kubevirt.io/v1", "VirtualMachine", vm.name()));
                     if (defined == null) {

@@ -179,6 +179,32 @@ class ClusterCliTest {
     }
 
     @Test
+    void anUnreachableUploadProxyIsExitFourBeforeAnythingIsMade() {
+        prepareCluster();
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", "http://127.0.0.1:1");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(4);
+        assertThat(migrate.err()).contains("cannot reach the CDI upload proxy").hasLineCount(1);
+        assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume").inAnyNamespace().list()
+                .getItems()).isEmpty();
+    }
+
+    @Test
+    void aForeignDataVolumeOfTheSameNameBlocksThePlan() {
+        prepareCluster();
+        GenericKubernetesResource foreign = new GenericKubernetesResource();
+        foreign.setApiVersion("cdi.kubevirt.io/v1beta1");
+        foreign.setKind("DataVolume");
+        foreign.setMetadata(new ObjectMetaBuilder().withName("example-vm-disk-1").withNamespace("migrated").build());
+        foreign.setAdditionalProperty("spec", Map.of("source", Map.of("blank", Map.of())));
+        client.resource(foreign).create();
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy());
+        assertThat(migrate.exitCode()).isEqualTo(3);
+        assertThat(migrate.err()).contains("DataVolumeAlreadyExists");
+        assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume").inNamespace("migrated")
+                .withName("example-vm-disk-1").get()).as("left alone").isNotNull();
+    }
+
+    @Test
     void aForeignVmOfTheSameNameIsVmAlreadyExists() {
         prepareCluster();
         GenericKubernetesResource foreign = new GenericKubernetesResource();

@@ -40,6 +40,8 @@ public final class FakeKubevirt implements AutoCloseable {
     private final HttpServer proxy;
     private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> namespace/pvc
     private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger acceptedUploads =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final Thread controller;
     private volatile Fault fault = Fault.NONE;
 
@@ -89,6 +91,11 @@ public final class FakeKubevirt implements AutoCloseable {
         controller = new Thread(this::reconcileForever, "fake-kubevirt-controller");
         controller.setDaemon(true);
         controller.start();
+    }
+
+    /** How many uploads the proxy accepted. */
+    public int acceptedUploads() {
+        return acceptedUploads.get();
     }
 
     public void breakWith(Fault fault) {
@@ -163,6 +170,7 @@ public final class FakeKubevirt implements AutoCloseable {
                 in.transferTo(out);
             }
             uploaded.add(target);
+            acceptedUploads.incrementAndGet();
             answer(exchange, 200, "");
         }
     }
@@ -220,8 +228,14 @@ public final class FakeKubevirt implements AutoCloseable {
                 instance.setAdditionalProperty("spec", spec.path("template").path("spec"));
                 GenericKubernetesResource created = client.resource(instance).create();
                 boolean ready = fault != Fault.NEVER_READY;
+                // As virt-handler reports them: each interface with the MAC it got.
+                List<Map<String, String>> interfaces = new java.util.ArrayList<>();
+                for (JsonNode iface : spec.at("/template/spec/domain/devices/interfaces")) {
+                    interfaces.add(Map.of("name", iface.path("name").asText(), "mac", iface.path("macAddress").asText()));
+                }
                 created.setAdditionalProperty("status", Map.of("phase", ready ? "Running" : "Scheduling",
-                        "conditions", List.of(Map.of("type", "Ready", "status", ready ? "True" : "False"))));
+                        "conditions", List.of(Map.of("type", "Ready", "status", ready ? "True" : "False")),
+                        "interfaces", interfaces));
                 client.resource(created).updateStatus();
             }
         }

@@ -5,13 +5,11 @@ import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.Qcow2StreamWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,25 +35,39 @@ public final class CdiUpload {
     public DiskCopier.Result upload(DiskImage image, String token, DiskCopier copier, LongConsumer progress)
             throws IOException {
         long length = Qcow2StreamWriter.streamLength(image);
-        PipedInputStream body = new PipedInputStream(4 << 20);
-        PipedOutputStream pipe = new PipedOutputStream(body);
-        HttpRequest request = HttpRequest.newBuilder(proxy.resolve(UPLOAD_PATH))
+        BytePipe pipe = new BytePipe();
+        java.util.concurrent.atomic.AtomicBoolean bodyTaken = new java.util.concurrent.atomic.AtomicBoolean();
+        HttpRequest request = HttpRequest.newBuilder(uploadUri())
+                // One plain HTTP/1.1 POST: an h2c upgrade or a retry would need the body a second time.
+                .version(HttpClient.Version.HTTP_1_1)
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/octet-stream")
                 .timeout(Duration.ofHours(12))
-                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body),
-                        length))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+                    if (bodyTaken.getAndSet(true)) {
+                        throw new IllegalStateException("the upload body can be sent only once");
+                    }
+                    return pipe.source;
+                }), length))
                 .build();
         CompletableFuture<HttpResponse<String>> response = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-        // If the proxy gives up early, close our end so that the copy does not block on a full pipe.
-        response.whenComplete((r, e) -> closeQuietly(body));
+        // If the proxy answers early (401, 503 while its pod starts), stop the copy instead of blocking on it.
+        response.whenComplete((r, e) -> pipe.closeReader());
         DiskCopier.Result result;
-        try (pipe) {
-            result = copier.copyInOrder(image, new Qcow2StreamWriter(Channels.newChannel(pipe)), progress);
+        try (WritableByteChannel sink = pipe.sink) {
+            result = copier.copyInOrder(image, new Qcow2StreamWriter(sink), progress);
         } catch (IOException e) {
-            HttpResponse<String> early = response.getNow(null);
-            if (early != null && early.statusCode() / 100 != 2) {
-                throw rejected(early);
+            if (response.isDone()) {
+                // The copy stopped because the request ended: the request's own outcome is the real cause.
+                try {
+                    HttpResponse<String> early = response.join();
+                    if (early.statusCode() / 100 != 2) {
+                        throw rejected(early);
+                    }
+                } catch (java.util.concurrent.CompletionException failed) {
+                    Throwable cause = failed.getCause() == null ? failed : failed.getCause();
+                    throw new IOException("upload to " + proxy + " failed: " + cause, cause);
+                }
             }
             response.cancel(true);
             throw e;
@@ -81,11 +93,28 @@ public final class CdiUpload {
                 + (text.isEmpty() ? "" : ": " + text));
     }
 
-    private static void closeQuietly(PipedInputStream body) {
+    /** The proxy's URL with the upload path appended (a route or ingress may serve it under a prefix). */
+    URI uploadUri() {
+        String base = proxy.toString().replaceAll("/+$", "");
+        return URI.create(base + UPLOAD_PATH);
+    }
+
+    /** Proves the proxy answers and its certificate is trusted, before anything is made on the cluster. */
+    public void checkReachable() throws IOException {
+        String base = proxy.toString().replaceAll("/+$", "");
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(Duration.ofSeconds(30))
+                .GET().build();
         try {
-            body.close();
+            http.send(request, HttpResponse.BodyHandlers.discarding());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("checking the upload proxy was interrupted");
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IOException("the CDI upload proxy " + proxy + " has a certificate this machine does not trust ("
+                    + e.getMessage() + "); pass its CA with --upload-proxy-ca", e);
         } catch (IOException e) {
-            // Closing only unblocks the writer; there is nothing to report.
+            throw new IOException("cannot reach the CDI upload proxy at " + proxy + " (" + e.getMessage()
+                    + "); check --upload-proxy-url", e);
         }
     }
 }

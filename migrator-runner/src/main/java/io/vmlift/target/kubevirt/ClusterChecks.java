@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.Serialization;
 import io.vmlift.model.StorageMap;
@@ -32,14 +33,59 @@ public final class ClusterChecks {
     public static List<Concern> check(KubernetesClient client, ResolvedPlan plan) {
         List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace()));
         String namespace = plan.targetNamespace();
-        if (client.namespaces().withName(namespace).get() == null) {
-            concerns.add(Concern.critical("TargetNamespaceNotFound", null, "Namespace '" + namespace
-                    + "' does not exist on the cluster", "create it: kubectl create namespace " + namespace));
+        guarded(concerns, "get namespace " + namespace, () -> {
+            if (client.namespaces().withName(namespace).get() == null) {
+                concerns.add(Concern.critical("TargetNamespaceNotFound", null, "Namespace '" + namespace
+                        + "' does not exist on the cluster", "create it: kubectl create namespace " + namespace));
+            }
+        });
+        boolean multusUsed = plan.vms().stream().flatMap(vm -> vm.nics().stream())
+                .anyMatch(n -> n.destination() != null && NetworkMap.Destination.MULTUS.equals(n.destination().type()));
+        if (multusUsed && !client.supports(NAD_API, "NetworkAttachmentDefinition")) {
+            concerns.add(Concern.critical("ApiNotServed", null, "The NetworkMap maps to Multus networks, and the"
+                    + " cluster serves no NetworkAttachmentDefinitions", "install Multus, or map to pod"));
+        } else if (multusUsed) {
+            guarded(concerns, "get network-attachment-definitions", () -> checkNetworks(client, plan, concerns));
         }
-        checkNetworks(client, plan, concerns);
-        checkStorage(client, plan, concerns);
-        checkExistingVms(client, plan, concerns);
+        guarded(concerns, "list storageclasses", () -> checkStorage(client, plan, concerns));
+        if (client.supports(ClusterTarget.VM_API, "VirtualMachine")) {
+            guarded(concerns, "list virtualmachines in all namespaces", () -> checkExistingVms(client, plan, concerns));
+        }
+        if (client.supports(ClusterTarget.DATA_VOLUME_API, "DataVolume")) {
+            guarded(concerns, "get datavolumes", () -> checkExistingDataVolumes(client, plan, concerns));
+        }
         return concerns;
+    }
+
+    /**
+     * Runs a check that needs a permission a namespaced identity may lack (cluster-wide lists): a 403 skips
+     * the check with a Warning instead of failing the plan.
+     */
+    private static void guarded(List<Concern> concerns, String what, Runnable check) {
+        try {
+            check.run();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            concerns.add(Concern.warning("CheckSkipped", null, "vmlift may not " + what + ", so that check was"
+                    + " skipped", "grant it for a complete check"));
+        }
+    }
+
+    /** DataVolumes of the names this plan will use, made by someone else. */
+    private static void checkExistingDataVolumes(KubernetesClient client, ResolvedPlan plan, List<Concern> concerns) {
+        for (ResolvedPlan.TargetVm vm : plan.vms()) {
+            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                GenericKubernetesResource existing = client.genericKubernetesResources(ClusterTarget.DATA_VOLUME_API,
+                        "DataVolume").inNamespace(plan.targetNamespace()).withName(disk.dataVolumeName()).get();
+                if (existing != null && !ours(existing, plan)) {
+                    concerns.add(Concern.critical("DataVolumeAlreadyExists", vm.source().name(), "DataVolume "
+                            + plan.targetNamespace() + "/" + disk.dataVolumeName() + " exists and was not made by this"
+                            + " plan", "set targetName in the plan, or delete the DataVolume"));
+                }
+            }
+        }
     }
 
     private static void checkNetworks(KubernetesClient client, ResolvedPlan plan, List<Concern> concerns) {
@@ -134,8 +180,6 @@ public final class ClusterChecks {
     }
 
     private static boolean ours(GenericKubernetesResource resource, ResolvedPlan plan) {
-        Map<String, String> labels = resource.getMetadata().getLabels();
-        return labels != null
-                && VirtualMachineBuilder.labelValue(plan.name()).equals(labels.get(VirtualMachineBuilder.LABEL_PLAN));
+        return ClusterTarget.ours(resource, plan);
     }
 }

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.model.Serialization;
@@ -57,13 +58,18 @@ public final class ClusterTarget implements MigrationTarget {
     }
 
     @Override
-    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
+    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
             ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk,
                     new DiskSource.Upload());
-            // A DataVolume's spec cannot change after creation: one that exists (an earlier run) is adopted.
-            if (get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(), disk.dataVolumeName()) == null) {
+            // A DataVolume's spec cannot change after creation: one an earlier run of this plan made is adopted.
+            GenericKubernetesResource existing = get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(),
+                    disk.dataVolumeName());
+            if (existing == null) {
                 client.resource(resource(dataVolume)).inNamespace(plan.targetNamespace()).create();
+            } else if (!ours(existing, plan)) {
+                throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName()
+                        + " exists and was not made by plan " + plan.name() + "; rename the VM (targetName) or remove it");
             }
         }
     }
@@ -77,6 +83,9 @@ public final class ClusterTarget implements MigrationTarget {
     public DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException {
         String name = disk.dataVolumeName();
+        if ("Succeeded".equals(phase(dataVolume(plan, disk)))) {
+            return new DiskCopier.Result(image.virtualSize(), 0, 0); // a run that died after the import finished
+        }
         awaitDataVolume(plan, disk, "UploadReady"::equals, "ready for upload");
         DiskCopier.Result result = upload.upload(image, uploadToken(plan.targetNamespace(), name), copier, progress);
         awaitDataVolume(plan, disk, "Succeeded"::equals, "imported");
@@ -117,16 +126,26 @@ public final class ClusterTarget implements MigrationTarget {
             if (Instant.now().isAfter(deadline)) {
                 throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName() + " was not "
                         + what + " within " + options.uploadReadyTimeout().toSeconds() + " s (phase " + phase
-                        + "); check CDI and the storage class");
+                        + conditionMessage(dataVolume) + "); check CDI and the storage class");
             }
             pause();
         }
     }
 
+    /** Creates the VM, or merges vmlift's fields into the one an earlier run made (others' fields stay). */
     @Override
-    public void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
-        client.resource(resource(VirtualMachineBuilder.virtualMachine(plan, vm))).inNamespace(plan.targetNamespace())
-                .createOr(NonDeletingOperation::update);
+    public void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
+        ObjectNode manifest = VirtualMachineBuilder.virtualMachine(plan, vm);
+        GenericKubernetesResource existing = get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name());
+        if (existing == null) {
+            client.resource(resource(manifest)).inNamespace(plan.targetNamespace()).create();
+        } else if (ours(existing, plan)) {
+            client.genericKubernetesResources(VM_API, "VirtualMachine").inNamespace(plan.targetNamespace())
+                    .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.toJson(manifest));
+        } else {
+            throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " exists and was not"
+                    + " made by plan " + plan.name());
+        }
     }
 
     @Override
@@ -172,13 +191,21 @@ public final class ClusterTarget implements MigrationTarget {
         return false;
     }
 
+    /** Removes what this plan made for the VM; objects of the same names that others made are left alone. */
     @Override
     public void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         String namespace = plan.targetNamespace();
-        delete(VM_API, "VirtualMachine", namespace, vm.name());
+        deleteIfOurs(plan, VM_API, "VirtualMachine", namespace, vm.name());
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            delete(DATA_VOLUME_API, "DataVolume", namespace, disk.dataVolumeName());
+            deleteIfOurs(plan, DATA_VOLUME_API, "DataVolume", namespace, disk.dataVolumeName());
         }
+    }
+
+    /** True when the object carries this plan's label. */
+    static boolean ours(GenericKubernetesResource resource, ResolvedPlan plan) {
+        java.util.Map<String, String> labels = resource.getMetadata().getLabels();
+        return labels != null
+                && VirtualMachineBuilder.labelValue(plan.name()).equals(labels.get(VirtualMachineBuilder.LABEL_PLAN));
     }
 
     private GenericKubernetesResource dataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk) {
@@ -189,8 +216,11 @@ public final class ClusterTarget implements MigrationTarget {
         return client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
     }
 
-    private void delete(String apiVersion, String kind, String namespace, String name) {
-        client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).delete();
+    private void deleteIfOurs(ResolvedPlan plan, String apiVersion, String kind, String namespace, String name) {
+        GenericKubernetesResource existing = get(apiVersion, kind, namespace, name);
+        if (existing != null && ours(existing, plan)) {
+            client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).delete();
+        }
     }
 
     private static String phase(GenericKubernetesResource resource) {

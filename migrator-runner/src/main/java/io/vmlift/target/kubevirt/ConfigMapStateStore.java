@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.StateStore;
@@ -52,12 +53,12 @@ public final class ConfigMapStateStore implements StateStore {
                 .addToLabels("app.kubernetes.io/managed-by", "vmlift")
                 .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan))
                 .endMetadata()
-                .addToData(KEY, Serialization.toJson(state))
+                .addToData(KEY, Serialization.toCompactJson(state)) // a ConfigMap holds at most 1 MiB
                 .build();
         try {
             client.configMaps().inNamespace(namespace).resource(map).createOr(NonDeletingOperation::update);
         } catch (KubernetesClientException e) {
-            throw new IllegalStateException("cannot save the state record to ConfigMap " + describe() + ": "
+            throw new VmliftException(ExitCode.FAILED, "cannot save the state record to ConfigMap " + describe() + ": "
                     + e.getMessage().lines().findFirst().orElse(""), e);
         }
     }

@@ -96,6 +96,9 @@ class ClusterTargetTest {
             assertThat(QemuImg.compare(extracted.resolve("example-vm-disk" + (disk + 1) + ".vmdk"), uploaded)
                     .exitCode()).as("uploaded bytes of " + name).isZero();
         }
+        assertThat(Serialization.json().valueToTree(get("cdi.kubevirt.io/v1beta1", "DataVolume", "example-vm-disk-0"))
+                .at("/metadata/annotations/cdi.kubevirt.io~1storage.bind.immediate.requested").asText())
+                .as("bound at once, or WaitForFirstConsumer storage would never take the upload").isEqualTo("true");
         // The mostly empty 2 GiB disk crossed the network as about its 1 MiB of data.
         assertThat(Files.size(cluster.uploadOf("migrated", "example-vm-disk-1"))).isLessThan(4L << 20);
 
@@ -106,6 +109,24 @@ class ClusterTargetTest {
                     get("cdi.kubevirt.io/v1beta1", "DataVolume", "example-vm-disk-" + disk));
             assertThat(KubeSchemas.cdi().validate(KubeSchemas.DATA_VOLUME, dataVolume)).isEmpty();
         }
+    }
+
+    @Test
+    void aRunThatDiedAfterAnImportFinishedDoesNotUploadItAgain() throws Exception {
+        assertThat(migrate().vms.get(0).phase).isEqualTo(Phase.Completed);
+        assertThat(cluster.acceptedUploads()).isEqualTo(2);
+        // As if the run had died after CDI imported disk 0 but before the record said so, and before the VM.
+        Path record = dir.resolve(plan.name() + ".status.json");
+        com.fasterxml.jackson.databind.node.ObjectNode state =
+                (com.fasterxml.jackson.databind.node.ObjectNode) Serialization.json().readTree(record.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) state.at("/vms/0")).put("phase", "CopyDisks");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) state.at("/vms/0/disks/0")).put("completed", false);
+        Files.writeString(record, Serialization.toJson(state));
+        client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated")
+                .withName("example-vm").delete();
+        assertThat(migrate().vms.get(0).phase).isEqualTo(Phase.Completed);
+        assertThat(cluster.acceptedUploads()).isEqualTo(2);
+        assertThat(get("kubevirt.io/v1", "VirtualMachine", "example-vm")).isNotNull();
     }
 
     @Test
