@@ -48,7 +48,15 @@ final class BytePipe {
         public void close() throws IOException {
             if (open) {
                 open = false;
-                offer(END);
+                // A reader that already closed took all it wanted (a client may close right after the last of
+                // Content-Length bytes): then the end marker has no one to go to.
+                if (!readerClosed) {
+                    try {
+                        offer(END);
+                    } catch (IOException closedMeanwhile) {
+                        // the reader closed while we waited: same case as above
+                    }
+                }
             }
         }
     };

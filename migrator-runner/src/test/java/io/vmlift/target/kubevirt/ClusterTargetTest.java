@@ -124,7 +124,8 @@ class ClusterTargetTest {
         Files.writeString(record, Serialization.toJson(state));
         client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated")
                 .withName("example-vm").delete();
-        assertThat(migrate().vms.get(0).phase).isEqualTo(Phase.Completed);
+        MigrationState rerun = migrate();
+        assertThat(rerun.vms.get(0).phase).as(String.valueOf(rerun.vms.get(0).error)).isEqualTo(Phase.Completed);
         assertThat(cluster.acceptedUploads()).isEqualTo(2);
         assertThat(get("kubevirt.io/v1", "VirtualMachine", "example-vm")).isNotNull();
     }
@@ -142,7 +143,8 @@ class ClusterTargetTest {
 
         // The fault gone, a rerun completes.
         cluster.breakWith(FakeKubevirt.Fault.NONE);
-        assertThat(migrate().vms.get(0).phase).isEqualTo(Phase.Completed);
+        MigrationState rerun = migrate();
+        assertThat(rerun.vms.get(0).phase).as(String.valueOf(rerun.vms.get(0).error)).isEqualTo(Phase.Completed);
     }
 
     @Test
@@ -153,7 +155,7 @@ class ClusterTargetTest {
 
         cluster.breakWith(FakeKubevirt.Fault.NEVER_READY);
         MigrationState notReady = migrate();
-        assertThat(notReady.vms.get(0).error.phase()).isEqualTo("WaitForVM");
+        assertThat(notReady.vms.get(0).error.phase()).as(String.valueOf(notReady.vms.get(0).error)).isEqualTo("WaitForVM");
         assertThat(notReady.vms.get(0).error.reasons().get(0)).contains("was not Ready within 3 s");
     }
 }
