@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a resolved plan VM by VM through the cold phases, recording each step in the state record so that a
@@ -37,6 +38,8 @@ public final class MigrationEngine {
             return new Options(4, Duration.ofMinutes(5), DiskCopier.defaultThreads(), Duration.ofMinutes(10));
         }
     }
+
+    private static final long SAVE_INTERVAL_NANOS = 10_000_000_000L;
 
     private final SourceProvider source;
     private final MigrationTarget target;
@@ -192,12 +195,19 @@ public final class MigrationEngine {
             diskState.allocatedBytes = DiskCopier.plannedBytes(image);
             progress.copyStarted(vm.name(), disk.dataVolumeName(), diskState.allocatedBytes);
             boolean copied = false;
+            AtomicLong lastSave = new AtomicLong(System.nanoTime());
             try {
                 target.copyDisk(plan, vm, disk, image, new DiskCopier(options.copyThreads()), bytes -> {
                     synchronized (diskState) {
                         diskState.copiedBytes += bytes;
                     }
                     progress.copied(vm.name(), disk.dataVolumeName(), bytes);
+                    // Now and then, so that `vmlift status` elsewhere shows the bytes moving.
+                    long now = System.nanoTime();
+                    long last = lastSave.get();
+                    if (now - last > SAVE_INTERVAL_NANOS && lastSave.compareAndSet(last, now)) {
+                        store.save(state);
+                    }
                 });
                 copied = true;
             } finally {
