@@ -33,11 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * back and, unless the plan keeps failed VMs, what was made on the target is removed.
  */
 public final class MigrationEngine {
-    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {
-        public static Options defaults() {
-            return new Options(4, Duration.ofMinutes(5), DiskCopier.defaultThreads(), Duration.ofMinutes(10));
-        }
-    }
+    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {}
 
     private static final long SAVE_INTERVAL_NANOS = 10_000_000_000L;
 

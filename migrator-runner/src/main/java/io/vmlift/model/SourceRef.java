@@ -3,10 +3,6 @@ package io.vmlift.model;
 /** Names a source object (VM, network, datastore) by id or name, as Forklift's ref.Ref does. */
 public record SourceRef(String id, String name, String namespace, String type, String vlan) {
 
-    public static SourceRef byId(String id, String name) {
-        return new SourceRef(id, name, null, null, null);
-    }
-
     /** True when this ref names the object with the given id and name; the id wins when both are set. */
     public boolean matches(String objectId, String objectName) {
         if (id != null && !id.isEmpty()) {

@@ -45,13 +45,13 @@ public final class ManifestsVerifier {
         for (ResolvedPlan.TargetVm vm : plan.vms()) {
             List<TestReport.Check> checks = new ArrayList<>();
             MigrationState.VmState vmState = state == null ? null : state.vm(vm.source().id());
-            checks.add(check("migration completed", () -> vmState == null ? "the VM was never migrated here"
+            checks.add(TestReport.Check.run("migration completed", () -> vmState == null ? "the VM was never migrated here"
                     : vmState.phase == Phase.Completed ? null
                     : "the VM is in phase " + vmState.phase + (vmState.error == null ? "" : ": "
                             + String.join("; ", vmState.error.reasons()))));
             Path folder = target.vmFolder(plan, vm);
             JsonNode[] manifest = new JsonNode[1];
-            checks.add(check("VirtualMachine manifest", () -> {
+            checks.add(TestReport.Check.run("VirtualMachine manifest", () -> {
                 Path file = folder.resolve(ManifestsTarget.VIRTUAL_MACHINE_FILE);
                 if (!Files.isRegularFile(file)) {
                     return file + " is missing";
@@ -60,7 +60,7 @@ public final class ManifestsVerifier {
                 return vm.name().equals(manifest[0].path("metadata").path("name").asText()) ? null
                         : file + " names another VM: " + manifest[0].path("metadata").path("name").asText();
             }));
-            checks.add(check("CPU and memory as at the source", () -> {
+            checks.add(TestReport.Check.run("CPU and memory as at the source", () -> {
                 if (manifest[0] == null) {
                     return "no manifest to check";
                 }
@@ -74,7 +74,7 @@ public final class ManifestsVerifier {
                 return memory.equals(vm.source().memoryMiB() + "Mi") ? null
                         : "the VM has memory " + memory + ", the source " + vm.source().memoryMiB() + "Mi";
             }));
-            checks.add(check("interfaces keep the source MACs", () -> {
+            checks.add(TestReport.Check.run("interfaces keep the source MACs", () -> {
                 if (manifest[0] == null) {
                     return "no manifest to check";
                 }
@@ -89,7 +89,7 @@ public final class ManifestsVerifier {
                 return null;
             }));
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-                checks.add(check("disk " + disk.index() + " image complete", () -> {
+                checks.add(TestReport.Check.run("disk " + disk.index() + " image complete", () -> {
                     Path image = target.image(plan, vm, disk);
                     if (!Files.isRegularFile(image)) {
                         return image + " is missing";
@@ -101,7 +101,7 @@ public final class ManifestsVerifier {
                             + "-byte disk, the source disk has " + capacity;
                 }));
                 if (source != null) {
-                    checks.add(check("disk " + disk.index() + " contents match the source", () -> {
+                    checks.add(TestReport.Check.run("disk " + disk.index() + " contents match the source", () -> {
                         Path image = target.image(plan, vm, disk);
                         if (!Files.isRegularFile(image)) {
                             return image + " is missing";
@@ -117,10 +117,6 @@ public final class ManifestsVerifier {
             report.vms().add(new TestReport.VmResult(vm.name(), checks));
         }
         return report;
-    }
-
-    private static TestReport.Check check(String name, TestReport.Check.Body body) {
-        return TestReport.Check.run(name, body);
     }
 
     /** The virtual size of an image as its format reads it (a corrupt or truncated image fails here). */

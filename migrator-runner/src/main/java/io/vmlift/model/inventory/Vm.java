@@ -37,9 +37,4 @@ public record Vm(
         String os = osType == null ? "" : osType.toLowerCase(Locale.ROOT);
         return os.matches(".*(linux|rhel|centos|fedora|ubuntu|debian|suse|sles|oracle|rocky|alma|photon|coreos).*");
     }
-
-    public boolean isWindows() {
-        String os = osType == null ? "" : osType.toLowerCase(Locale.ROOT);
-        return os.contains("win");
-    }
 }

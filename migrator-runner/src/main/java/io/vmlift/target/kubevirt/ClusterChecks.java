@@ -10,7 +10,6 @@ import io.vmlift.model.Serialization;
 import io.vmlift.model.StorageMap;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.target.VirtualMachineBuilder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -79,7 +78,7 @@ public final class ClusterChecks {
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
                 GenericKubernetesResource existing = client.genericKubernetesResources(ClusterTarget.DATA_VOLUME_API,
                         "DataVolume").inNamespace(plan.targetNamespace()).withName(disk.dataVolumeName()).get();
-                if (existing != null && !ours(existing, plan)) {
+                if (existing != null && !ClusterTarget.ours(existing, plan)) {
                     concerns.add(Concern.critical("DataVolumeAlreadyExists", vm.source().name(), "DataVolume "
                             + plan.targetNamespace() + "/" + disk.dataVolumeName() + " exists and was not made by this"
                             + " plan", "set targetName in the plan, or delete the DataVolume"));
@@ -146,7 +145,7 @@ public final class ClusterChecks {
         Map<String, String> macOwners = new HashMap<>();
         for (GenericKubernetesResource existing : client.genericKubernetesResources(ClusterTarget.VM_API,
                 "VirtualMachine").inAnyNamespace().list().getItems()) {
-            if (ours(existing, plan)) {
+            if (ClusterTarget.ours(existing, plan)) {
                 continue; // an earlier run of this plan: adopted, not a conflict
             }
             JsonNode tree = Serialization.json().valueToTree(existing);
@@ -179,7 +178,4 @@ public final class ClusterChecks {
         }
     }
 
-    private static boolean ours(GenericKubernetesResource resource, ResolvedPlan plan) {
-        return ClusterTarget.ours(resource, plan);
-    }
 }
