@@ -8,6 +8,7 @@ import io.vmlift.model.StorageMap;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Nic;
+import io.vmlift.model.inventory.Storage;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.source.SourceProvider;
 import java.io.IOException;
@@ -65,7 +66,7 @@ public final class PlanResolver {
             }
             String name = targetName(entry, vm, usedNames, concerns);
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, concerns, macOwners);
-            List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, concerns);
+            List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns);
             concerns.addAll(source.validate(vm));
             String power = plan.targetPowerState(entry);
             if ("auto".equals(power)) {
@@ -157,17 +158,18 @@ public final class PlanResolver {
     }
 
     private static List<ResolvedPlan.TargetDisk> disks(Vm vm, String targetName, StorageMap map,
-            List<Concern> concerns) {
+            Inventory inventory, List<Concern> concerns) {
         List<ResolvedPlan.TargetDisk> disks = new ArrayList<>();
         for (int i = 0; i < vm.disks().size(); i++) {
             Disk disk = vm.disks().get(i);
+            String storageName = inventory.storage(disk.storageId()).map(Storage::name).orElse(disk.storageId());
             StorageMap.Destination destination = map.pairs().stream()
-                    .filter(pair -> pair.source().matches(disk.storageId(), disk.storageId()))
+                    .filter(pair -> pair.source().matches(disk.storageId(), storageName))
                     .map(StorageMap.Pair::destination)
                     .findFirst()
                     .orElse(null);
             if (destination == null) {
-                concerns.add(Concern.critical("VMStorageNotMapped", vm.name(), "Storage '" + disk.storageId()
+                concerns.add(Concern.critical("VMStorageNotMapped", vm.name(), "Storage '" + storageName
                         + "' of disk " + disk.name() + " is not in StorageMap '" + map.name() + "'",
                         "add it to the map with a storage class"));
             }

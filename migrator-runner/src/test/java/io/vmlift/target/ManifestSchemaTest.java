@@ -60,30 +60,30 @@ class ManifestSchemaTest {
     /** Windows, EFI with secure boot, powered on: compatibility mode gives SATA disks and E1000E NICs. */
     private static final Vm WINDOWS = new Vm("vm-1042", "WIN2022 ERP (prod)", 8, 4, 16384, Vm.EFI, true,
             "windows2019srv_64Guest", "on", "erp/win2022-erp.ova",
-            List.of(new Disk("2000", "win2022-erp-disk1.vmdk", GiB + 1, FAST.id(), "win2022-erp-disk1.vmdk",
-                            "scsi", "vmdk-stream", false),
-                    new Disk("2001", "win2022-erp-disk2.vmdk", 200 * GiB, BULK.id(), "win2022-erp-disk2.vmdk",
-                            "scsi", "vmdk-stream", false)),
+            List.of(Disk.ofImage("2000", "win2022-erp-disk1.vmdk", GiB + 1, FAST.id(), "win2022-erp-disk1.vmdk",
+                            "scsi", "vmdk-stream"),
+                    Disk.ofImage("2001", "win2022-erp-disk2.vmdk", 200 * GiB, BULK.id(), "win2022-erp-disk2.vmdk",
+                            "scsi", "vmdk-stream")),
             List.of(new Nic("Network adapter 1", "00:50:56:8a:10:01", VM_NETWORK.name(), VM_NETWORK.id(), "vmxnet3"),
                     new Nic("Network adapter 2", null, BACKEND.name(), BACKEND.id(), "e1000e"),
-                    new Nic("Network adapter 3", "00:50:56:8a:10:03", BACKUP.name(), BACKUP.id(), "e1000")));
+                    new Nic("Network adapter 3", "00:50:56:8a:10:03", BACKUP.name(), BACKUP.id(), "e1000")), null);
 
     /** RHEL, BIOS, powered off: virtio everywhere. */
     private static final Vm LINUX = new Vm("vm-2077", "rhel9-db-01", 4, 1, 8192, Vm.BIOS, false, "rhel9_64Guest",
             "off", "db/rhel9-db-01.ova",
-            List.of(new Disk("3000", "rhel9-db-01-disk1.vmdk", 50 * GiB, FAST.id(), "rhel9-db-01-disk1.vmdk",
-                            "sata", "vmdk-sparse", false),
-                    new Disk("3001", "rhel9-db-01-disk2.vmdk", 3 * GiB + 12_345, BULK.id(), "rhel9-db-01-disk2.vmdk",
-                            "scsi", "vmdk-sparse", false)),
+            List.of(Disk.ofImage("3000", "rhel9-db-01-disk1.vmdk", 50 * GiB, FAST.id(), "rhel9-db-01-disk1.vmdk",
+                            "sata", "vmdk-sparse"),
+                    Disk.ofImage("3001", "rhel9-db-01-disk2.vmdk", 3 * GiB + 12_345, BULK.id(), "rhel9-db-01-disk2.vmdk",
+                            "scsi", "vmdk-sparse")),
             List.of(new Nic("eth0", "00:50:56:8a:20:01", STORAGE_NET.name(), STORAGE_NET.id(), "vmxnet3"),
-                    new Nic("eth1", null, VM_NETWORK.name(), VM_NETWORK.id(), "virtio")));
+                    new Nic("eth1", null, VM_NETWORK.name(), VM_NETWORK.id(), "virtio")), null);
 
     /** Ubuntu, EFI without secure boot, one core, a NIC on a network the map does not cover. */
     private static final Vm UBUNTU = new Vm("vm-3001", "ubuntu-edge", 1, 0, 2048, Vm.EFI, false, "ubuntu64Guest",
             "on", "edge/ubuntu-edge.ova",
-            List.of(new Disk("4000", "ubuntu-edge-disk1.vmdk", 9 * MiB, FAST.id(), "ubuntu-edge-disk1.vmdk", "scsi",
-                    "vmdk-stream", false)),
-            List.of(new Nic("ens192", "00:50:56:8a:30:01", "Lab", "net-99", "vmxnet3")));
+            List.of(Disk.ofImage("4000", "ubuntu-edge-disk1.vmdk", 9 * MiB, FAST.id(), "ubuntu-edge-disk1.vmdk", "scsi",
+                    "vmdk-stream")),
+            List.of(new Nic("ens192", "00:50:56:8a:30:01", "Lab", "net-99", "vmxnet3")), null);
 
     private static final TargetVm WINDOWS_TARGET = new TargetVm(Plan.Vm.ref(WINDOWS.id(), null), WINDOWS,
             "win2022-erp-prod", "on", true,

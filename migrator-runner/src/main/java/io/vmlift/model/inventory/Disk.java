@@ -8,6 +8,10 @@ package io.vmlift.model.inventory;
  * @param file where its bytes are at the source (a path in an OVA, a datastore path)
  * @param bus the source controller: ide, sata, scsi, nvme, virtio
  * @param format the source image format when known (vmdk-stream, vmdk-sparse, raw, ...)
+ * @param mode vSphere's disk mode (persistent, independent_persistent, independent_nonpersistent, ...); null
+ *     where the source has none
+ * @param thin whether storage is allocated on demand; null when the source does not say
+ * @param rawDeviceMapping "physical" or "virtual" for a disk that maps a raw LUN, else null
  */
 public record Disk(
         String key,
@@ -17,4 +21,14 @@ public record Disk(
         String file,
         String bus,
         String format,
-        boolean shared) {}
+        boolean shared,
+        String mode,
+        Boolean thin,
+        String rawDeviceMapping) {
+
+    /** A disk of an image package: no modes, no LUNs. */
+    public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, String bus,
+            String format) {
+        return new Disk(key, name, capacityBytes, storageId, file, bus, format, false, null, null, null);
+    }
+}

@@ -10,6 +10,7 @@ import java.util.Locale;
  * @param osType the provider's guest OS id (e.g. VMware's guestId, OVF's osType)
  * @param powerState "on", "off" or "unknown"
  * @param location where the VM lives at the source (folder path, OVA file), for people reading reports
+ * @param details what a hypervisor source knows beyond the hardware; null for image packages
  */
 public record Vm(
         String id,
@@ -23,7 +24,28 @@ public record Vm(
         String powerState,
         String location,
         List<Disk> disks,
-        List<Nic> nics) {
+        List<Nic> nics,
+        Details details) {
+
+    /**
+     * Facts of a running source that decide how, and whether, a VM can move.
+     *
+     * @param uuid the source's BIOS uuid (vSphere config.uuid), which VDDK names a VM by
+     * @param host the host the VM runs on (name)
+     * @param snapshots how many snapshots the VM has
+     * @param changeTracking whether changed block tracking is on (null where the source has none)
+     * @param toolsRunning whether guest tools run, which graceful shutdown needs (null when unknown)
+     * @param template whether the VM is a template
+     * @param passthroughDevices devices that tie the VM to its host (PCI passthrough, ...), by label
+     */
+    public record Details(
+            String uuid,
+            String host,
+            int snapshots,
+            Boolean changeTracking,
+            Boolean toolsRunning,
+            boolean template,
+            List<String> passthroughDevices) {}
 
     public static final String BIOS = "bios";
     public static final String EFI = "efi";

@@ -87,9 +87,9 @@ final class OvaProvider implements SourceProvider {
                 for (OvfDescriptor.SystemDisk systemDisk : system.disks()) {
                     OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
                     OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
-                    disks.add(new Disk(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
+                    disks.add(Disk.ofImage(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
                             STORAGE_ID, file == null ? null : pkg.display(file.href()), systemDisk.bus(),
-                            def == null ? null : format(def.format()), false));
+                            def == null ? null : format(def.format())));
                 }
                 List<Nic> nics = new ArrayList<>();
                 for (OvfDescriptor.SystemNic nic : system.nics()) {
@@ -97,7 +97,7 @@ final class OvaProvider implements SourceProvider {
                     nics.add(new Nic(nic.name(), nic.mac(), nic.network(), nic.network(), nic.model()));
                 }
                 Vm vm = new Vm(id, system.name(), system.cpus(), system.coresPerSocket(), system.memoryMiB(),
-                        system.firmware(), system.secureBoot(), system.osType(), "off", pkg.location(), disks, nics);
+                        system.firmware(), system.secureBoot(), system.osType(), "off", pkg.location(), disks, nics, null);
                 byVmId.put(id, new Entry(pkg, system, vm));
             }
         }

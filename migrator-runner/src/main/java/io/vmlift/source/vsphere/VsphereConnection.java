@@ -1,0 +1,135 @@
+package io.vmlift.source.vsphere;
+
+import com.vmware.vim25.InvalidLogin;
+import com.vmware.vim25.mo.ServiceInstance;
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import io.vmlift.source.ProviderTrust;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URL;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import javax.net.ssl.SSLException;
+
+/**
+ * A logged-in vSphere session, and an HTTP client that shares its TLS trust for datastore downloads. Login is
+ * retried a bounded number of times while the host cannot be reached; a refused password or certificate is not
+ * retried, since retrying cannot fix it and may lock the account.
+ */
+final class VsphereConnection implements AutoCloseable {
+    static final int CONNECT_TIMEOUT_MS = 20_000;
+    static final int READ_TIMEOUT_MS = 10 * 60_000;
+
+    private final ServiceInstance instance;
+    private final HttpClient http;
+    private final URL url;
+
+    private VsphereConnection(ServiceInstance instance, HttpClient http, URL url) {
+        this.instance = instance;
+        this.http = http;
+        this.url = url;
+    }
+
+    /**
+     * @param attempts how often an unreachable host is tried
+     * @param backoff the wait after the first failed attempt; doubled each time
+     */
+    static VsphereConnection open(URL sdk, String user, String password, ProviderTrust trust, String secretName,
+            int attempts, Duration backoff) {
+        Throwable last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                ServiceInstance instance = new ServiceInstance(sdk, user, password, trust.trustManager(),
+                        CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
+                HttpClient http = HttpClient.newBuilder().sslContext(trust.sslContext())
+                        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
+                        .build();
+                return new VsphereConnection(instance, http, sdk);
+            } catch (Exception e) { // yavijava throws RemoteException and wraps everything else in it
+                if (find(e, InvalidLogin.class) != null) {
+                    throw new VmliftException(ExitCode.UNREACHABLE, "login failed for " + user + " at " + sdk
+                            + "; check user and password in Secret " + secretName, e);
+                }
+                if (find(e, SSLException.class) != null) {
+                    throw new VmliftException(ExitCode.UNREACHABLE, "TLS check failed for " + sdk + ": "
+                            + trust.refusalAdvice() + " (Secret " + secretName + ")", e);
+                }
+                if (!unreachable(e)) {
+                    throw new VmliftException(ExitCode.UNREACHABLE, "cannot log in at " + sdk + ": "
+                            + rootMessage(e) + "; is it a vCenter or ESXi SDK url (https://HOST/sdk)?", e);
+                }
+                last = e;
+                if (attempt < attempts) {
+                    sleep(backoff.multipliedBy(1L << (attempt - 1)));
+                }
+            }
+        }
+        throw new VmliftException(ExitCode.UNREACHABLE, "cannot reach " + sdk + " after " + attempts + " attempts: "
+                + rootMessage(last) + "; check the url, DNS and that port " + port(sdk) + " is open from here", last);
+    }
+
+    ServiceInstance instance() {
+        return instance;
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    URL url() {
+        return url;
+    }
+
+    /** The session cookie, for datastore downloads; a secret: never log it. */
+    String sessionCookie() {
+        return instance.getServerConnection().getSessionStr();
+    }
+
+    private static boolean unreachable(Throwable e) {
+        return find(e, ConnectException.class) != null || find(e, UnknownHostException.class) != null
+                || find(e, NoRouteToHostException.class) != null || find(e, SocketTimeoutException.class) != null;
+    }
+
+    static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable at = e; at != null; at = at.getCause() == at ? null : at.getCause()) {
+            if (type.isInstance(at)) {
+                return type.cast(at);
+            }
+        }
+        return null;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private static int port(URL url) {
+        return url.getPort() > 0 ? url.getPort() : url.getDefaultPort();
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmliftException(ExitCode.UNREACHABLE, "interrupted while waiting to retry the login");
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            instance.getServerConnection().logout();
+        } catch (RuntimeException e) {
+            // the session times out on the server anyway
+        }
+    }
+}

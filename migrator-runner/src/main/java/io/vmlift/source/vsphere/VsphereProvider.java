@@ -1,0 +1,257 @@
+package io.vmlift.source.vsphere;
+
+import com.vmware.vim25.ManagedObjectReference;
+import com.vmware.vim25.TaskInfo;
+import com.vmware.vim25.VirtualMachinePowerState;
+import com.vmware.vim25.mo.Task;
+import com.vmware.vim25.mo.VirtualMachine;
+import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.DiskImages;
+import io.vmlift.model.inventory.Disk;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Vm;
+import io.vmlift.plan.Concern;
+import io.vmlift.source.HttpRangeSource;
+import io.vmlift.source.PowerControl;
+import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceProvider;
+import io.vmlift.source.vsphere.InventoryCollector.Item;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.rmi.RemoteException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A vCenter or ESXi host, through yavijava (kept inside this package, so that VMware's own SDK can replace it).
+ * vmlift changes one thing at the source: the power state of the VMs it migrates.
+ */
+final class VsphereProvider implements SourceProvider {
+    /** "[datastore] folder/file.vmdk", vSphere's datastore path. */
+    private static final Pattern DATASTORE_PATH = Pattern.compile("^\\[([^\\]]+)\\]\\s*(.+)$");
+    private static final Duration POWER_POLL = Duration.ofSeconds(2);
+    /** Tries per range of a datastore download before the copy fails. */
+    static final int DOWNLOAD_ATTEMPTS = 5;
+
+    private final Inventory.ProviderInfo info;
+    private final VsphereConnection connection;
+    private InventoryCollector.Snapshot snapshot;
+    private Inventory inventory;
+
+    VsphereProvider(Inventory.ProviderInfo info, VsphereConnection connection) {
+        this.info = info;
+        this.connection = connection;
+    }
+
+    @Override
+    public synchronized Inventory inventory() throws IOException {
+        if (inventory == null) {
+            snapshot = new InventoryCollector(connection.instance()).collect();
+            VmMapper mapper = new VmMapper(snapshot);
+            List<Vm> vms = new ArrayList<>();
+            for (Item item : snapshot.vms()) {
+                Vm vm = mapper.map(item);
+                if (vm != null) {
+                    vms.add(vm);
+                }
+            }
+            inventory = InventoryCollector.inventory(info, snapshot, vms);
+        }
+        return inventory;
+    }
+
+    @Override
+    public List<Concern> validate(Vm vm) throws IOException {
+        inventory();
+        Item item = snapshot.byId().get(vm.id());
+        Set<String> datastores = inventory.storage().stream().map(s -> s.id()).collect(Collectors.toSet());
+        return VsphereValidations.of(vm, item == null ? null : VmMapper.firmwareOf(item), datastores);
+    }
+
+    @Override
+    public PowerControl power() {
+        return new Power();
+    }
+
+    @Override
+    public List<SourceDisk> disks(Vm vm) throws IOException {
+        inventory();
+        List<SourceDisk> disks = new ArrayList<>();
+        for (Disk disk : vm.disks()) {
+            disks.add(new DatastoreDisk(disk));
+        }
+        return disks;
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    private VirtualMachine machine(Vm vm) {
+        ManagedObjectReference mor = new ManagedObjectReference();
+        mor.setType("VirtualMachine");
+        mor.setVal(vm.id());
+        return new VirtualMachine(connection.instance().getServerConnection(), mor);
+    }
+
+    /** Power through the VM's own methods; every call names the VM in its error. */
+    private final class Power implements PowerControl {
+        @Override
+        public PowerState state(Vm vm) throws IOException {
+            return toState(runtimeState(vm));
+        }
+
+        private VirtualMachinePowerState runtimeState(Vm vm) throws IOException {
+            try {
+                var runtime = machine(vm).getRuntime();
+                if (runtime == null) {
+                    throw new IOException("VM " + vm.name() + " (" + vm.id() + ") is gone from " + info.url());
+                }
+                return runtime.getPowerState();
+            } catch (RuntimeException e) { // yavijava wraps RemoteException in RuntimeException for getters
+                throw new IOException("cannot read the power state of VM " + vm.name() + ": "
+                        + VsphereConnection.rootMessage(e), e);
+            }
+        }
+
+        @Override
+        public void powerOff(Vm vm, Duration gracefulTimeout) throws IOException {
+            if (runtimeState(vm) != VirtualMachinePowerState.poweredOn) {
+                return;
+            }
+            VirtualMachine machine = machine(vm);
+            boolean tools = vm.details() != null && Boolean.TRUE.equals(vm.details().toolsRunning());
+            if (tools) {
+                try {
+                    machine.shutdownGuest();
+                    long deadline = System.nanoTime() + gracefulTimeout.toNanos();
+                    while (System.nanoTime() < deadline) {
+                        if (runtimeState(vm) != VirtualMachinePowerState.poweredOn) {
+                            return;
+                        }
+                        sleep(POWER_POLL);
+                    }
+                } catch (RemoteException e) {
+                    // No tools after all, or the guest refused: fall through to a hard power-off.
+                }
+            }
+            run(vm, "power off", () -> machine.powerOffVM_Task());
+        }
+
+        @Override
+        public void powerOn(Vm vm) throws IOException {
+            run(vm, "power on", () -> machine(vm).powerOnVM_Task(null));
+        }
+
+        private void run(Vm vm, String action, TaskStarter starter) throws IOException {
+            try {
+                Task task = starter.start();
+                String result = task.waitForTask();
+                if (!Task.SUCCESS.equals(result)) {
+                    TaskInfo taskInfo = task.getTaskInfo();
+                    String why = taskInfo.getError() == null ? result : taskInfo.getError().getLocalizedMessage();
+                    if (why == null || why.isBlank()) {
+                        why = taskInfo.getError().getFault().getClass().getSimpleName();
+                    }
+                    throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": " + why);
+                }
+            } catch (RemoteException e) {
+                throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": "
+                        + VsphereConnection.rootMessage(e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting to " + action + " VM " + vm.name());
+            }
+        }
+
+        private static PowerState toState(VirtualMachinePowerState state) {
+            if (state == VirtualMachinePowerState.poweredOn) {
+                return PowerState.ON;
+            }
+            return state == VirtualMachinePowerState.poweredOff || state == VirtualMachinePowerState.suspended
+                    ? PowerState.OFF : PowerState.UNKNOWN;
+        }
+    }
+
+    @FunctionalInterface
+    private interface TaskStarter {
+        Task start() throws RemoteException;
+    }
+
+    private static void sleep(Duration duration) throws InterruptedIOException {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+
+    /** A disk read over the datastore's HTTP file access (/folder), with the session's cookie and byte ranges. */
+    private final class DatastoreDisk implements SourceDisk {
+        private final Disk disk;
+
+        DatastoreDisk(Disk disk) {
+            this.disk = disk;
+        }
+
+        @Override
+        public Disk disk() {
+            return disk;
+        }
+
+        @Override
+        public DiskImage open() throws IOException {
+            Matcher m = DATASTORE_PATH.matcher(disk.file() == null ? "" : disk.file());
+            if (!m.matches()) {
+                throw new IOException("disk " + disk.name() + " has no datastore path ('" + disk.file() + "')");
+            }
+            String datastore = m.group(1);
+            String path = m.group(2);
+            String folder = path.contains("/") ? path.substring(0, path.lastIndexOf('/') + 1) : "";
+            String dcPath = datacenterPath(disk.storageId());
+            return DiskImages.open(file(datastore, path, dcPath),
+                    sibling -> file(datastore, folder + sibling, dcPath), DiskImages.Declared.VMDK);
+        }
+
+        private HttpRangeSource file(String datastore, String path, String dcPath) throws IOException {
+            if (path.contains("..") || path.startsWith("/")) {
+                throw new IOException("'" + path + "' is not a file beside its descriptor");
+            }
+            String base = connection.url().toString().replaceFirst("/sdk/?$", "");
+            URI uri = URI.create(base + "/folder/" + encodePath(path) + "?dcPath=" + encode(dcPath) + "&dsName="
+                    + encode(datastore));
+            return HttpRangeSource.open(connection.http(), uri, Map.of("Cookie", connection.sessionCookie()),
+                    "[" + datastore + "] " + path, DOWNLOAD_ATTEMPTS, Duration.ofMinutes(10));
+        }
+    }
+
+    /** The datacenter's inventory path without the leading slash: what /folder's dcPath wants. */
+    private String datacenterPath(String datastoreId) throws IOException {
+        Item datastore = snapshot.byId().get(datastoreId);
+        Item datacenter = datastore == null ? null : InventoryCollector.datacenter(snapshot.byId(), datastore);
+        if (datacenter == null) {
+            throw new IOException("datastore " + datastoreId + " is in no datacenter the inventory knows");
+        }
+        return InventoryCollector.path(snapshot.byId(), datacenter).substring(1);
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String encodePath(String path) {
+        return java.util.Arrays.stream(path.split("/")).map(VsphereProvider::encode)
+                .collect(Collectors.joining("/"));
+    }
+}
