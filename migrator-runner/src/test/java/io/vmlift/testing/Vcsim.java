@@ -38,8 +38,11 @@ public final class Vcsim implements AutoCloseable {
     private final String certificatePem;
     private final X509Certificate certificate;
 
-    private Vcsim(Process process, URI sdk, String password, String certificatePem) {
+    private final Path work;
+
+    private Vcsim(Process process, Path work, URI sdk, String password, String certificatePem) {
         this.process = process;
+        this.work = work;
         this.sdk = sdk;
         this.password = password;
         this.certificatePem = certificatePem;
@@ -126,6 +129,11 @@ public final class Vcsim implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
+        }
+        try (var files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // left under target/, which mvn clean removes
         }
     }
 
@@ -222,7 +230,7 @@ public final class Vcsim implements AutoCloseable {
                     process.destroyForcibly();
                     throw new IllegalStateException("vcsim did not start: " + Files.readString(work.resolve("vcsim.log")));
                 }
-                return new Vcsim(process, URI.create(line.substring(4).trim()), password, Files.readString(cert));
+                return new Vcsim(process, work, URI.create(line.substring(4).trim()), password, Files.readString(cert));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -2,6 +2,7 @@ package io.vmlift.source.vsphere;
 
 import com.vmware.vim25.InvalidLogin;
 import com.vmware.vim25.mo.ServiceInstance;
+import com.vmware.vim25.ws.CustomSSLTrustContextCreator;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.source.ProviderTrust;
@@ -42,8 +43,7 @@ final class VsphereConnection implements AutoCloseable {
         Throwable last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
-                ServiceInstance instance = new ServiceInstance(sdk, user, password, trust.trustManager(),
-                        CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
+                ServiceInstance instance = login(sdk, user, password, trust);
                 HttpClient http = HttpClient.newBuilder().sslContext(trust.sslContext())
                         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
                         .build();
@@ -69,6 +69,19 @@ final class VsphereConnection implements AutoCloseable {
         }
         throw new VmliftException(ExitCode.UNREACHABLE, "cannot reach " + sdk + " after " + attempts + " attempts: "
                 + rootMessage(last) + "; check the url, DNS and that port " + port(sdk) + " is open from here", last);
+    }
+
+    /**
+     * yavijava keeps the first TrustManager it was given for the whole JVM (a static in
+     * CustomSSLTrustContextCreator), so a second provider would be checked against the first one's trust. Clearing
+     * that flag under a lock gives each login its own; the client keeps the context it was built with.
+     */
+    private static ServiceInstance login(URL sdk, String user, String password, ProviderTrust trust)
+            throws java.rmi.RemoteException, java.net.MalformedURLException {
+        synchronized (CustomSSLTrustContextCreator.class) {
+            CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
+            return new ServiceInstance(sdk, user, password, trust.trustManager(), CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
+        }
     }
 
     ServiceInstance instance() {
