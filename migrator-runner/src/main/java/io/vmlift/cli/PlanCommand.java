@@ -103,7 +103,7 @@ final class PlanCommand implements Callable<Integer> {
             }
             results.write("plan-name", session.plan.name());
             results.write("plan-ready", Boolean.toString(!session.plan.blocked()));
-            return session.plan.blocked() ? ExitCode.BLOCKED.code() : 0;
+            return session.plan.blocked() ? session.plan.blockedExitCode().code() : 0;
         }
     }
 

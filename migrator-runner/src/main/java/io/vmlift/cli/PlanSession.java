@@ -49,7 +49,10 @@ final class PlanSession implements AutoCloseable {
         plan = plan.withConcerns(ClusterChecks.check(client, plan));
     }
 
-    /** Stops with exit code 3, after listing the Critical concerns, when the plan may not run. */
+    /**
+     * Stops after listing the Critical concerns when the plan may not run: exit 2 when the Plan names VMs
+     * wrongly, else 3.
+     */
     void requireNotBlocked(PrintWriter err) {
         if (!plan.blocked()) {
             return;
@@ -61,7 +64,7 @@ final class PlanSession implements AutoCloseable {
             }
         }
         err.flush();
-        throw new VmliftException(ExitCode.BLOCKED, "plan '" + plan.name() + "' (" + plan.plan().where() + ") has "
+        throw new VmliftException(plan.blockedExitCode(), "plan '" + plan.name() + "' (" + plan.plan().where() + ") has "
                 + critical + " Critical concern(s), listed above; fix them and run again");
     }
 

@@ -26,6 +26,10 @@ import java.util.stream.Collectors;
  * VMMultiplePodNetworkMappings, MacConflicts, InvalidDiskSizes) plus the provider's own.
  */
 public final class PlanResolver {
+    /** Concerns that say the Plan document is wrong rather than the VMs, maps or target. */
+    public static final Set<String> PLAN_DOCUMENT_ERRORS =
+            Set.of("VMNotFound", "VMAmbiguous", "DuplicateVM", "TargetNameNotValid");
+
     private PlanResolver() {}
 
     public static ResolvedPlan resolve(DocumentSet documents, Located<Plan> located, SourceProvider source)

@@ -1,5 +1,6 @@
 package io.vmlift.plan;
 
+import io.vmlift.ExitCode;
 import io.vmlift.model.Located;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.Plan;
@@ -48,5 +49,15 @@ public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetV
 
     public boolean blocked() {
         return concerns.stream().anyMatch(Concern::blocks);
+    }
+
+    /**
+     * Why a blocked plan stops: BAD_INPUT when the Plan document itself is wrong (it names a VM the source does
+     * not have, twice, ambiguously, or under an invalid name), which only editing the plan fixes; else BLOCKED.
+     */
+    public ExitCode blockedExitCode() {
+        boolean documentError = concerns.stream().filter(Concern::blocks)
+                .anyMatch(c -> PlanResolver.PLAN_DOCUMENT_ERRORS.contains(c.id()));
+        return documentError ? ExitCode.BAD_INPUT : ExitCode.BLOCKED;
     }
 }

@@ -203,17 +203,17 @@ class CliEndToEndTest {
     }
 
     @Test
-    void aPlanNamingAMissingVmIsBlockedWithExitThree() throws Exception {
+    void aPlanNamingAMissingVmIsBadInputWithExitTwoAndTheName() throws Exception {
         Files.writeString(example.resolve("plan.yaml"), Files.readString(example.resolve("plan.yaml"))
                 .replace("- name: Example VM", "- name: Not There"));
         Cli.Run plan = Cli.run("plan", "-f", example, "-o", "json");
-        assertThat(plan.exitCode()).isEqualTo(3);
+        assertThat(plan.exitCode()).isEqualTo(2);
         JsonNode report = Serialization.json().readTree(plan.out());
         assertThat(report.path("ready").asBoolean()).isFalse();
         assertThat(report.path("concerns").findValuesAsText("id")).contains("VMNotFound");
         Cli.Run migrate = Cli.run("migrate", "-f", example, "--output-dir", out);
-        assertThat(migrate.exitCode()).isEqualTo(3);
-        assertThat(migrate.err()).contains("VMNotFound").contains("plan.yaml:18");
+        assertThat(migrate.exitCode()).isEqualTo(2);
+        assertThat(migrate.err()).contains("VMNotFound (Not There)").contains("plan.yaml:18");
         assertThat(out.resolve("migrated")).doesNotExist();
     }
 

@@ -96,7 +96,7 @@ class MultiVmPlanTest {
 
         Files.writeString(docs.resolve("plan.yaml"), Files.readString(Example.folder().resolve("plan.yaml")));
         Cli.Run byName = Cli.run("plan", "-f", docs, "-o", "json");
-        assertThat(byName.exitCode()).isEqualTo(3);
+        assertThat(byName.exitCode()).isEqualTo(2);
         assertThat(Serialization.json().readTree(byName.out()).path("concerns").findValuesAsText("id"))
                 .containsExactly("VMAmbiguous");
     }
