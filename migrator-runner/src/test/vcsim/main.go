@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"encoding/pem"
 	"flag"
@@ -16,44 +17,71 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 
 	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/vim25/methods"
-	"github.com/vmware/govmomi/vim25/soap"
-	"github.com/vmware/govmomi/vim25/types"
 )
 
-// refusingVM fails every power-off request, as a VM locked by another task or a missing privilege would.
-type refusingVM struct {
-	*simulator.VirtualMachine
-}
-
-func (vm *refusingVM) PowerOffVMTask(ctx *simulator.Context, req *types.PowerOffVM_Task) soap.HasFault {
-	task := simulator.CreateTask(req.This, "powerOff", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		return nil, &types.NoPermission{Object: req.This, PrivilegeId: "VirtualMachine.Interact.PowerOff"}
-	})
-	return &methods.PowerOffVM_TaskBody{Res: &types.PowerOffVM_TaskResponse{Returnval: task.Run()}}
-}
-
-func (vm *refusingVM) ShutdownGuest(ctx *simulator.Context, req *types.ShutdownGuest) soap.HasFault {
-	return &methods.ShutdownGuestBody{Fault_: simulator.Fault("", &types.NoPermission{Object: req.This,
-		PrivilegeId: "VirtualMachine.Interact.PowerOff"})}
-}
-
-// cutEveryNth aborts every nth datastore download halfway, as a dropped connection would.
-func cutEveryNth(next http.Handler, n int64) http.Handler {
-	var count int64
+// refusePowerOff answers PowerOffVM_Task and ShutdownGuest for the given VMs with a NoPermission fault, as
+// vCenter does for a user without VirtualMachine.Interact.PowerOff. It works on the wire, since wrapping
+// the simulator's VM object breaks its property collection.
+func refusePowerOff(next http.Handler, morefs map[string]bool) http.Handler {
+	call := regexp.MustCompile(`(?s)<(?:\w+:)?(PowerOffVM_Task|ShutdownGuest)\b.*?>\s*([^<\s]+)\s*</(?:\w+:)?_this>`)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || n <= 0 || atomic.AddInt64(&count, 1)%n != 0 {
+		if r.Method != http.MethodPost || len(morefs) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		w.Header().Set("Content-Length", "1048576")
-		w.WriteHeader(http.StatusPartialContent)
-		_, _ = w.Write(make([]byte, 4096))
+		body, _ := ioutil.ReadAll(r.Body)
+		r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		if m := call.FindSubmatch(body); m != nil && morefs[string(m[2])] {
+			log.Printf("refused %s of %s", m[1], m[2])
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Permission to perform this operation was denied.</faultstring><detail><NoPermissionFault xmlns="urn:vim25" xsi:type="NoPermission"><object type="VirtualMachine">%s</object><privilegeId>VirtualMachine.Interact.PowerOff</privilegeId></NoPermissionFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`, m[2])
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cutWriter passes the real bytes through until its budget is spent, then drops the connection mid-body.
+type cutWriter struct {
+	http.ResponseWriter
+	budget int
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if len(b) > c.budget {
+		_, _ = c.ResponseWriter.Write(b[:c.budget])
+		if f, ok := c.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
 		panic(http.ErrAbortHandler)
+	}
+	c.budget -= len(b)
+	return c.ResponseWriter.Write(b)
+}
+
+// cutEveryNth drops every nth datastore download after its first 64 KiB of real data, as a broken
+// connection would.
+func cutEveryNth(next http.Handler, n int64) http.Handler {
+	var count int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || n <= 0 || !strings.HasPrefix(r.URL.Path, "/folder/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		seen := atomic.AddInt64(&count, 1)
+		if seen%n != 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		log.Printf("cut download %d: %s %s", seen, r.Header.Get("Range"), r.URL.Path)
+		next.ServeHTTP(&cutWriter{ResponseWriter: w, budget: 64 * 1024}, r)
 	})
 }
 
@@ -92,32 +120,26 @@ func main() {
 		}
 		pass = strings.TrimRight(string(b), "\r\n")
 	}
+	refused := map[string]bool{}
 	for _, name := range strings.Split(*refuse, ",") {
 		if name == "" {
 			continue
 		}
-		found := false
 		for _, entity := range simulator.Map.All("VirtualMachine") {
 			if vm, ok := entity.(*simulator.VirtualMachine); ok && vm.Name == name {
-				simulator.Map.Put(&refusingVM{vm})
-				found = true
+				refused[vm.Self.Value] = true
 			}
 		}
-		if !found {
+		if len(refused) == 0 {
 			log.Fatalf("no VM named %s", name)
 		}
 	}
 
 	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(*user, pass)}
 	model.Service.TLS = new(tls.Config)
-	if *cut > 0 {
-		model.Service.ServeMux = http.NewServeMux()
-	}
 	server := model.Service.NewServer()
 	defer server.Close()
-	if *cut > 0 {
-		server.Config.Handler = cutEveryNth(model.Service.ServeMux, *cut)
-	}
+	server.Config.Handler = refusePowerOff(cutEveryNth(model.Service.ServeMux, *cut), refused)
 
 	if *certOut != "" {
 		block := &pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw}

@@ -101,6 +101,11 @@ public final class Vcsim implements AutoCloseable {
         }
     }
 
+    /** What the simulator logged so far (its stderr): e.g. the downloads it cut on purpose. */
+    public String log() throws IOException {
+        return Files.readString(work.resolve("vcsim.log"));
+    }
+
     /** An HTTP client that trusts exactly this simulator's certificate. */
     public HttpClient client() {
         try {
