@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -157,11 +159,21 @@ public final class MigrationEngine {
                 power.powerOff(vm.source(), options.powerOffTimeout());
             }
             enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+            Set<String> secrets = new TreeSet<>();
+            vm.disks().stream().map(d -> d.transfer().secretRef()).filter(Objects::nonNull).forEach(secrets::add);
+            for (String secret : secrets) {
+                target.putTransferSecret(plan, secret, source.transferSecretData());
+            }
             target.createDisks(plan, vm);
             enter(vmState, Phase.CopyDisks, state, vm.disks().size() + " disk(s)");
             List<SourceDisk> sourceDisks = source.disks(vm.source());
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), vmState.disks.get(disk.index()), state);
+                MigrationState.DiskState diskState = vmState.disks.get(disk.index());
+                if (disk.copiedByVmlift()) {
+                    copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState, state);
+                } else {
+                    awaitTransfer(plan, vm, disk, diskState, state);
+                }
             }
             enter(vmState, Phase.CreateVM, state, "");
             target.createVm(plan, vm);
@@ -209,6 +221,35 @@ public final class MigrationEngine {
             } finally {
                 progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
             }
+        }
+        diskState.completed = true;
+        store.save(state);
+    }
+
+    /** A disk CDI copies from the source itself: vmlift follows the DataVolume's progress. */
+    private void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            MigrationState.DiskState diskState, MigrationState state) throws IOException {
+        if (diskState.completed && target.diskComplete(plan, vm, disk)) {
+            progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
+            return;
+        }
+        long capacity = disk.source().capacityBytes();
+        diskState.allocatedBytes = capacity;
+        progress.copyStarted(vm.name(), disk.dataVolumeName(), capacity);
+        boolean copied = false;
+        try {
+            target.awaitTransfer(plan, vm, disk, percent -> {
+                long now = capacity * percent / 100;
+                long delta;
+                synchronized (diskState) {
+                    delta = Math.max(0, now - diskState.copiedBytes);
+                    diskState.copiedBytes += delta;
+                }
+                progress.copied(vm.name(), disk.dataVolumeName(), delta);
+            });
+            copied = true;
+        } finally {
+            progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
         }
         diskState.completed = true;
         store.save(state);

@@ -70,7 +70,7 @@ public final class PlanResolver {
             }
             String name = targetName(entry, vm, usedNames, concerns);
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, concerns, macOwners);
-            List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns);
+            List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns, source, plan.name());
             concerns.addAll(source.validate(vm));
             String power = plan.targetPowerState(entry);
             if ("auto".equals(power)) {
@@ -162,7 +162,7 @@ public final class PlanResolver {
     }
 
     private static List<ResolvedPlan.TargetDisk> disks(Vm vm, String targetName, StorageMap map,
-            Inventory inventory, List<Concern> concerns) {
+            Inventory inventory, List<Concern> concerns, SourceProvider source, String planName) {
         List<ResolvedPlan.TargetDisk> disks = new ArrayList<>();
         for (int i = 0; i < vm.disks().size(); i++) {
             Disk disk = vm.disks().get(i);
@@ -181,7 +181,8 @@ public final class PlanResolver {
                 concerns.add(Concern.critical("InvalidDiskSizes", vm.name(), "Disk " + disk.name()
                         + " has no valid capacity", "fix the source disk's size"));
             }
-            disks.add(new ResolvedPlan.TargetDisk(disk, i, TargetNames.withSuffix(targetName, "disk-" + i), destination));
+            disks.add(new ResolvedPlan.TargetDisk(disk, i, TargetNames.withSuffix(targetName, "disk-" + i), destination,
+                    source.transfer(vm, disk, planName)));
         }
         return disks;
     }

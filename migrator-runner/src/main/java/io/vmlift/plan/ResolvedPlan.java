@@ -9,6 +9,7 @@ import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Vm;
+import io.vmlift.target.DiskSource;
 import java.util.List;
 
 /** A Plan with every VM, NIC and disk matched to the source inventory and the maps, plus its concerns. */
@@ -26,7 +27,20 @@ public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetV
     }
 
     /** destination is null when the StorageMap does not cover the disk's storage. */
-    public record TargetDisk(Disk source, int index, String dataVolumeName, StorageMap.Destination destination) {}
+    /**
+     * @param transfer how the bytes reach the DataVolume: vmlift uploads them, or CDI reads the source itself
+     */
+    public record TargetDisk(Disk source, int index, String dataVolumeName, StorageMap.Destination destination,
+            DiskSource transfer) {
+        public TargetDisk(Disk source, int index, String dataVolumeName, StorageMap.Destination destination) {
+            this(source, index, dataVolumeName, destination, new DiskSource.Upload());
+        }
+
+        /** True when vmlift itself moves the bytes (an upload, or an image file). */
+        public boolean copiedByVmlift() {
+            return transfer instanceof DiskSource.Upload;
+        }
+    }
 
     public Plan document() {
         return plan.document();

@@ -1,10 +1,13 @@
 package io.vmlift.source;
 
+import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.plan.Concern;
+import io.vmlift.target.DiskSource;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The seam every source provider implements (after Forklift's per-provider adapter): inventory, provider
@@ -22,6 +25,22 @@ public interface SourceProvider extends AutoCloseable {
 
     /** A reader per disk of the VM, in the VM's disk order. */
     List<SourceDisk> disks(Vm vm) throws IOException;
+
+    /**
+     * How a disk's bytes reach the target: by default vmlift reads them ({@link #disks}) and uploads them; a
+     * provider may instead name a source CDI reads itself, inside the cluster (Forklift's VDDK and imageio).
+     */
+    default DiskSource transfer(Vm vm, Disk disk, String planName) {
+        return new DiskSource.Upload();
+    }
+
+    /**
+     * The data of the Secret that such in-cluster transfers name in their secretRef (in CDI's keys); empty when
+     * vmlift moves the bytes itself. A secret: never logged, never written to files.
+     */
+    default Map<String, String> transferSecretData() {
+        return Map.of();
+    }
 
     @Override
     void close() throws IOException;

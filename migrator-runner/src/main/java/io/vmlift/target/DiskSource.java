@@ -11,6 +11,11 @@ public sealed interface DiskSource {
     /** Writes this source into a DataVolume's spec.source. */
     void writeTo(ObjectNode source);
 
+    /** The Secret (in the DataVolume's namespace) with the credentials CDI reads the source with, or null. */
+    default String secretRef() {
+        return null;
+    }
+
     /** CDI waits for an upload (UploadTokenRequest + the upload proxy). */
     record Upload() implements DiskSource {
         @Override

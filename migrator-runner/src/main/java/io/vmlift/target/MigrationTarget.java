@@ -5,6 +5,8 @@ import io.vmlift.disk.DiskImage;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -28,6 +30,19 @@ public interface MigrationTarget {
      */
     DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException;
+
+    /**
+     * Creates or updates the Secret that transfers CDI performs itself name in their secretRef. A target that
+     * cannot hold secrets (a folder) writes none and says so.
+     */
+    void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) throws IOException;
+
+    /**
+     * Waits while CDI copies a disk inside the cluster (a transfer vmlift does not perform itself), reporting
+     * progress in percent; returns when the DataVolume has succeeded.
+     */
+    void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            IntConsumer percent) throws IOException;
 
     /** Creates (or updates) the VirtualMachine. */
     void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;

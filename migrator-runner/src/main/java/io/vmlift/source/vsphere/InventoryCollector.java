@@ -1,36 +1,26 @@
 package io.vmlift.source.vsphere;
 
-import com.vmware.vim25.ArrayOfVirtualDevice;
-import com.vmware.vim25.DVPortgroupConfigInfo;
-import com.vmware.vim25.DynamicProperty;
-import com.vmware.vim25.GuestInfo;
-import com.vmware.vim25.ManagedObjectReference;
-import com.vmware.vim25.ObjectContent;
-import com.vmware.vim25.ObjectSpec;
-import com.vmware.vim25.PropertyFilterSpec;
-import com.vmware.vim25.PropertySpec;
-import com.vmware.vim25.RetrieveOptions;
-import com.vmware.vim25.RetrieveResult;
-import com.vmware.vim25.SelectionSpec;
-import com.vmware.vim25.TraversalSpec;
-import com.vmware.vim25.VMwareDVSPortSetting;
-import com.vmware.vim25.VirtualDevice;
-import com.vmware.vim25.VirtualMachineSnapshotInfo;
-import com.vmware.vim25.VirtualMachineSnapshotTree;
-import com.vmware.vim25.VmwareDistributedVirtualSwitchVlanIdSpec;
 import com.vmware.vim25.mo.ContainerView;
-import com.vmware.vim25.mo.PropertyCollector;
 import com.vmware.vim25.mo.ServiceInstance;
-import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Network;
 import io.vmlift.model.inventory.Storage;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.source.vsphere.PropertyReader.Node;
+import io.vmlift.source.vsphere.PropertyReader.Ref;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.rmi.RemoteException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Reads the whole inventory in one PropertyCollector pass: a ContainerView over the root folder and one
@@ -39,16 +29,19 @@ import java.util.Map;
  */
 final class InventoryCollector {
     /** Objects per page asked of the server; vCenter may page smaller. */
-    private static final int PAGE = 1000;
+    static final int PAGE = 1000;
+    /** VMs per property request in the second step, and how many such requests run at once. */
+    static final int VM_CHUNK = 1000;
+    static final int PARALLEL_READS = 4;
 
     static final String[] VM_PROPERTIES = {
         "name", "parent", "config.uuid", "config.guestId", "config.firmware", "config.template",
         "config.hardware.numCPU", "config.hardware.numCoresPerSocket", "config.hardware.memoryMB",
         "config.hardware.device", "config.changeTrackingEnabled", "runtime.powerState", "runtime.host", "snapshot",
-        "guest"
+        "guest.toolsRunningStatus"
     };
 
-    /** One managed object as the collector returned it. */
+    /** One managed object as the collector returned it, its properties already in compact form. */
     record Item(String type, String id, Map<String, Object> properties) {
         Object get(String name) {
             return properties.get(name);
@@ -60,106 +53,61 @@ final class InventoryCollector {
         }
 
         String parentId() {
-            Object parent = properties.get("parent");
-            return parent instanceof ManagedObjectReference mor ? mor.getVal() : null;
+            return properties.get("parent") instanceof Ref ref ? ref.value() : null;
         }
     }
 
     /** The raw pass, before it becomes vmlift's inventory: VMs and everything they refer to, by id. */
     record Snapshot(Map<String, Item> byId, List<Item> vms) {}
 
-    private final ServiceInstance instance;
+    private final VsphereConnection connection;
 
-    InventoryCollector(ServiceInstance instance) {
-        this.instance = instance;
+    InventoryCollector(VsphereConnection connection) {
+        this.connection = connection;
     }
 
-    Snapshot collect() throws RemoteException {
-        ViewScope view = new ViewScope(instance);
+    /**
+     * Two steps: one pass over the view for the VMs' ids and everything around them (hosts, folders, networks,
+     * datastores), then the VMs' own properties, the bulk of the answer, in chunks read in parallel, since
+     * parsing 30 MB of XML on one thread is what takes the time.
+     */
+    Snapshot collect() throws IOException {
+        ServiceInstance instance = connection.instance();
+        ContainerView view = instance.getViewManager().createContainerView(instance.getRootFolder(), new String[] {
+            "VirtualMachine", "HostSystem", "ComputeResource", "Datacenter", "Folder", "Network", "Datastore"
+        }, true);
         try {
-            PropertyFilterSpec filter = new PropertyFilterSpec();
-            filter.setObjectSet(new ObjectSpec[] {view.objectSpec()});
-            filter.setPropSet(new PropertySpec[] {
-                spec("VirtualMachine", VM_PROPERTIES),
-                spec("HostSystem", "name", "parent"),
-                spec("ComputeResource", "name", "parent"),
-                spec("Datacenter", "name", "parent"),
-                spec("Folder", "name", "parent"),
-                spec("Network", "name", "parent"),
-                spec("DistributedVirtualPortgroup", "name", "parent", "key", "config"),
-                spec("Datastore", "name", "parent", "summary.capacity", "summary.freeSpace")
-            });
-            RetrieveOptions options = new RetrieveOptions();
-            options.setMaxObjects(PAGE);
-            PropertyCollector collector = instance.getPropertyCollector();
             Map<String, Item> byId = new LinkedHashMap<>();
-            List<Item> vms = new ArrayList<>();
-            RetrieveResult page = collector.retrievePropertiesEx(new PropertyFilterSpec[] {filter}, options);
-            while (page != null) {
-                if (page.getObjects() != null) {
-                    for (ObjectContent content : page.getObjects()) {
-                        Item item = item(content);
-                        if (byId.putIfAbsent(item.id(), item) == null && item.type().equals("VirtualMachine")) {
-                            vms.add(item);
+            List<Ref> vmRefs = new ArrayList<>();
+            PropertyReader reader = new PropertyReader(connection.http(), sdk(), connection.sessionCookie());
+            reader.retrieveView(view.getMOR().getVal(), List.of(
+                    new PropertyReader.Spec("VirtualMachine"),
+                    new PropertyReader.Spec("HostSystem", "name", "parent"),
+                    new PropertyReader.Spec("ComputeResource", "name", "parent"),
+                    new PropertyReader.Spec("Datacenter", "name", "parent"),
+                    new PropertyReader.Spec("Folder", "name", "parent"),
+                    new PropertyReader.Spec("Network", "name", "parent"),
+                    new PropertyReader.Spec("DistributedVirtualPortgroup", "name", "parent", "key",
+                            "config.defaultPortConfig"),
+                    new PropertyReader.Spec("Datastore", "name", "parent", "summary.capacity", "summary.freeSpace")),
+                    PAGE, InventoryCollector::keep, InventoryCollector::convert, (type, id, properties) -> {
+                        // vcsim lists a distributed portgroup twice; the first is kept.
+                        if (byId.putIfAbsent(id, new Item(type, id, properties)) == null
+                                && type.equals("VirtualMachine")) {
+                            vmRefs.add(new Ref(type, id));
                         }
-                    }
+                    });
+            Map<String, Item> vmsById = vmProperties(reader, vmRefs);
+            List<Item> vms = new ArrayList<>();
+            for (Ref ref : vmRefs) {
+                Item vm = vmsById.get(ref.value());
+                if (vm != null) { // gone between the two steps
+                    byId.put(vm.id(), vm);
+                    vms.add(vm);
                 }
-                String token = page.getToken();
-                page = token == null ? null : collector.continueRetrievePropertiesEx(token);
             }
             return new Snapshot(byId, vms);
         } finally {
-            view.destroy();
-        }
-    }
-
-    private static PropertySpec spec(String type, String... paths) {
-        PropertySpec spec = new PropertySpec();
-        spec.setType(type);
-        spec.setAll(Boolean.FALSE);
-        spec.setPathSet(paths);
-        return spec;
-    }
-
-    private static Item item(ObjectContent content) {
-        Map<String, Object> properties = new HashMap<>();
-        if (content.getPropSet() != null) {
-            for (DynamicProperty property : content.getPropSet()) {
-                Object value = property.getVal();
-                if (value instanceof ArrayOfVirtualDevice devices) {
-                    value = devices.getVirtualDevice();
-                }
-                properties.put(property.getName(), value);
-            }
-        }
-        ManagedObjectReference obj = content.getObj();
-        return new Item(obj.getType(), obj.getVal(), properties);
-    }
-
-    /** A ContainerView over everything under the root folder, destroyed after the pass. */
-    private static final class ViewScope {
-        private final ContainerView view;
-
-        ViewScope(ServiceInstance instance) throws RemoteException {
-            this.view = instance.getViewManager().createContainerView(instance.getRootFolder(), new String[] {
-                "VirtualMachine", "HostSystem", "ComputeResource", "Datacenter", "Folder", "Network", "Datastore"
-            }, true);
-        }
-
-        ObjectSpec objectSpec() {
-            TraversalSpec traverse = new TraversalSpec();
-            traverse.setName("view");
-            traverse.setType("ContainerView");
-            traverse.setPath("view");
-            traverse.setSkip(Boolean.FALSE);
-            ObjectSpec spec = new ObjectSpec();
-            spec.setObj(view.getMOR());
-            spec.setSkip(Boolean.TRUE);
-            spec.setSelectSet(new SelectionSpec[] {traverse});
-            return spec;
-        }
-
-        void destroy() {
             try {
                 view.destroyView();
             } catch (RemoteException e) {
@@ -168,48 +116,112 @@ final class InventoryCollector {
         }
     }
 
-    // ---- helpers the mapper uses -------------------------------------------------------------------------
-
-    static VirtualDevice[] devices(Item vm) {
-        Object value = vm.get("config.hardware.device");
-        return value instanceof VirtualDevice[] devices ? devices : new VirtualDevice[0];
-    }
-
-    static int snapshotCount(Item vm) {
-        Object value = vm.get("snapshot");
-        return value instanceof VirtualMachineSnapshotInfo info ? count(info.getRootSnapshotList()) : 0;
-    }
-
-    private static int count(VirtualMachineSnapshotTree[] trees) {
-        int n = 0;
-        if (trees != null) {
-            for (VirtualMachineSnapshotTree tree : trees) {
-                n += 1 + count(tree.getChildSnapshotList());
+    private static Map<String, Item> vmProperties(PropertyReader reader, List<Ref> refs) throws IOException {
+        Map<String, Item> vms = new ConcurrentHashMap<>();
+        List<List<Ref>> chunks = new ArrayList<>();
+        for (int i = 0; i < refs.size(); i += VM_CHUNK) {
+            chunks.add(refs.subList(i, Math.min(refs.size(), i + VM_CHUNK)));
+        }
+        PropertyReader.Spec spec = new PropertyReader.Spec("VirtualMachine", VM_PROPERTIES);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(PARALLEL_READS, chunks.size())));
+        try {
+            List<Future<?>> reads = new ArrayList<>();
+            for (List<Ref> chunk : chunks) {
+                reads.add(pool.submit(() -> {
+                    reader.retrieveObjects(chunk, spec, PAGE, InventoryCollector::keep, InventoryCollector::convert,
+                            (type, id, properties) -> vms.put(id, new Item(type, id, properties)));
+                    return null;
+                }));
             }
+            for (Future<?> read : reads) {
+                read.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading the inventory");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return vms;
+    }
+
+    private URI sdk() throws IOException {
+        try {
+            return connection.url().toURI();
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** The elements of a device that {@link Device} reads; a device list is mostly other things. */
+    private static final Set<String> DEVICE_ELEMENTS = Set.of("VirtualDevice", "key", "deviceInfo", "label",
+            "controllerKey", "capacityInKB", "capacityInBytes", "macAddress", "backing", "fileName", "datastore",
+            "diskMode", "thinProvisioned", "sharing", "compatibilityMode", "deviceName", "network", "port",
+            "portgroupKey");
+
+    private static boolean keep(String property, String element) {
+        return switch (property == null ? "" : property) {
+            case "config.hardware.device" -> DEVICE_ELEMENTS.contains(element);
+            case "snapshot" -> element.equals("rootSnapshotList") || element.equals("childSnapshotList");
+            default -> true;
+        };
+    }
+
+    /** Keeps what vmlift uses of each property: references, devices, counts, text. */
+    private static Object convert(String name, Node value) {
+        return switch (name) {
+            case "config.hardware.device" -> Device.all(value);
+            case "snapshot" -> snapshotCount(value.all("rootSnapshotList"));
+            case "config.defaultPortConfig" -> vlan(value);
+            default -> value.ref() != null ? value.ref() : text(value);
+        };
+    }
+
+    private static String text(Node value) {
+        return value.children().isEmpty() ? value.text() : null;
+    }
+
+    private static int snapshotCount(List<Node> trees) {
+        int n = 0;
+        for (Node tree : trees) {
+            n += 1 + snapshotCount(tree.all("childSnapshotList"));
         }
         return n;
     }
 
-    static Boolean toolsRunning(Item vm) {
-        Object value = vm.get("guest");
-        if (!(value instanceof GuestInfo guest) || guest.getToolsRunningStatus() == null) {
+    /** The VLAN of a distributed portgroup when it has a single one (VlanIdSpec, not 0). */
+    private static String vlan(Node portConfig) {
+        Node vlan = portConfig.child("vlan");
+        if (vlan == null || !"VmwareDistributedVirtualSwitchVlanIdSpec".equals(vlan.type())) {
             return null;
         }
-        return "guestToolsRunning".equals(guest.getToolsRunningStatus());
+        String id = vlan.text("vlanId");
+        return id == null || id.equals("0") ? null : id;
     }
 
-    /** The VLAN of a distributed portgroup when it has a single one. */
-    static String vlan(Item portgroup) {
-        if (portgroup.get("config") instanceof DVPortgroupConfigInfo config
-                && config.getDefaultPortConfig() instanceof VMwareDVSPortSetting setting
-                && setting.getVlan() instanceof VmwareDistributedVirtualSwitchVlanIdSpec vlan
-                && vlan.getVlanId() != 0) {
-            return Integer.toString(vlan.getVlanId());
-        }
-        return null;
+    // ---- helpers the mapper uses -------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    static List<Device> devices(Item vm) {
+        Object value = vm.get("config.hardware.device");
+        return value instanceof List<?> list ? (List<Device>) list : List.of();
     }
 
-    /** The inventory path of an object: "/DC0/vm/folder/name". Walks parents top-down from what the pass holds. */
+    static int snapshotCount(Item vm) {
+        return vm.get("snapshot") instanceof Integer count ? count : 0;
+    }
+
+    static Boolean toolsRunning(Item vm) {
+        String status = vm.string("guest.toolsRunningStatus");
+        return status == null ? null : "guestToolsRunning".equals(status);
+    }
+
+    /** The inventory path of an object: "/DC0/vm/folder/name". Walks parents from what the pass holds. */
     static String path(Map<String, Item> byId, Item item) {
         List<String> names = new ArrayList<>();
         for (Item at = item; at != null; at = at.parentId() == null ? null : byId.get(at.parentId())) {
@@ -237,7 +249,7 @@ final class InventoryCollector {
             if (item.type().equals("Network") || item.type().equals("OpaqueNetwork")) {
                 networks.add(new Network(item.id(), item.string("name"), null));
             } else if (item.type().equals("DistributedVirtualPortgroup")) {
-                networks.add(new Network(item.id(), item.string("name"), vlan(item)));
+                networks.add(new Network(item.id(), item.string("name"), item.string("config.defaultPortConfig")));
             }
         }
         return networks;
@@ -247,23 +259,23 @@ final class InventoryCollector {
         List<Storage> storage = new ArrayList<>();
         for (Item item : snapshot.byId().values()) {
             if (item.type().equals("Datastore")) {
-                storage.add(new Storage(item.id(), item.string("name"), asLong(item.get("summary.capacity")),
-                        asLong(item.get("summary.freeSpace"))));
+                storage.add(new Storage(item.id(), item.string("name"), asLong(item.string("summary.capacity")),
+                        asLong(item.string("summary.freeSpace"))));
             }
         }
         return storage;
     }
 
-    static long asLong(Object value) {
-        return value instanceof Number number ? number.longValue() : -1;
+    static long asLong(String value) {
+        try {
+            return value == null ? -1 : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
-    static int asInt(Object value, int otherwise) {
-        return value instanceof Number number ? number.intValue() : otherwise;
-    }
-
-    /** vmlift's inventory: the mapper turns each VM item into a Vm. */
-    static Inventory inventory(Inventory.ProviderInfo info, Snapshot snapshot, List<Vm> vms) {
-        return new Inventory(info, vms, networks(snapshot), storage(snapshot));
+    static int asInt(String value, int otherwise) {
+        long parsed = asLong(value);
+        return parsed < 0 ? otherwise : (int) parsed;
     }
 }

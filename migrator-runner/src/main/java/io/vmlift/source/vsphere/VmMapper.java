@@ -1,27 +1,10 @@
 package io.vmlift.source.vsphere;
 
-import com.vmware.vim25.DistributedVirtualSwitchPortConnection;
-import com.vmware.vim25.ManagedObjectReference;
-import com.vmware.vim25.VirtualAHCIController;
-import com.vmware.vim25.VirtualDevice;
-import com.vmware.vim25.VirtualDeviceFileBackingInfo;
-import com.vmware.vim25.VirtualDisk;
-import com.vmware.vim25.VirtualDiskFlatVer2BackingInfo;
-import com.vmware.vim25.VirtualDiskRawDiskMappingVer1BackingInfo;
-import com.vmware.vim25.VirtualDiskSparseVer2BackingInfo;
-import com.vmware.vim25.VirtualEthernetCard;
-import com.vmware.vim25.VirtualEthernetCardDistributedVirtualPortBackingInfo;
-import com.vmware.vim25.VirtualEthernetCardNetworkBackingInfo;
-import com.vmware.vim25.VirtualIDEController;
-import com.vmware.vim25.VirtualPCIPassthrough;
-import com.vmware.vim25.VirtualSATAController;
-import com.vmware.vim25.VirtualSCSIController;
-import com.vmware.vim25.VirtualSriovEthernetCard;
-import com.vmware.vim25.VirtualUSB;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.source.vsphere.InventoryCollector.Item;
+import io.vmlift.source.vsphere.PropertyReader.Ref;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,36 +30,34 @@ final class VmMapper {
         if (item.get("config.hardware.numCPU") == null) {
             return null;
         }
-        VirtualDevice[] devices = InventoryCollector.devices(item);
-        Map<Integer, VirtualDevice> byKey = new HashMap<>();
-        for (VirtualDevice device : devices) {
-            byKey.put(device.getKey(), device);
+        List<Device> devices = InventoryCollector.devices(item);
+        Map<Integer, Device> byKey = new HashMap<>();
+        for (Device device : devices) {
+            byKey.put(device.key(), device);
         }
         List<Disk> disks = new ArrayList<>();
         List<Nic> nics = new ArrayList<>();
         List<String> passthrough = new ArrayList<>();
-        for (VirtualDevice device : devices) {
-            if (device instanceof VirtualDisk disk) {
-                disks.add(disk(disk, byKey));
-            } else if (device instanceof VirtualSriovEthernetCard card) {
-                passthrough.add(label(card) + " (SR-IOV)");
-                nics.add(nic(card));
-            } else if (device instanceof VirtualEthernetCard card) {
-                nics.add(nic(card));
-            } else if (device instanceof VirtualPCIPassthrough || device instanceof VirtualUSB) {
-                passthrough.add(label(device));
+        for (Device device : devices) {
+            if (device.isDisk()) {
+                disks.add(disk(device, byKey));
+            } else if (device.isNetworkAdapter()) {
+                nics.add(nic(device));
+                if (device.type().equals("VirtualSriovEthernetCard")) {
+                    passthrough.add(device.label() + " (SR-IOV)");
+                }
+            } else if (device.type().equals("VirtualPCIPassthrough") || device.type().equals("VirtualUSB")) {
+                passthrough.add(device.label());
             }
         }
-        Object hostRef = item.get("runtime.host");
-        Item host = hostRef instanceof ManagedObjectReference mor ? byId.get(mor.getVal()) : null;
-        int cpus = InventoryCollector.asInt(item.get("config.hardware.numCPU"), 1);
+        Item host = item.get("runtime.host") instanceof Ref ref ? byId.get(ref.value()) : null;
         Vm.Details details = new Vm.Details(item.string("config.uuid"), host == null ? null : host.string("name"),
-                InventoryCollector.snapshotCount(item), (Boolean) item.get("config.changeTrackingEnabled"),
-                InventoryCollector.toolsRunning(item), Boolean.TRUE.equals(item.get("config.template")),
+                InventoryCollector.snapshotCount(item), bool(item.string("config.changeTrackingEnabled")),
+                InventoryCollector.toolsRunning(item), Boolean.TRUE.equals(bool(item.string("config.template"))),
                 List.copyOf(passthrough));
-        return new Vm(item.id(), item.string("name"), cpus,
-                InventoryCollector.asInt(item.get("config.hardware.numCoresPerSocket"), 1),
-                InventoryCollector.asLong(item.get("config.hardware.memoryMB")),
+        return new Vm(item.id(), item.string("name"), InventoryCollector.asInt(item.string("config.hardware.numCPU"), 1),
+                InventoryCollector.asInt(item.string("config.hardware.numCoresPerSocket"), 1),
+                InventoryCollector.asLong(item.string("config.hardware.memoryMB")),
                 "efi".equals(item.string("config.firmware")) ? Vm.EFI : Vm.BIOS, false,
                 item.string("config.guestId"), powerState(item.string("runtime.powerState")),
                 InventoryCollector.path(byId, item), disks, nics, details);
@@ -99,84 +80,67 @@ final class VmMapper {
         };
     }
 
-    private Disk disk(VirtualDisk disk, Map<Integer, VirtualDevice> byKey) {
-        long capacity = disk.getCapacityInBytes() != null && disk.getCapacityInBytes() > 0
-                ? disk.getCapacityInBytes() : disk.getCapacityInKB() * 1024L;
-        String file = null;
-        String storageId = null;
-        String mode = null;
-        Boolean thin = null;
+    private static Boolean bool(String text) {
+        return text == null ? null : Boolean.valueOf(text);
+    }
+
+    private static Disk disk(Device disk, Map<Integer, Device> byKey) {
+        String backing = disk.backingType() == null ? "" : disk.backingType();
         String rdm = null;
-        boolean shared = false;
-        if (disk.getBacking() instanceof VirtualDeviceFileBackingInfo backing) {
-            file = backing.getFileName();
-            storageId = backing.getDatastore() == null ? null : backing.getDatastore().getVal();
+        if (backing.equals("VirtualDiskRawDiskMappingVer1BackingInfo")) {
+            rdm = "physicalMode".equals(disk.compatibilityMode()) ? "physical" : "virtual";
         }
-        if (disk.getBacking() instanceof VirtualDiskFlatVer2BackingInfo flat) {
-            mode = flat.getDiskMode();
-            thin = flat.getThinProvisioned();
-            shared = isShared(flat.getSharing());
-        } else if (disk.getBacking() instanceof VirtualDiskSparseVer2BackingInfo sparse) {
-            mode = sparse.getDiskMode();
-            thin = Boolean.TRUE;
-        } else if (disk.getBacking() instanceof VirtualDiskRawDiskMappingVer1BackingInfo raw) {
-            mode = raw.getDiskMode();
-            rdm = "physicalMode".equals(raw.getCompatibilityMode()) ? "physical" : "virtual";
-            shared = isShared(raw.getSharing());
-        }
-        VirtualDevice controller = disk.getControllerKey() == null ? null : byKey.get(disk.getControllerKey());
-        return new Disk(Integer.toString(disk.getKey()), label(disk), capacity, storageId, file, bus(controller),
-                "vmdk", shared, mode, thin, rdm);
+        Boolean thin = backing.startsWith("VirtualDiskSparse") || backing.startsWith("VirtualDiskSeSparse")
+                ? Boolean.TRUE : disk.thin();
+        boolean shared = disk.sharing() != null && !disk.sharing().equals("sharingNone");
+        Device controller = disk.controllerKey() == null ? null : byKey.get(disk.controllerKey());
+        return new Disk(Integer.toString(disk.key()), label(disk), disk.capacityBytes(), disk.datastore(),
+                disk.fileName(), bus(controller), "vmdk", shared, disk.diskMode(), thin, rdm);
     }
 
-    private static boolean isShared(String sharing) {
-        return sharing != null && !sharing.equals("sharingNone");
-    }
-
-    private static String bus(VirtualDevice controller) {
-        if (controller instanceof VirtualSCSIController) {
+    /** scsi, sata, ide or nvme, from the controller's vSphere type. */
+    private static String bus(Device controller) {
+        if (controller == null) {
             return "scsi";
         }
-        if (controller instanceof VirtualAHCIController || controller instanceof VirtualSATAController) {
+        String type = controller.type();
+        if (type.equals("VirtualAHCIController") || type.equals("VirtualSATAController")) {
             return "sata";
         }
-        if (controller instanceof VirtualIDEController) {
+        if (type.equals("VirtualIDEController")) {
             return "ide";
         }
-        return controller == null ? "scsi" : controller.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+        if (type.equals("VirtualNVMEController")) {
+            return "nvme";
+        }
+        return "scsi"; // ParaVirtualSCSIController, VirtualLsiLogic(SAS)Controller, VirtualBusLogicController
     }
 
-    private Nic nic(VirtualEthernetCard card) {
-        String networkId = null;
-        String networkName = null;
-        if (card.getBacking() instanceof VirtualEthernetCardNetworkBackingInfo backing) {
-            networkName = backing.getDeviceName();
-            networkId = backing.getNetwork() == null ? null : backing.getNetwork().getVal();
-        } else if (card.getBacking() instanceof VirtualEthernetCardDistributedVirtualPortBackingInfo backing) {
-            DistributedVirtualSwitchPortConnection port = backing.getPort();
-            Item portgroup = port == null ? null : portgroupsByKey.get(port.getPortgroupKey());
-            networkId = portgroup != null ? portgroup.id() : port == null ? null : port.getPortgroupKey();
+    private Nic nic(Device card) {
+        String networkId = card.network();
+        String networkName = card.deviceName();
+        if (card.portgroupKey() != null) {
+            Item portgroup = portgroupsByKey.get(card.portgroupKey());
+            networkId = portgroup != null ? portgroup.id() : card.portgroupKey();
             networkName = portgroup != null ? portgroup.string("name") : networkId;
         }
-        if (networkId != null && networkName == null && byId.containsKey(networkId)) {
+        if (networkId != null && (networkName == null || networkName.isBlank()) && byId.containsKey(networkId)) {
             networkName = byId.get(networkId).string("name");
         }
-        String mac = card.getMacAddress() == null || card.getMacAddress().isEmpty() ? null
-                : card.getMacAddress().toLowerCase(Locale.ROOT);
+        String mac = card.mac() == null || card.mac().isEmpty() ? null : card.mac().toLowerCase(Locale.ROOT);
         return new Nic(label(card), mac, networkName, networkId, model(card));
     }
 
-    /** vmxnet3, e1000e, e1000, pcnet32, sriov: the class name without "Virtual". */
-    private static String model(VirtualEthernetCard card) {
-        String name = card.getClass().getSimpleName();
-        if (card instanceof VirtualSriovEthernetCard) {
+    /** vmxnet3, e1000e, e1000, pcnet32, sriov: the type without "Virtual". */
+    private static String model(Device card) {
+        if (card.type().equals("VirtualSriovEthernetCard")) {
             return "sriov";
         }
+        String name = card.type();
         return (name.startsWith("Virtual") ? name.substring("Virtual".length()) : name).toLowerCase(Locale.ROOT);
     }
 
-    private static String label(VirtualDevice device) {
-        return device.getDeviceInfo() != null && device.getDeviceInfo().getLabel() != null
-                ? device.getDeviceInfo().getLabel() : device.getClass().getSimpleName() + " " + device.getKey();
+    private static String label(Device device) {
+        return device.label() != null ? device.label() : device.type() + " " + device.key();
     }
 }

@@ -13,7 +13,11 @@ import java.net.URL;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A logged-in vSphere session, and an HTTP client that shares its TLS trust for datastore downloads. Login is
@@ -23,6 +27,7 @@ import javax.net.ssl.SSLException;
 final class VsphereConnection implements AutoCloseable {
     static final int CONNECT_TIMEOUT_MS = 20_000;
     static final int READ_TIMEOUT_MS = 10 * 60_000;
+    private static final String CHACHA20 = "TLS_CHACHA20_POLY1305_SHA256";
 
     private final ServiceInstance instance;
     private final HttpClient http;
@@ -45,6 +50,7 @@ final class VsphereConnection implements AutoCloseable {
             try {
                 ServiceInstance instance = login(sdk, user, password, trust);
                 HttpClient http = HttpClient.newBuilder().sslContext(trust.sslContext())
+                        .sslParameters(chachaFirst(trust.sslContext()))
                         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
                         .build();
                 return new VsphereConnection(instance, http, sdk);
@@ -82,6 +88,21 @@ final class VsphereConnection implements AutoCloseable {
             CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
             return new ServiceInstance(sdk, user, password, trust.trustManager(), CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
         }
+    }
+
+    /**
+     * The JDK's cipher suites with ChaCha20-Poly1305 first. Inventory answers run to tens of MB, and in a JVM that
+     * has just started, the JDK decrypts ChaCha20 faster than AES-GCM (whose fast path needs the JIT to warm
+     * up); a server that prefers its own order, or lacks ChaCha20, still picks as before.
+     */
+    private static SSLParameters chachaFirst(SSLContext context) {
+        SSLParameters parameters = context.getDefaultSSLParameters();
+        List<String> suites = new ArrayList<>(List.of(parameters.getCipherSuites()));
+        if (suites.remove(CHACHA20)) {
+            suites.add(0, CHACHA20);
+        }
+        parameters.setCipherSuites(suites.toArray(String[]::new));
+        return parameters;
     }
 
     ServiceInstance instance() {

@@ -5,6 +5,8 @@ import com.vmware.vim25.TaskInfo;
 import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.model.inventory.Disk;
@@ -55,7 +57,13 @@ final class VsphereProvider implements SourceProvider {
     @Override
     public synchronized Inventory inventory() throws IOException {
         if (inventory == null) {
-            snapshot = new InventoryCollector(connection.instance()).collect();
+            try {
+                snapshot = new InventoryCollector(connection).collect();
+            } catch (IOException | RuntimeException e) { // RemoteException is an IOException
+                throw new VmliftException(ExitCode.UNREACHABLE, "reading the inventory of " + info.url()
+                        + " failed: " + VsphereConnection.rootMessage(e) + "; check the connection and that user has"
+                        + " read access (System.View, System.Read) on the whole inventory", e);
+            }
             VmMapper mapper = new VmMapper(snapshot);
             List<Vm> vms = new ArrayList<>();
             for (Item item : snapshot.vms()) {
@@ -64,7 +72,7 @@ final class VsphereProvider implements SourceProvider {
                     vms.add(vm);
                 }
             }
-            inventory = InventoryCollector.inventory(info, snapshot, vms);
+            inventory = new Inventory(info, vms, InventoryCollector.networks(snapshot), InventoryCollector.storage(snapshot));
         }
         return inventory;
     }

@@ -11,13 +11,13 @@ import io.vmlift.disk.DiskImage;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.MigrationTarget;
-import io.vmlift.target.DiskSource;
 import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
@@ -35,8 +35,13 @@ public final class ClusterTarget implements MigrationTarget {
      * @param uploadReadyTimeout how long CDI may take to prepare a DataVolume for upload (bind the PVC, start the
      *     upload server) and to import what was uploaded
      * @param pollInterval how often object status is read while waiting
+     * @param importTimeout how long CDI may take to copy a disk it reads from the source itself (VDDK, imageio)
      */
-    public record Options(Duration uploadReadyTimeout, Duration pollInterval) {
+    public record Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout) {
+        public Options(Duration uploadReadyTimeout, Duration pollInterval) {
+            this(uploadReadyTimeout, pollInterval, Duration.ofHours(24));
+        }
+
         public static Options defaults() {
             return new Options(Duration.ofMinutes(10), Duration.ofSeconds(2));
         }
@@ -60,8 +65,7 @@ public final class ClusterTarget implements MigrationTarget {
     @Override
     public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk,
-                    new DiskSource.Upload());
+            ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk, disk.transfer());
             // A DataVolume's spec cannot change after creation: one an earlier run of this plan made is adopted.
             GenericKubernetesResource existing = get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(),
                     disk.dataVolumeName());
@@ -90,6 +94,69 @@ public final class ClusterTarget implements MigrationTarget {
         DiskCopier.Result result = upload.upload(image, uploadToken(plan.targetNamespace(), name), copier, progress);
         awaitDataVolume(plan, disk, "Succeeded"::equals, "imported");
         return result;
+    }
+
+    /** A Secret labelled with the plan, so that a rerun updates it and nobody else's is overwritten. */
+    @Override
+    public void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) throws IOException {
+        String namespace = plan.targetNamespace();
+        io.fabric8.kubernetes.api.model.Secret secret = new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace)
+                .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()))
+                .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata()
+                .withType("Opaque").withStringData(data).build();
+        io.fabric8.kubernetes.api.model.Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
+        if (existing == null) {
+            client.secrets().inNamespace(namespace).resource(secret).create();
+        } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
+                ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
+            client.secrets().inNamespace(namespace).resource(secret).update();
+        } else {
+            throw new IOException("Secret " + namespace + "/" + name + " exists and was not made by plan "
+                    + plan.name() + "; vmlift keeps the source credentials for CDI there; remove or rename it");
+        }
+    }
+
+    /** Follows a DataVolume that CDI fills from the source itself, until it has succeeded. */
+    @Override
+    public void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            IntConsumer percent) throws IOException {
+        Instant deadline = Instant.now().plus(options.importTimeout());
+        int reported = -1;
+        while (true) {
+            GenericKubernetesResource dataVolume = dataVolume(plan, disk);
+            String phase = phase(dataVolume);
+            if ("Succeeded".equals(phase)) {
+                percent.accept(100);
+                return;
+            }
+            if ("Failed".equals(phase)) {
+                throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName()
+                        + " failed" + conditionMessage(dataVolume));
+            }
+            int now = progress(dataVolume);
+            if (now > reported) {
+                percent.accept(now);
+                reported = now;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName() + " did not"
+                        + " finish importing within " + options.importTimeout().toMinutes() + " min (phase " + phase
+                        + conditionMessage(dataVolume) + ")");
+            }
+            pause();
+        }
+    }
+
+    /** CDI's status.progress, "45.67%", as whole percent; -1 when it says nothing yet ("N/A"). */
+    private static int progress(GenericKubernetesResource dataVolume) {
+        String text = dataVolume == null ? "" : Serialization.json().valueToTree(dataVolume).path("status")
+                .path("progress").asText("");
+        try {
+            return text.endsWith("%") ? (int) Double.parseDouble(text.substring(0, text.length() - 1)) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Asks CDI's upload API for a token that lets the proxy take this PVC's upload. */

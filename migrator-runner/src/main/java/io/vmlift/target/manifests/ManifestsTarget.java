@@ -8,13 +8,14 @@ import io.vmlift.disk.DiskWriter;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.MigrationTarget;
-import io.vmlift.target.DiskSource;
 import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
@@ -61,10 +62,11 @@ public final class ManifestsTarget implements MigrationTarget {
     public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         List<ObjectNode> volumes = vm.disks().stream()
                 .map(disk -> {
-                    ObjectNode volume = VirtualMachineBuilder.dataVolume(plan, vm, disk,
-                            new DiskSource.Upload());
-                    volume.with("metadata").with("annotations").put("vmlift.io/image-file",
-                            image(plan, vm, disk).getFileName().toString());
+                    ObjectNode volume = VirtualMachineBuilder.dataVolume(plan, vm, disk, disk.transfer());
+                    if (disk.copiedByVmlift()) {
+                        volume.with("metadata").with("annotations").put("vmlift.io/image-file",
+                                image(plan, vm, disk).getFileName().toString());
+                    }
                     return volume;
                 })
                 .toList();
@@ -73,8 +75,18 @@ public final class ManifestsTarget implements MigrationTarget {
 
     @Override
     public boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) {
-        return Files.isRegularFile(image(plan, vm, disk));
+        return disk.copiedByVmlift() ? Files.isRegularFile(image(plan, vm, disk))
+                : Files.isRegularFile(vmFolder(plan, vm).resolve(DATA_VOLUMES_FILE));
     }
+
+    /** Secrets never go into files: the user creates this one on the cluster before applying the manifests. */
+    @Override
+    public void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) {}
+
+    /** Nothing to wait for here: CDI copies such a disk when the manifests are applied to a cluster. */
+    @Override
+    public void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            IntConsumer percent) {}
 
     @Override
     public DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
