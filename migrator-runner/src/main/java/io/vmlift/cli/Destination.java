@@ -50,10 +50,15 @@ final class Destination implements AutoCloseable {
     /**
      * The target, once the plan is known not to be blocked: for a cluster this finds the upload proxy and proves
      * it answers with a trusted certificate (exit 4 when not), before anything is made.
+     *
+     * @param uploads whether vmlift uploads any disk; when CDI copies them all itself, no proxy is needed
      */
-    MigrationTarget target() {
+    MigrationTarget target(boolean uploads) {
         if (folderTarget != null) {
             return folderTarget;
+        }
+        if (!uploads) {
+            return new ClusterTarget(client, null, ClusterTarget.Options.defaults());
         }
         CdiUpload upload = new CdiUpload(proxy.httpClient(), proxy.resolve(client));
         try {

@@ -9,6 +9,7 @@ import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.engine.StateStore;
 import io.vmlift.model.Serialization;
+import io.vmlift.plan.ResolvedPlan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,8 +80,10 @@ final class MigrateCommand implements Callable<Integer> {
             StateStore store = destination.store;
             MigrationState state;
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
-                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(), store, progress,
-                        new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
+                boolean uploads = session.plan.vms().stream().flatMap(vm -> vm.disks().stream())
+                        .anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
+                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(uploads),
+                        store, progress, new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds)));
                 state = engine.run(session.plan);
             }

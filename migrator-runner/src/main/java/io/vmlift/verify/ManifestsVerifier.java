@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vmlift.disk.DiskComparison;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
-import io.vmlift.source.SourceProvider;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.source.SourceProvider;
 import io.vmlift.target.manifests.ManifestsTarget;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,6 +89,12 @@ public final class ManifestsVerifier {
                 return null;
             }));
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                if (!disk.copiedByVmlift()) {
+                    // CDI copies this disk when the manifests are applied: what can be checked here is the order.
+                    checks.add(TestReport.Check.run("disk " + disk.index() + " DataVolume imports from the source",
+                            () -> importsFromSource(target.vmFolder(plan, vm), disk)));
+                    continue;
+                }
                 checks.add(TestReport.Check.run("disk " + disk.index() + " image complete", () -> {
                     Path image = target.image(plan, vm, disk);
                     if (!Files.isRegularFile(image)) {
@@ -117,6 +123,25 @@ public final class ManifestsVerifier {
             report.vms().add(new TestReport.VmResult(vm.name(), checks));
         }
         return report;
+    }
+
+    /** Null when datavolumes.yaml has the disk's DataVolume with the source CDI is to read; else what is wrong. */
+    private static String importsFromSource(Path vmFolder, ResolvedPlan.TargetDisk disk) throws IOException {
+        Path file = vmFolder.resolve(ManifestsTarget.DATA_VOLUMES_FILE);
+        if (!Files.isRegularFile(file)) {
+            return file + " is missing";
+        }
+        try (var parser = Serialization.yaml().createParser(file.toFile())) {
+            for (var it = Serialization.yaml().readValues(parser, JsonNode.class); it.hasNext(); ) {
+                JsonNode volume = it.next();
+                if (disk.dataVolumeName().equals(volume.at("/metadata/name").asText())) {
+                    JsonNode source = volume.at("/spec/source");
+                    return source.has("upload") || source.isMissingNode() ? "DataVolume " + disk.dataVolumeName()
+                            + " has no source CDI could import from" : null;
+                }
+            }
+        }
+        return file + " has no DataVolume " + disk.dataVolumeName();
     }
 
     /** The virtual size of an image as its format reads it (a corrupt or truncated image fails here). */

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -48,34 +46,12 @@ class ClusterCliTest {
     }
 
     private Path kubeconfig(String server, String name) throws Exception {
-        return Files.writeString(dir.resolve(name), """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: mock
-                  cluster: {server: "%s", insecure-skip-tls-verify: true}
-                users:
-                - name: tester
-                  user: {token: not-a-real-token}
-                contexts:
-                - name: mock
-                  context: {cluster: mock, user: tester, namespace: default}
-                current-context: mock
-                """.formatted(server));
+        return FakeKubevirt.writeKubeconfig(dir.resolve(name), server);
     }
 
     /** What the example's plan needs on the cluster: its namespace, storage class and Multus network. */
     private void prepareCluster() {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("migrated").endMetadata().build())
-                .create();
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
-                .withName("standard").endMetadata().withProvisioner("example.io/fake").build()).create();
-        GenericKubernetesResource network = new GenericKubernetesResource();
-        network.setApiVersion("k8s.cni.cncf.io/v1");
-        network.setKind("NetworkAttachmentDefinition");
-        network.setMetadata(new ObjectMetaBuilder().withName("backend").withNamespace("migrated").build());
-        network.setAdditionalProperty("spec", Map.of("config", "{}"));
-        client.resource(network).create();
+        cluster.prepareTarget("migrated", "standard", "backend");
     }
 
     private Cli.Run vmlift(String command, Object... more) {

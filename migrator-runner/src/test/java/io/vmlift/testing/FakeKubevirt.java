@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -91,6 +94,40 @@ public final class FakeKubevirt implements AutoCloseable {
         controller = new Thread(this::reconcileForever, "fake-kubevirt-controller");
         controller.setDaemon(true);
         controller.start();
+    }
+
+    /** A kubeconfig for the mock server, with a token as a pipeline's service account would have. */
+    public static Path writeKubeconfig(Path file, String server) throws IOException {
+        return Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: mock
+                  cluster: {server: "%s", insecure-skip-tls-verify: true}
+                users:
+                - name: tester
+                  user: {token: not-a-real-token}
+                contexts:
+                - name: mock
+                  context: {cluster: mock, user: tester, namespace: default}
+                current-context: mock
+                """.formatted(server));
+    }
+
+    /** What a plan needs on the cluster: its target namespace, a storage class, and Multus networks there. */
+    public void prepareTarget(String namespace, String storageClass, String... networks) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
+                .build()).create();
+        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
+                .withName(storageClass).endMetadata().withProvisioner("example.io/fake").build()).create();
+        for (String name : networks) {
+            GenericKubernetesResource network = new GenericKubernetesResource();
+            network.setApiVersion("k8s.cni.cncf.io/v1");
+            network.setKind("NetworkAttachmentDefinition");
+            network.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+            network.setAdditionalProperty("spec", Map.of("config", "{}"));
+            client.resource(network).create();
+        }
     }
 
     /** How many uploads the proxy accepted. */
@@ -201,14 +238,17 @@ public final class FakeKubevirt implements AutoCloseable {
                 "DataVolume").inAnyNamespace().list().getItems()) {
             String key = dataVolume.getMetadata().getNamespace() + "/" + dataVolume.getMetadata().getName();
             String phase = phaseOf(dataVolume);
-            String next = null;
-            if (phase == null) {
-                next = fault == Fault.DATA_VOLUME_FAILS ? "Failed" : "UploadReady";
+            JsonNode source = Serialization.json().valueToTree(dataVolume).path("spec").path("source");
+            Map<String, Object> next = null;
+            if (!source.has("upload")) {
+                next = importStep(dataVolume, source, phase);
+            } else if (phase == null) {
+                next = Map.of("phase", fault == Fault.DATA_VOLUME_FAILS ? "Failed" : "UploadReady");
             } else if ("UploadReady".equals(phase) && uploaded.contains(key)) {
-                next = "Succeeded";
+                next = Map.of("phase", "Succeeded", "progress", "100.0%");
             }
             if (next != null) {
-                dataVolume.setAdditionalProperty("status", Map.of("phase", next));
+                dataVolume.setAdditionalProperty("status", next);
                 client.resource(dataVolume).updateStatus();
             }
         }
@@ -239,6 +279,33 @@ public final class FakeKubevirt implements AutoCloseable {
                 client.resource(created).updateStatus();
             }
         }
+    }
+
+    /**
+     * CDI importing by itself (VDDK, imageio, http): ImportInProgress at 50%, then Succeeded; Failed with CDI's
+     * kind of message when the Secret its secretRef names is missing or lacks CDI's keys.
+     */
+    private Map<String, Object> importStep(GenericKubernetesResource dataVolume, JsonNode source, String phase) {
+        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+            return null;
+        }
+        JsonNode kind = source.elements().hasNext() ? source.elements().next() : null;
+        String secretRef = kind == null ? "" : kind.path("secretRef").asText("");
+        if (!secretRef.isEmpty()) {
+            var secret = client.secrets().inNamespace(dataVolume.getMetadata().getNamespace()).withName(secretRef).get();
+            Map<String, String> data = secret == null ? null : secret.getStringData() != null
+                    && !secret.getStringData().isEmpty() ? secret.getStringData() : secret.getData();
+            if (data == null || !data.containsKey("accessKeyId") || !data.containsKey("secretKey")) {
+                return Map.of("phase", "Failed", "conditions", List.of(Map.of("type", "Running", "status", "False",
+                        "message", "secret " + secretRef + " not found or lacks accessKeyId/secretKey")));
+            }
+        }
+        if (fault == Fault.DATA_VOLUME_FAILS) {
+            return Map.of("phase", "Failed", "conditions", List.of(Map.of("type", "Running", "status", "False",
+                    "message", "Unable to connect to vddk data source")));
+        }
+        return phase == null ? Map.of("phase", "ImportInProgress", "progress", "50.00%")
+                : Map.of("phase", "Succeeded", "progress", "100.0%");
     }
 
     private static String phaseOf(GenericKubernetesResource resource) {

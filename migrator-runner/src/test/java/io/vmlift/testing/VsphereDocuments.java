@@ -10,6 +10,7 @@ import java.util.Map;
 public final class VsphereDocuments {
     private final Vcsim vcsim;
     private final Map<String, String> secret = new LinkedHashMap<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
     private String url;
 
     private VsphereDocuments(Vcsim vcsim) {
@@ -35,6 +36,12 @@ public final class VsphereDocuments {
         return this;
     }
 
+    /** A Provider setting, e.g. vddkInitImage. */
+    public VsphereDocuments setting(String key, String value) {
+        settings.put(key, value);
+        return this;
+    }
+
     public VsphereDocuments url(String value) {
         url = value;
         return this;
@@ -54,7 +61,7 @@ public final class VsphereDocuments {
                   secret:
                     name: vcenter-credentials
                     namespace: vmlift
-                ---
+                %s---
                 apiVersion: forklift.konveyor.io/v1beta1
                 kind: Provider
                 metadata:
@@ -70,13 +77,22 @@ public final class VsphereDocuments {
                   name: vcenter-credentials
                   namespace: vmlift
                 stringData:
-                """.formatted(url));
+                """.formatted(url, settingsYaml()));
         secret.forEach((key, value) -> yaml.append("  ").append(key).append(": |-\n")
                 .append(value.indent(4).stripTrailing()).append('\n'));
         Files.createDirectories(folder);
         Path file = folder.resolve("providers.yaml");
         Files.writeString(file, yaml);
         return file;
+    }
+
+    private String settingsYaml() {
+        StringBuilder yaml = new StringBuilder();
+        if (!settings.isEmpty()) {
+            yaml.append("  settings:\n");
+            settings.forEach((key, value) -> yaml.append("    ").append(key).append(": \"").append(value).append("\"\n"));
+        }
+        return yaml.toString();
     }
 
     /** Writes maps.yaml (vcsim's networks to the pod network, LocalDS_0 to class standard) and plan.yaml. */

@@ -32,11 +32,13 @@ final class VsphereConnection implements AutoCloseable {
     private final ServiceInstance instance;
     private final HttpClient http;
     private final URL url;
+    private final ProviderTrust trust;
 
-    private VsphereConnection(ServiceInstance instance, HttpClient http, URL url) {
+    private VsphereConnection(ServiceInstance instance, HttpClient http, URL url, ProviderTrust trust) {
         this.instance = instance;
         this.http = http;
         this.url = url;
+        this.trust = trust;
     }
 
     /**
@@ -53,7 +55,7 @@ final class VsphereConnection implements AutoCloseable {
                         .sslParameters(chachaFirst(trust.sslContext()))
                         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
                         .build();
-                return new VsphereConnection(instance, http, sdk);
+                return new VsphereConnection(instance, http, sdk, trust);
             } catch (Exception e) { // yavijava throws RemoteException and wraps everything else in it
                 if (find(e, InvalidLogin.class) != null) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "login failed for " + user + " at " + sdk
@@ -115,6 +117,11 @@ final class VsphereConnection implements AutoCloseable {
 
     URL url() {
         return url;
+    }
+
+    /** The SHA-1 thumbprint of the certificate the server showed at login (AA:BB:...). */
+    String seenThumbprint() {
+        return trust.seenThumbprint();
     }
 
     /** The session cookie, for datastore downloads; a secret: never log it. */

@@ -12,12 +12,15 @@ import io.vmlift.disk.DiskImages;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
+import io.vmlift.model.Credentials;
 import io.vmlift.plan.Concern;
+import io.vmlift.plan.TargetNames;
 import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.vsphere.InventoryCollector.Item;
+import io.vmlift.target.DiskSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -46,12 +49,18 @@ final class VsphereProvider implements SourceProvider {
 
     private final Inventory.ProviderInfo info;
     private final VsphereConnection connection;
+    private final Credentials credentials;
+    /** Forklift's vddkInitImage setting: when set, CDI copies the disks inside the cluster with VMware's VDDK. */
+    private final String vddkInitImage;
     private InventoryCollector.Snapshot snapshot;
     private Inventory inventory;
 
-    VsphereProvider(Inventory.ProviderInfo info, VsphereConnection connection) {
+    VsphereProvider(Inventory.ProviderInfo info, VsphereConnection connection, Credentials credentials,
+            String vddkInitImage) {
         this.info = info;
         this.connection = connection;
+        this.credentials = credentials;
+        this.vddkInitImage = vddkInitImage == null || vddkInitImage.isBlank() ? null : vddkInitImage;
     }
 
     @Override
@@ -82,7 +91,34 @@ final class VsphereProvider implements SourceProvider {
         inventory();
         Item item = snapshot.byId().get(vm.id());
         Set<String> datastores = inventory.storage().stream().map(s -> s.id()).collect(Collectors.toSet());
-        return VsphereValidations.of(vm, item == null ? null : VmMapper.firmwareOf(item), datastores);
+        return VsphereValidations.of(vm, item == null ? null : VmMapper.firmwareOf(item), datastores,
+                vddkInitImage != null);
+    }
+
+    /**
+     * With vddkInitImage set, Forklift's way: a DataVolume with source.vddk, so that CDI reads the disk with
+     * VMware's VDDK from inside the cluster, in parallel and at its speed; else vmlift reads and uploads it.
+     */
+    @Override
+    public DiskSource transfer(Vm vm, Disk disk, String planName) {
+        if (vddkInitImage == null) {
+            return new DiskSource.Upload();
+        }
+        String thumbprint = credentials.thumbprint() != null && !credentials.thumbprint().isBlank()
+                ? credentials.thumbprint() : connection.seenThumbprint();
+        return new DiskSource.Vddk(connection.url().toString(), vm.details() == null ? null : vm.details().uuid(),
+                disk.file(), thumbprint, vddkSecretName(planName), vddkInitImage);
+    }
+
+    /** CDI's VDDK importer reads the vCenter login from a Secret with these two keys. */
+    @Override
+    public Map<String, String> transferSecretData() {
+        return vddkInitImage == null ? Map.of()
+                : Map.of("accessKeyId", credentials.user(), "secretKey", credentials.password());
+    }
+
+    static String vddkSecretName(String planName) {
+        return TargetNames.withSuffix(planName, "vddk");
     }
 
     @Override

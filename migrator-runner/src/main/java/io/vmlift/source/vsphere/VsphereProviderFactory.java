@@ -49,7 +49,7 @@ public final class VsphereProviderFactory implements SourceProviderFactory {
         VsphereConnection connection = VsphereConnection.open(sdk, user, password, trust, secret, LOGIN_ATTEMPTS,
                 LOGIN_BACKOFF);
         return new VsphereProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
-                provider.document().url()), connection);
+                provider.document().url()), connection, credentials, provider.document().setting("vddkInitImage"));
     }
 
     /** https://HOST[:PORT]/sdk; a bare https://HOST gets /sdk, as Forklift's UI does. */

@@ -24,8 +24,9 @@ final class VsphereValidations {
     /**
      * @param rawFirmware config.firmware as vSphere gives it, since Vm.firmware only knows bios and efi
      * @param datastoreIds the datastores the inventory holds, to tell a disk on no known datastore
+     * @param cdiReads CDI reads the disks with VDDK, which follows snapshot chains; else vmlift reads the files
      */
-    static List<Concern> of(Vm vm, String rawFirmware, Set<String> datastoreIds) {
+    static List<Concern> of(Vm vm, String rawFirmware, Set<String> datastoreIds, boolean cdiReads) {
         List<Concern> concerns = new ArrayList<>();
         String name = vm.name();
         Vm.Details details = vm.details();
@@ -50,10 +51,15 @@ final class VsphereValidations {
             }
         }
         if (details != null) {
-            if (details.snapshots() > 0) {
+            if (details.snapshots() > 0 && cdiReads) {
+                concerns.add(Concern.warning("vmware.snapshot.detected", name, "VM has " + details.snapshots()
+                        + " snapshot(s)", "VDDK copies the current state through the chain; consolidate them first"
+                        + " to copy faster"));
+            } else if (details.snapshots() > 0) {
                 concerns.add(Concern.critical("vmware.snapshot.detected", name, "VM has " + details.snapshots()
                         + " snapshot(s); its disks are chains of delta files", "delete or consolidate the snapshots"
-                        + " before a cold migration (vmlift reads the base files, which would miss later writes)"));
+                        + " before a cold migration, or set the provider's vddkInitImage so that CDI copies with"
+                        + " VDDK, which reads chains"));
             }
             if (!Boolean.TRUE.equals(details.changeTracking())) {
                 concerns.add(Concern.warning("vmware.changed_block_tracking.disabled", name,

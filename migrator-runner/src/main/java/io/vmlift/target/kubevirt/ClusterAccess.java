@@ -44,9 +44,20 @@ public final class ClusterAccess {
             new Permission("", "configmaps", "create"),
             new Permission("", "configmaps", "update"));
 
+    /** Also needed when CDI copies from the source itself: the Secret with the source login it reads. */
+    static final List<Permission> TRANSFER_SECRET_PERMISSIONS = List.of(
+            new Permission("", "secrets", "get"),
+            new Permission("", "secrets", "create"),
+            new Permission("", "secrets", "update"));
+
     private ClusterAccess() {}
 
-    public static List<Concern> check(KubernetesClient client, String namespace) {
+    /** @param transferSecrets whether vmlift will write a Secret for CDI (VDDK or imageio transfers) */
+    public static List<Concern> check(KubernetesClient client, String namespace, boolean transferSecrets) {
+        List<Permission> permissions = new ArrayList<>(PERMISSIONS);
+        if (transferSecrets) {
+            permissions.addAll(TRANSFER_SECRET_PERMISSIONS);
+        }
         List<Concern> concerns = new ArrayList<>();
         for (Api api : APIS) {
             if (!client.supports(api.apiVersion(), api.kind())) {
@@ -54,7 +65,7 @@ public final class ClusterAccess {
                         + " is not served by the cluster", "install " + api.providedBy()));
             }
         }
-        for (Permission permission : PERMISSIONS) {
+        for (Permission permission : permissions) {
             SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec()
                     .withNewResourceAttributes().withGroup(permission.group()).withResource(permission.resource())
                     .withVerb(permission.verb()).withNamespace(namespace).endResourceAttributes().endSpec().build();

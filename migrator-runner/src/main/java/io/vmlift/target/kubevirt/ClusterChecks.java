@@ -30,7 +30,9 @@ public final class ClusterChecks {
     private ClusterChecks() {}
 
     public static List<Concern> check(KubernetesClient client, ResolvedPlan plan) {
-        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace()));
+        boolean transferSecrets = plan.vms().stream().flatMap(vm -> vm.disks().stream())
+                .anyMatch(disk -> disk.transfer().secretRef() != null);
+        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace(), transferSecrets));
         String namespace = plan.targetNamespace();
         guarded(concerns, "get namespace " + namespace, () -> {
             if (client.namespaces().withName(namespace).get() == null) {

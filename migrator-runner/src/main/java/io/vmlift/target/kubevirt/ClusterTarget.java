@@ -51,6 +51,7 @@ public final class ClusterTarget implements MigrationTarget {
     private final CdiUpload upload;
     private final Options options;
 
+    /** @param upload CDI's upload proxy, or null when CDI copies every disk itself (VDDK, imageio) */
     public ClusterTarget(KubernetesClient client, CdiUpload upload, Options options) {
         this.client = client;
         this.upload = upload;
@@ -89,6 +90,9 @@ public final class ClusterTarget implements MigrationTarget {
         String name = disk.dataVolumeName();
         if ("Succeeded".equals(phase(dataVolume(plan, disk)))) {
             return new DiskCopier.Result(image.virtualSize(), 0, 0); // a run that died after the import finished
+        }
+        if (upload == null) {
+            throw new IllegalStateException("this target was made for in-cluster transfers only");
         }
         awaitDataVolume(plan, disk, "UploadReady"::equals, "ready for upload");
         DiskCopier.Result result = upload.upload(image, uploadToken(plan.targetNamespace(), name), copier, progress);
