@@ -13,6 +13,7 @@ import io.vmlift.plan.ResolvedPlan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -62,6 +63,14 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Seconds between plain progress lines (default: ${DEFAULT-VALUE}).")
     long progressInterval;
 
+    @Option(names = "--cutover", paramLabel = "TIME", description = "Warm plans: when to stop precopies and cut"
+            + " over, as an ISO-8601 instant (2026-11-27T02:00:00Z); default: right after the first precopy.")
+    Instant cutover;
+
+    @Option(names = "--precopy-interval", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "Warm plans: seconds between precopies until the cutover (default: ${DEFAULT-VALUE}).")
+    long precopyIntervalSeconds;
+
     @Override
     public Integer call() throws Exception {
         if (maxInFlight < 1) {
@@ -70,6 +79,9 @@ final class MigrateCommand implements Callable<Integer> {
         if (progressInterval < 1) {
             throw VmliftException.badInput("--progress-interval must be at least 1 second");
         }
+        if (precopyIntervalSeconds < 1) {
+            throw VmliftException.badInput("--precopy-interval must be at least 1 second");
+        }
         results.prepare();
         PrintWriter err = spec.commandLine().getErr();
         try (PlanSession session = PlanSession.open(documents.load(), plan.name);
@@ -77,6 +89,10 @@ final class MigrateCommand implements Callable<Integer> {
                         ? Destination.folder(outputDir, diskFormat, session.plan.name())
                         : Destination.cluster(cluster, uploadProxy, session)) {
             session.requireNotBlocked(err);
+            if (session.plan.warm() && outputDir != null) {
+                throw VmliftException.badInput("plan '" + session.plan.name() + "' is warm, which needs a cluster: CDI"
+                        + " copies the changes between snapshots there; drop --output-dir, or use type: cold");
+            }
             StateStore store = destination.store;
             MigrationState state;
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
@@ -84,7 +100,9 @@ final class MigrateCommand implements Callable<Integer> {
                         .anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
                 MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(uploads),
                         store, progress, new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
-                                DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds)));
+                                DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
+                                new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),
+                                        cutover == null ? Instant.EPOCH : cutover)));
                 state = engine.run(session.plan);
             }
             printSummary(state);

@@ -9,6 +9,7 @@ import io.vmlift.plan.Concern;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
+import io.vmlift.source.Snapshots;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.target.MigrationTarget;
 import java.io.IOException;
@@ -35,7 +36,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * back and, unless the plan keeps failed VMs, what was made on the target is removed.
  */
 public final class MigrationEngine {
-    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {}
+    /**
+     * @param warm when precopies stop and the cutover starts (warm plans only)
+     */
+    public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout,
+            Warm warm) {
+        public Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {
+            this(maxInFlight, powerOffTimeout, copyThreads, readyTimeout, Warm.CUT_OVER_AT_ONCE);
+        }
+    }
+
+    /**
+     * Warm migration's schedule, as Forklift's Migration has it: precopies every interval until the cutover time,
+     * then the cutover (power off, final snapshot, final copy).
+     */
+    public record Warm(Duration precopyInterval, Instant cutover) {
+        /** One precopy, then the cutover. */
+        public static final Warm CUT_OVER_AT_ONCE = new Warm(Duration.ofHours(1), Instant.EPOCH);
+    }
 
     private static final long SAVE_INTERVAL_NANOS = 10_000_000_000L;
 
@@ -146,34 +164,14 @@ public final class MigrationEngine {
                 throw new IOException("the source VM has changed since the plan was checked: "
                         + String.join("; ", blocking));
             }
-            enter(vmState, Phase.StorePowerState, state, "");
-            PowerControl power = source.power();
-            PowerControl.PowerState before = power.state(vm.source());
-            if (vmState.restorePowerState == null) {
-                vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
-            }
-            enter(vmState, Phase.PowerOffSource, state, "source was " + vmState.restorePowerState);
-            if (before == PowerControl.PowerState.ON) {
-                vmState.poweredOffByVmlift = true;
-                store.save(state);
-                power.powerOff(vm.source(), options.powerOffTimeout());
-            }
-            enter(vmState, Phase.CreateDataVolumes, state, target.describe());
-            Set<String> secrets = new TreeSet<>();
-            vm.disks().stream().map(d -> d.transfer().secretRef()).filter(Objects::nonNull).forEach(secrets::add);
-            for (String secret : secrets) {
-                target.putTransferSecret(plan, secret, source.transferSecretData());
-            }
-            target.createDisks(plan, vm);
-            enter(vmState, Phase.CopyDisks, state, vm.disks().size() + " disk(s)");
-            List<SourceDisk> sourceDisks = source.disks(vm.source());
-            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-                MigrationState.DiskState diskState = vmState.disks.get(disk.index());
-                if (disk.copiedByVmlift()) {
-                    copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState, state);
-                } else {
-                    awaitTransfer(plan, vm, disk, diskState, state);
-                }
+            if (plan.warm()) {
+                migrateWarm(plan, vm, vmState, state);
+            } else {
+                powerOffSource(vm, vmState, state);
+                enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+                putTransferSecrets(plan, vm);
+                target.createDisks(plan, vm, List.of());
+                copyDisks(plan, vm, vmState, state);
             }
             enter(vmState, Phase.CreateVM, state, "");
             target.createVm(plan, vm);
@@ -183,6 +181,119 @@ public final class MigrationEngine {
             enter(vmState, Phase.Completed, state, "");
         } catch (Exception e) {
             fail(plan, vm, vmState, state, e);
+        }
+    }
+
+    private void powerOffSource(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, MigrationState state)
+            throws IOException {
+        enter(vmState, Phase.StorePowerState, state, "");
+        PowerControl power = source.power();
+        PowerControl.PowerState before = power.state(vm.source());
+        if (vmState.restorePowerState == null) {
+            vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
+        }
+        enter(vmState, Phase.PowerOffSource, state, "source was " + vmState.restorePowerState);
+        if (before == PowerControl.PowerState.ON) {
+            vmState.poweredOffByVmlift = true;
+            store.save(state);
+            power.powerOff(vm.source(), options.powerOffTimeout());
+        }
+    }
+
+    private void putTransferSecrets(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
+        Set<String> secrets = new TreeSet<>();
+        vm.disks().stream().map(d -> d.transfer().secretRef()).filter(Objects::nonNull).forEach(secrets::add);
+        for (String secret : secrets) {
+            target.putTransferSecret(plan, secret, source.transferSecretData());
+        }
+    }
+
+    /**
+     * Forklift's warm itinerary: snapshots of the running VM, each the next checkpoint of CDI's multi-stage
+     * import, which copies what changed since the previous one; at the cutover the VM is powered off, a final
+     * snapshot taken and copied, and every snapshot vmlift made removed.
+     */
+    private void migrateWarm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state) throws IOException, InterruptedException {
+        Snapshots snapshots = source.snapshots();
+        // A rerun starts the warm copy afresh: the DataVolumes of a failed run were removed, or are adopted.
+        vmState.checkpoints.clear();
+        takeSnapshot(plan, vm, vmState, state, Phase.CreateSnapshot, snapshots);
+        enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+        putTransferSecrets(plan, vm);
+        target.createDisks(plan, vm, List.copyOf(vmState.checkpoints));
+        awaitCheckpoint(plan, vm, vmState, state, Phase.CopyDisks);
+        while (Instant.now().isBefore(options.warm().cutover())) {
+            Instant next = Instant.now().plus(options.warm().precopyInterval());
+            Instant wake = next.isBefore(options.warm().cutover()) ? next : options.warm().cutover();
+            enter(vmState, Phase.CopyingPaused, state, "next precopy or cutover at " + wake);
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), wake).toMillis()));
+            if (!Instant.now().isBefore(options.warm().cutover())) {
+                break;
+            }
+            takeSnapshot(plan, vm, vmState, state, Phase.CreateSnapshot, snapshots);
+            enter(vmState, Phase.AddCheckpoint, state, "checkpoint " + vmState.checkpoints.size());
+            target.setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), false);
+            awaitCheckpoint(plan, vm, vmState, state, Phase.CopyDisks);
+            removeOlderSnapshots(vm, vmState, state, snapshots, Phase.RemovePreviousSnapshot);
+        }
+        powerOffSource(vm, vmState, state);
+        takeSnapshot(plan, vm, vmState, state, Phase.CreateFinalSnapshot, snapshots);
+        enter(vmState, Phase.AddFinalCheckpoint, state, "checkpoint " + vmState.checkpoints.size());
+        target.setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), true);
+        awaitCheckpoint(plan, vm, vmState, state, Phase.Finalize);
+        vmState.disks.forEach(d -> d.completed = true);
+        removeOlderSnapshots(vm, vmState, state, snapshots, Phase.RemoveFinalSnapshot);
+        snapshots.remove(vm.source(), vmState.snapshots.get(0));
+        vmState.snapshots.clear();
+        store.save(state);
+    }
+
+    private void takeSnapshot(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state, Phase phase, Snapshots snapshots) throws IOException {
+        String name = "vmlift-" + plan.name() + "-" + (vmState.checkpoints.size() + 1);
+        enter(vmState, phase, state, name);
+        String id = snapshots.create(vm.source(), name);
+        vmState.checkpoints.add(id);
+        vmState.snapshots.add(id);
+        store.save(state);
+    }
+
+    /** Removes all but the newest of vmlift's snapshots: the next checkpoint starts from the newest. */
+    private void removeOlderSnapshots(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, MigrationState state,
+            Snapshots snapshots, Phase phase) throws IOException {
+        while (vmState.snapshots.size() > 1) {
+            String oldest = vmState.snapshots.get(0);
+            enter(vmState, phase, state, oldest);
+            snapshots.remove(vm.source(), oldest);
+            vmState.snapshots.remove(0);
+            store.save(state);
+        }
+    }
+
+    /** Waits for CDI to copy the newest checkpoint of every disk. */
+    private void awaitCheckpoint(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state, Phase phase) throws IOException {
+        enter(vmState, phase, state, "checkpoint " + vmState.checkpoints.size() + ", " + vm.disks().size()
+                + " disk(s)");
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            MigrationState.DiskState diskState = vmState.disks.get(disk.index());
+            diskState.copiedBytes = 0;
+            awaitTransfer(plan, vm, disk, diskState, state, false);
+        }
+    }
+
+    private void copyDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state) throws IOException {
+        enter(vmState, Phase.CopyDisks, state, vm.disks().size() + " disk(s)");
+        List<SourceDisk> sourceDisks = source.disks(vm.source());
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            MigrationState.DiskState diskState = vmState.disks.get(disk.index());
+            if (disk.copiedByVmlift()) {
+                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState, state);
+            } else {
+                awaitTransfer(plan, vm, disk, diskState, state, true);
+            }
         }
     }
 
@@ -228,8 +339,8 @@ public final class MigrationEngine {
 
     /** A disk CDI copies from the source itself: vmlift follows the DataVolume's progress. */
     private void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            MigrationState.DiskState diskState, MigrationState state) throws IOException {
-        if (diskState.completed && target.diskComplete(plan, vm, disk)) {
+            MigrationState.DiskState diskState, MigrationState state, boolean completes) throws IOException {
+        if (completes && diskState.completed && target.diskComplete(plan, vm, disk)) {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
         }
@@ -251,7 +362,7 @@ public final class MigrationEngine {
         } finally {
             progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
         }
-        diskState.completed = true;
+        diskState.completed = completes;
         store.save(state);
     }
 
@@ -274,6 +385,19 @@ public final class MigrationEngine {
                 vmState.restorePowerState = null; // the next run records the state it finds
             } catch (Exception e) {
                 reasons.add("could not power the source VM back on: " + e.getMessage());
+            }
+        }
+        if (!vmState.snapshots.isEmpty()) {
+            // Forklift once left snapshots behind after a failed warm migration; vmlift removes its own.
+            try {
+                for (String snapshot : List.copyOf(vmState.snapshots)) {
+                    source.snapshots().remove(vm.source(), snapshot);
+                    vmState.snapshots.remove(snapshot);
+                }
+                reasons.add("vmlift's snapshots of the source VM were removed");
+            } catch (Exception e) {
+                reasons.add("could not remove vmlift's snapshots " + vmState.snapshots + " of the source VM: "
+                        + e.getMessage());
             }
         }
         if (vm.deleteOnFailure()) {

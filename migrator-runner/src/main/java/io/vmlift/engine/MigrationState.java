@@ -28,6 +28,10 @@ public final class MigrationState {
         public String started;
         public String completed;
         public List<DiskState> disks = new ArrayList<>();
+        /** Warm: the snapshots the DataVolumes' checkpoints name, oldest first. */
+        public List<String> checkpoints = new ArrayList<>();
+        /** Warm: vmlift's snapshots still at the source; removed as the migration goes and after a failure. */
+        public List<String> snapshots = new ArrayList<>();
         public Error error;
     }
 

@@ -39,7 +39,7 @@ public final class PlanResolver {
         NetworkMap networkMap = documents.find(NetworkMap.class, plan.spec().map().network()).orElseThrow().document();
         StorageMap storageMap = documents.find(StorageMap.class, plan.spec().map().storage()).orElseThrow().document();
         List<Concern> concerns = new ArrayList<>();
-        planConcerns(plan, concerns);
+        planConcerns(plan, source, concerns);
 
         List<ResolvedPlan.TargetVm> vms = new ArrayList<>();
         Set<String> seenIds = new HashSet<>();
@@ -72,6 +72,9 @@ public final class PlanResolver {
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, concerns, macOwners);
             List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns, source, plan.name());
             concerns.addAll(source.validate(vm));
+            if ("warm".equals(plan.migrationType()) && source.snapshots() != null) {
+                warmConcerns(vm, disks, concerns);
+            }
             String power = plan.targetPowerState(entry);
             if ("auto".equals(power)) {
                 power = "on".equals(vm.powerState()) ? "on" : "off";
@@ -91,14 +94,31 @@ public final class PlanResolver {
         return new ResolvedPlan(located, inventory, vms, concerns);
     }
 
-    private static void planConcerns(Plan plan, List<Concern> concerns) {
-        if (!"cold".equals(plan.migrationType())) {
-            concerns.add(Concern.critical("MigrationTypeUnsupported", null, "Migration type '"
-                    + plan.migrationType() + "' is not supported by vmlift yet", "use type: cold"));
+    private static void planConcerns(Plan plan, SourceProvider source, List<Concern> concerns) {
+        String type = plan.migrationType();
+        if ("warm".equals(type) && source.snapshots() == null) {
+            concerns.add(Concern.critical("MigrationTypeUnsupported", null, "Warm migration needs snapshots of the"
+                    + " running VM, which this source has not", "use type: cold"));
+        } else if (!"cold".equals(type) && !"warm".equals(type)) {
+            concerns.add(Concern.critical("MigrationTypeUnsupported", null, "Migration type '" + type
+                    + "' is not supported by vmlift yet", "use type: cold or warm"));
         }
         for (String field : plan.ignoredFields()) {
             concerns.add(Concern.warning("FieldIgnored", null, "spec." + field + " is a Forklift setting vmlift"
                     + " does not act on", "remove it, or migrate this plan with Forklift"));
+        }
+    }
+
+    /** What warm migration needs of a VM: CBT, and CDI copying its disks (it applies the changes between snapshots). */
+    private static void warmConcerns(Vm vm, List<ResolvedPlan.TargetDisk> disks, List<Concern> concerns) {
+        if (vm.details() == null || !Boolean.TRUE.equals(vm.details().changeTracking())) {
+            concerns.add(Concern.critical("VMMissingChangedBlockTracking", vm.name(), "Changed Block Tracking is not"
+                    + " enabled", "enable it (ctkEnabled) while the VM is off or has no snapshots, or use type: cold"));
+        }
+        if (disks.stream().anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift)) {
+            concerns.add(Concern.critical("MigrationTypeUnsupported", vm.name(), "Warm migration needs CDI to copy"
+                    + " the changes between snapshots, with VDDK", "set vddkInitImage in the provider's settings,"
+                    + " or use type: cold"));
         }
     }
 

@@ -61,6 +61,11 @@ public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetV
         return new ResolvedPlan(plan, inventory, vms, List.copyOf(all));
     }
 
+    /** A warm migration: precopies from snapshots of the running VM, then a cutover. */
+    public boolean warm() {
+        return "warm".equals(plan.document().migrationType());
+    }
+
     public boolean blocked() {
         return concerns.stream().anyMatch(Concern::blocks);
     }

@@ -26,6 +26,11 @@ public interface SourceProvider extends AutoCloseable {
     /** A reader per disk of the VM, in the VM's disk order. */
     List<SourceDisk> disks(Vm vm) throws IOException;
 
+    /** Snapshots for warm migration, or null where the source has none (then only cold migration). */
+    default Snapshots snapshots() {
+        return null;
+    }
+
     /**
      * How a disk's bytes reach the target: by default vmlift reads them ({@link #disks}) and uploads them; a
      * provider may instead name a source CDI reads itself, inside the cluster (Forklift's VDDK and imageio).

@@ -5,6 +5,7 @@ import io.vmlift.disk.DiskImage;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
@@ -17,8 +18,20 @@ public interface MigrationTarget {
     /** For messages: "folder out/", "cluster https://...". */
     String describe();
 
-    /** Creates (or updates) the DataVolumes of a VM. */
-    void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;
+    /**
+     * Creates (or adopts) the DataVolumes of a VM.
+     *
+     * @param checkpoints for a warm migration, the source snapshots CDI copies up to, oldest first (a multi-stage
+     *     import); empty for a cold one
+     */
+    void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints) throws IOException;
+
+    /**
+     * Warm migration: gives CDI the next checkpoints of the multi-stage import (all of them, oldest first);
+     * final when the source is off and the last snapshot holds its final state.
+     */
+    void setCheckpoints(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints, boolean last)
+            throws IOException;
 
     /** True when the disk's bytes are already complete on the target. */
     boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) throws IOException;
@@ -39,7 +52,8 @@ public interface MigrationTarget {
 
     /**
      * Waits while CDI copies a disk inside the cluster (a transfer vmlift does not perform itself), reporting
-     * progress in percent; returns when the DataVolume has succeeded.
+     * progress in percent; returns when the DataVolume has succeeded, or, in a warm migration, has paused after
+     * copying its newest checkpoint.
      */
     void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             IntConsumer percent) throws IOException;

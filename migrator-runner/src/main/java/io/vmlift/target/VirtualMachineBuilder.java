@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.StorageMap;
 import io.vmlift.plan.ResolvedPlan;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -94,6 +95,12 @@ public final class VirtualMachineBuilder {
 
     public static ObjectNode dataVolume(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskSource diskSource) {
+        return dataVolume(plan, vm, disk, diskSource, List.of(), false);
+    }
+
+    /** @param checkpoints snapshot ids of a warm (multi-stage) import, oldest first; empty for a cold one */
+    public static ObjectNode dataVolume(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            DiskSource diskSource, List<String> checkpoints, boolean finalCheckpoint) {
         ObjectNode root = header("cdi.kubevirt.io/v1beta1", "DataVolume", plan, vm, disk.dataVolumeName());
         root.with("metadata").with("annotations").put(ANNOTATION_SOURCE_VM, vm.source().name())
                 .put(ANNOTATION_SOURCE_DISK, disk.source().name());
@@ -116,7 +123,21 @@ public final class VirtualMachineBuilder {
         if (destination != null && destination.accessMode() != null) {
             storage.putArray("accessModes").add(destination.accessMode());
         }
+        if (!checkpoints.isEmpty()) {
+            writeCheckpoints(spec, checkpoints, finalCheckpoint);
+        }
         return root;
+    }
+
+    /** CDI's multi-stage import: each checkpoint copies what changed from the previous snapshot to its own. */
+    public static void writeCheckpoints(ObjectNode spec, List<String> snapshots, boolean finalCheckpoint) {
+        ArrayNode list = spec.putArray("checkpoints");
+        String previous = "";
+        for (String snapshot : snapshots) {
+            list.addObject().put("previous", previous).put("current", snapshot);
+            previous = snapshot;
+        }
+        spec.put("finalCheckpoint", finalCheckpoint);
     }
 
     /** Forklift's sizing: capacity aligned to 1 MiB, then room for filesystem overhead on Filesystem volumes. */

@@ -47,6 +47,8 @@ public final class FakeKubevirt implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicInteger();
     private final Thread controller;
     private volatile Fault fault = Fault.NONE;
+    private static final String COPIED = "cdi.kubevirt.io/storage.checkpoint.copied.";
+    private final List<String> checkpointsCopied = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FakeKubevirt(KubernetesMockServer server, KubernetesClient client, Path uploads) throws IOException {
         this.client = client;
@@ -304,8 +306,59 @@ public final class FakeKubevirt implements AutoCloseable {
             return Map.of("phase", "Failed", "conditions", List.of(Map.of("type", "Running", "status", "False",
                     "message", "Unable to connect to vddk data source")));
         }
+        JsonNode spec = Serialization.json().valueToTree(dataVolume).path("spec");
+        if (spec.path("checkpoints").size() > 0) {
+            return multiStageStep(dataVolume, spec, phase);
+        }
         return phase == null ? Map.of("phase", "ImportInProgress", "progress", "50.00%")
                 : Map.of("phase", "Succeeded", "progress", "100.0%");
+    }
+
+    /**
+     * CDI's multi-stage (warm) import: copies one checkpoint per two reconciles (ImportInProgress, then marks it
+     * on the PVC as copied), pauses after each one, and succeeds after the final one. A checkpoint must start
+     * where the copied ones ended, or the import fails, as CDI's would with a broken snapshot chain.
+     */
+    private Map<String, Object> multiStageStep(GenericKubernetesResource dataVolume, JsonNode spec, String phase) {
+        String namespace = dataVolume.getMetadata().getNamespace();
+        String name = dataVolume.getMetadata().getName();
+        var claim = client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        if (claim == null) {
+            claim = client.persistentVolumeClaims().inNamespace(namespace).resource(
+                    new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata()
+                            .withName(name).withNamespace(namespace).endMetadata().build()).create();
+        }
+        Map<String, String> annotations = claim.getMetadata().getAnnotations() == null ? new java.util.HashMap<>()
+                : new java.util.HashMap<>(claim.getMetadata().getAnnotations());
+        String copiedUpTo = "";
+        for (JsonNode checkpoint : spec.path("checkpoints")) {
+            String current = checkpoint.path("current").asText();
+            if (annotations.containsKey(COPIED + current)) {
+                copiedUpTo = current;
+                continue;
+            }
+            if (!checkpoint.path("previous").asText().equals(copiedUpTo)) {
+                return Map.of("phase", "Failed", "conditions", List.of(Map.of("type", "Running", "status", "False",
+                        "message", "checkpoint " + current + " does not follow " + copiedUpTo)));
+            }
+            if (!"ImportInProgress".equals(phase)) {
+                return Map.of("phase", "ImportInProgress", "progress", "50.00%");
+            }
+            annotations.put(COPIED + current, "importer-pod-uid");
+            claim.getMetadata().setAnnotations(annotations);
+            client.persistentVolumeClaims().inNamespace(namespace).resource(claim).update();
+            checkpointsCopied.add(name + ":" + copiedUpTo + "->" + current);
+            boolean last = checkpoint.equals(spec.path("checkpoints").get(spec.path("checkpoints").size() - 1));
+            return last && spec.path("finalCheckpoint").asBoolean()
+                    ? Map.of("phase", "Succeeded", "progress", "100.0%")
+                    : Map.of("phase", "Paused", "progress", "100.0%");
+        }
+        return null; // all copied; waiting for the next checkpoint
+    }
+
+    /** The checkpoints copied so far, in order: "dataVolume:previous->current". */
+    public List<String> checkpointsCopied() {
+        return List.copyOf(checkpointsCopied);
     }
 
     private static String phaseOf(GenericKubernetesResource resource) {

@@ -90,11 +90,15 @@ public final class VcsimAdmin implements AutoCloseable {
     }
 
     public void enableChangeTracking(String name) throws Exception {
+        setChangeTracking(name, true);
+    }
+
+    public void setChangeTracking(String name, boolean on) throws Exception {
         VirtualMachineConfigSpec spec = new VirtualMachineConfigSpec();
-        spec.setChangeTrackingEnabled(Boolean.TRUE);
+        spec.setChangeTrackingEnabled(on);
         OptionValue ctk = new OptionValue();
         ctk.setKey("ctkEnabled");
-        ctk.setValue("true");
+        ctk.setValue(Boolean.toString(on));
         spec.setExtraConfig(new OptionValue[] {ctk});
         await(vm(name).reconfigVM_Task(spec));
     }

@@ -12,6 +12,7 @@ public final class VsphereDocuments {
     private final Map<String, String> secret = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private String url;
+    private String migrationType = "cold";
 
     private VsphereDocuments(Vcsim vcsim) {
         this.vcsim = vcsim;
@@ -39,6 +40,12 @@ public final class VsphereDocuments {
     /** A Provider setting, e.g. vddkInitImage. */
     public VsphereDocuments setting(String key, String value) {
         settings.put(key, value);
+        return this;
+    }
+
+    /** The Plan's spec.type: cold (the default) or warm. */
+    public VsphereDocuments migrationType(String value) {
+        migrationType = value;
         return this;
     }
 
@@ -128,7 +135,7 @@ public final class VsphereDocuments {
                 metadata: {name: %s, namespace: vmlift}
                 spec:
                   targetNamespace: migrated
-                  type: cold
+                  type: %s
                   provider:
                     source: {name: vcenter, namespace: vmlift}
                     destination: {name: host, namespace: vmlift}
@@ -136,7 +143,7 @@ public final class VsphereDocuments {
                     network: {name: vcenter-networks, namespace: vmlift}
                     storage: {name: vcenter-storage, namespace: vmlift}
                   vms:
-                """.formatted(planName));
+                """.formatted(planName, migrationType));
         for (String name : vmNames) {
             plan.append("    - name: ").append(name).append('\n');
         }

@@ -5,6 +5,7 @@ import com.vmware.vim25.TaskInfo;
 import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
+import com.vmware.vim25.mo.VirtualMachineSnapshot;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskImage;
@@ -18,6 +19,7 @@ import io.vmlift.plan.TargetNames;
 import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
+import io.vmlift.source.Snapshots;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.vsphere.InventoryCollector.Item;
 import io.vmlift.target.DiskSource;
@@ -126,6 +128,44 @@ final class VsphereProvider implements SourceProvider {
         return new Power();
     }
 
+    /** vSphere snapshots (no memory, not quiesced), which CDI's VDDK importer copies the changes between. */
+    @Override
+    public Snapshots snapshots() {
+        return new Snapshots() {
+            @Override
+            public String create(Vm vm, String name) throws IOException {
+                Task task = runTask(vm, "snapshot", () -> machine(vm).createSnapshot_Task(name,
+                        "vmlift warm migration; vmlift removes it", false, false));
+                try {
+                    Object result = task.getTaskInfo().getResult();
+                    if (result instanceof ManagedObjectReference snapshot) {
+                        return snapshot.getVal();
+                    }
+                } catch (RemoteException e) {
+                    throw new IOException("cannot read the snapshot vSphere made of VM " + vm.name() + ": "
+                            + VsphereConnection.rootMessage(e), e);
+                }
+                throw new IOException("vSphere made a snapshot of VM " + vm.name() + " but did not say which");
+            }
+
+            @Override
+            public void remove(Vm vm, String id) throws IOException {
+                ManagedObjectReference mor = new ManagedObjectReference();
+                mor.setType("VirtualMachineSnapshot");
+                mor.setVal(id);
+                VirtualMachineSnapshot snapshot = new VirtualMachineSnapshot(
+                        connection.instance().getServerConnection(), mor);
+                try {
+                    runTask(vm, "remove snapshot " + id + " of", () -> snapshot.removeSnapshot_Task(false));
+                } catch (IOException e) {
+                    if (!String.valueOf(e.getMessage()).contains("ManagedObjectNotFound")) {
+                        throw e;
+                    }
+                }
+            }
+        };
+    }
+
     @Override
     public List<SourceDisk> disks(Vm vm) throws IOException {
         inventory();
@@ -189,33 +229,12 @@ final class VsphereProvider implements SourceProvider {
                     // No tools after all, or the guest refused: fall through to a hard power-off.
                 }
             }
-            run(vm, "power off", () -> machine.powerOffVM_Task());
+            runTask(vm, "power off", () -> machine.powerOffVM_Task());
         }
 
         @Override
         public void powerOn(Vm vm) throws IOException {
-            run(vm, "power on", () -> machine(vm).powerOnVM_Task(null));
-        }
-
-        private void run(Vm vm, String action, TaskStarter starter) throws IOException {
-            try {
-                Task task = starter.start();
-                String result = task.waitForTask();
-                if (!Task.SUCCESS.equals(result)) {
-                    TaskInfo taskInfo = task.getTaskInfo();
-                    String why = taskInfo.getError() == null ? result : taskInfo.getError().getLocalizedMessage();
-                    if (why == null || why.isBlank()) {
-                        why = taskInfo.getError().getFault().getClass().getSimpleName();
-                    }
-                    throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": " + why);
-                }
-            } catch (RemoteException e) {
-                throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": "
-                        + VsphereConnection.rootMessage(e), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting to " + action + " VM " + vm.name());
-            }
+            runTask(vm, "power on", () -> machine(vm).powerOnVM_Task(null));
         }
 
         private static PowerState toState(VirtualMachinePowerState state) {
@@ -224,6 +243,30 @@ final class VsphereProvider implements SourceProvider {
             }
             return state == VirtualMachinePowerState.poweredOff || state == VirtualMachinePowerState.suspended
                     ? PowerState.OFF : PowerState.UNKNOWN;
+        }
+    }
+
+    /** Starts a vSphere task on a VM and waits for it; a refusal names the action and the VM. */
+    private static Task runTask(Vm vm, String action, TaskStarter starter) throws IOException {
+        try {
+            Task task = starter.start();
+            String result = task.waitForTask();
+            if (!Task.SUCCESS.equals(result)) {
+                TaskInfo taskInfo = task.getTaskInfo();
+                String why = taskInfo.getError() == null ? result : taskInfo.getError().getLocalizedMessage();
+                if (taskInfo.getError() != null && taskInfo.getError().getFault() != null) {
+                    String fault = taskInfo.getError().getFault().getClass().getSimpleName();
+                    why = why == null || why.isBlank() ? fault : why + " (" + fault + ")";
+                }
+                throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": " + why);
+            }
+            return task;
+        } catch (RemoteException e) {
+            throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": "
+                    + VsphereConnection.rootMessage(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to " + action + " VM " + vm.name());
         }
     }
 

@@ -44,11 +44,15 @@ public final class ClusterAccess {
             new Permission("", "configmaps", "create"),
             new Permission("", "configmaps", "update"));
 
-    /** Also needed when CDI copies from the source itself: the Secret with the source login it reads. */
+    /**
+     * Also needed when CDI copies from the source itself: the Secret with the source login it reads, and the
+     * PVCs, where CDI marks the checkpoints of a warm import it has copied.
+     */
     static final List<Permission> TRANSFER_SECRET_PERMISSIONS = List.of(
             new Permission("", "secrets", "get"),
             new Permission("", "secrets", "create"),
-            new Permission("", "secrets", "update"));
+            new Permission("", "secrets", "update"),
+            new Permission("", "persistentvolumeclaims", "get"));
 
     private ClusterAccess() {}
 

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
@@ -30,6 +31,7 @@ public final class ClusterTarget implements MigrationTarget {
     static final String DATA_VOLUME_API = "cdi.kubevirt.io/v1beta1";
     static final String VM_API = "kubevirt.io/v1";
     static final String UPLOAD_TOKEN_API = "upload.cdi.kubevirt.io/v1beta1";
+    static final String CHECKPOINT_COPIED = "cdi.kubevirt.io/storage.checkpoint.copied.";
 
     /**
      * @param uploadReadyTimeout how long CDI may take to prepare a DataVolume for upload (bind the PVC, start the
@@ -64,9 +66,11 @@ public final class ClusterTarget implements MigrationTarget {
     }
 
     @Override
-    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
+    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints)
+            throws IOException {
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk, disk.transfer());
+            ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk, disk.transfer(), checkpoints,
+                    false);
             // A DataVolume's spec cannot change after creation: one an earlier run of this plan made is adopted.
             GenericKubernetesResource existing = get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(),
                     disk.dataVolumeName());
@@ -100,6 +104,23 @@ public final class ClusterTarget implements MigrationTarget {
         return result;
     }
 
+    /**
+     * Replaces the checkpoint list of the VM's DataVolumes; CDI copies the ones it has not copied yet. A JSON
+     * patch (add replaces a member), since merge patches of lists are not applied alike everywhere.
+     */
+    @Override
+    public void setCheckpoints(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints, boolean last) {
+        ObjectNode spec = Serialization.json().createObjectNode();
+        VirtualMachineBuilder.writeCheckpoints(spec, checkpoints, last);
+        var patch = Serialization.json().createArrayNode();
+        patch.addObject().put("op", "add").put("path", "/spec/checkpoints").set("value", spec.get("checkpoints"));
+        patch.addObject().put("op", "add").put("path", "/spec/finalCheckpoint").set("value", spec.get("finalCheckpoint"));
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            client.genericKubernetesResources(DATA_VOLUME_API, "DataVolume").inNamespace(plan.targetNamespace())
+                    .withName(disk.dataVolumeName()).patch(PatchContext.of(PatchType.JSON), Serialization.toJson(patch));
+        }
+    }
+
     /** A Secret labelled with the plan, so that a rerun updates it and nobody else's is overwritten. */
     @Override
     public void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) throws IOException {
@@ -130,7 +151,7 @@ public final class ClusterTarget implements MigrationTarget {
         while (true) {
             GenericKubernetesResource dataVolume = dataVolume(plan, disk);
             String phase = phase(dataVolume);
-            if ("Succeeded".equals(phase)) {
+            if ("Succeeded".equals(phase) || "Paused".equals(phase) && newestCheckpointCopied(plan, dataVolume)) {
                 percent.accept(100);
                 return;
             }
@@ -150,6 +171,23 @@ public final class ClusterTarget implements MigrationTarget {
             }
             pause();
         }
+    }
+
+    /**
+     * Whether a paused multi-stage import has copied its newest checkpoint: CDI marks each copied one on the PVC
+     * with the annotation cdi.kubevirt.io/storage.checkpoint.copied.&lt;snapshot&gt;. Without that test, the
+     * pause that is still showing right after a checkpoint was added would pass for the end of its copy.
+     */
+    private boolean newestCheckpointCopied(ResolvedPlan plan, GenericKubernetesResource dataVolume) {
+        JsonNode checkpoints = Serialization.json().valueToTree(dataVolume).at("/spec/checkpoints");
+        if (!checkpoints.isArray() || checkpoints.isEmpty()) {
+            return true;
+        }
+        String newest = checkpoints.get(checkpoints.size() - 1).path("current").asText();
+        var claim = client.persistentVolumeClaims().inNamespace(plan.targetNamespace())
+                .withName(dataVolume.getMetadata().getName()).get();
+        return claim != null && claim.getMetadata().getAnnotations() != null
+                && claim.getMetadata().getAnnotations().containsKey(CHECKPOINT_COPIED + newest);
     }
 
     /** CDI's status.progress, "45.67%", as whole percent; -1 when it says nothing yet ("N/A"). */

@@ -59,7 +59,10 @@ public final class ManifestsTarget implements MigrationTarget {
     }
 
     @Override
-    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
+    public void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints) {
+        if (!checkpoints.isEmpty()) {
+            throw new IllegalStateException("warm migration needs a cluster: CDI copies the changes between snapshots");
+        }
         List<ObjectNode> volumes = vm.disks().stream()
                 .map(disk -> {
                     ObjectNode volume = VirtualMachineBuilder.dataVolume(plan, vm, disk, disk.transfer());
@@ -77,6 +80,11 @@ public final class ManifestsTarget implements MigrationTarget {
     public boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) {
         return disk.copiedByVmlift() ? Files.isRegularFile(image(plan, vm, disk))
                 : Files.isRegularFile(vmFolder(plan, vm).resolve(DATA_VOLUMES_FILE));
+    }
+
+    @Override
+    public void setCheckpoints(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints, boolean last) {
+        throw new IllegalStateException("warm migration needs a cluster: CDI copies the changes between snapshots");
     }
 
     /** Secrets never go into files: the user creates this one on the cluster before applying the manifests. */

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -159,6 +160,64 @@ class VsphereClusterTest {
         Cli.Run test = Cli.run("test", "-f", documents, "--output-dir", out);
         assertThat(test.exitCode()).as(test.toString()).isZero();
         assertThat(test.out()).contains("DataVolume imports from the source");
+    }
+
+    @Test
+    void warmMigrationCopiesACheckpointPerSnapshotCutsOverAndLeavesNoSnapshot() throws Exception {
+        admin.enableChangeTracking(VM);
+        Path documents = documents(VsphereDocuments.forSimulator(VCSIM.vcsim()).migrationType("warm")
+                .setting("vddkInitImage", "registry.example.com/vddk:8.0.2"));
+        Cli.Run migrate = Cli.run("migrate", "-f", documents, "--kubeconfig", kubeconfig, "--progress", "plain",
+                "--power-off-timeout", "2", "--precopy-interval", "1", "--cutover",
+                java.time.Instant.now().plusSeconds(10).toString());
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        assertThat(migrate.err()).contains("CopyingPaused").contains("CreateFinalSnapshot").contains("Finalize");
+
+        // Each checkpoint starts where the previous one ended: a chain from nothing to the final snapshot.
+        List<String> copied = cluster.checkpointsCopied();
+        assertThat(copied.size()).as(copied.toString()).isGreaterThanOrEqualTo(3); // 2+ precopies and the final
+        String previous = "";
+        for (String step : copied) {
+            assertThat(step).startsWith(TARGET + "-disk-0:" + previous + "->");
+            previous = step.substring(step.indexOf("->") + 2);
+            assertThat(previous).startsWith("snapshot-");
+        }
+        JsonNode dataVolume = Serialization.json().valueToTree(client.genericKubernetesResources(
+                "cdi.kubevirt.io/v1beta1", "DataVolume").inNamespace("migrated").withName(TARGET + "-disk-0").get());
+        assertThat(dataVolume.at("/spec/finalCheckpoint").asBoolean()).isTrue();
+        assertThat(dataVolume.at("/spec/checkpoints").size()).isEqualTo(copied.size());
+        assertThat(dataVolume.at("/status/phase").asText()).isEqualTo("Succeeded");
+        assertThat(KubeSchemas.cdi().validate(KubeSchemas.DATA_VOLUME, dataVolume)).isEmpty();
+
+        assertThat(admin.vm(VM).getSnapshot()).as("vmlift's snapshots are all removed").isNull();
+        assertThat(admin.powerState(VM)).isEqualTo(VirtualMachinePowerState.poweredOff);
+    }
+
+    @Test
+    void warmNeedsChangeTrackingAndVddk() throws Exception {
+        admin.setChangeTracking(VM, false);
+        Path documents = documents(VsphereDocuments.forSimulator(VCSIM.vcsim()).migrationType("warm"));
+        Cli.Run plan = Cli.run("plan", "-f", documents);
+        assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
+        assertThat(plan.out() + plan.err()).contains("VMMissingChangedBlockTracking").contains("vddkInitImage");
+
+        Cli.Run intoFolder = Cli.run("migrate", "-f", documents(VsphereDocuments.forSimulator(VCSIM.vcsim())
+                .migrationType("warm").setting("vddkInitImage", "registry.example.com/vddk:8.0.2")),
+                "--output-dir", dir.resolve("out"));
+        assertThat(intoFolder.exitCode()).as(intoFolder.toString()).isIn(2, 3);
+    }
+
+    @Test
+    void aFailedWarmMigrationRemovesItsSnapshotsAndLeavesTheSourceRunning() throws Exception {
+        admin.enableChangeTracking(VM);
+        cluster.breakWith(FakeKubevirt.Fault.DATA_VOLUME_FAILS);
+        Path documents = documents(VsphereDocuments.forSimulator(VCSIM.vcsim()).migrationType("warm")
+                .setting("vddkInitImage", "registry.example.com/vddk:8.0.2"));
+        Cli.Run migrate = Cli.run("migrate", "-f", documents, "--kubeconfig", kubeconfig, "--progress", "plain");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(5);
+        assertThat(migrate.err()).contains("snapshots of the source VM were removed");
+        assertThat(admin.vm(VM).getSnapshot()).isNull();
+        assertThat(admin.powerState(VM)).isEqualTo(VirtualMachinePowerState.poweredOn);
     }
 
     private static Map<String, String> decode(Map<String, String> data) {
