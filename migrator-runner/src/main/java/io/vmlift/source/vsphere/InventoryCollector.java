@@ -1,16 +1,11 @@
 package io.vmlift.source.vsphere;
 
-import com.vmware.vim25.mo.ContainerView;
-import com.vmware.vim25.mo.ServiceInstance;
 import io.vmlift.model.inventory.Network;
 import io.vmlift.model.inventory.Storage;
 import io.vmlift.source.vsphere.PropertyReader.Node;
 import io.vmlift.source.vsphere.PropertyReader.Ref;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.rmi.RemoteException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,15 +67,15 @@ final class InventoryCollector {
      * parsing 30 MB of XML on one thread is what takes the time.
      */
     Snapshot collect() throws IOException {
-        ServiceInstance instance = connection.instance();
-        ContainerView view = instance.getViewManager().createContainerView(instance.getRootFolder(), new String[] {
-            "VirtualMachine", "HostSystem", "ComputeResource", "Datacenter", "Folder", "Network", "Datastore"
-        }, true);
+        VimClient vim = connection.vim();
+        String cookie = connection.sessionCookie();
+        String view = vim.createContainerView(connection.content(), cookie, "VirtualMachine", "HostSystem",
+                "ComputeResource", "Datacenter", "Folder", "Network", "Datastore");
         try {
             Map<String, Item> byId = new LinkedHashMap<>();
             List<Ref> vmRefs = new ArrayList<>();
-            PropertyReader reader = new PropertyReader(connection.http(), sdk(), connection.sessionCookie());
-            reader.retrieveView(view.getMOR().getVal(), List.of(
+            PropertyReader reader = new PropertyReader(vim, cookie, connection.content().propertyCollector());
+            reader.retrieveView(view, List.of(
                     new PropertyReader.Spec("VirtualMachine"),
                     new PropertyReader.Spec("HostSystem", "name", "parent"),
                     new PropertyReader.Spec("ComputeResource", "name", "parent"),
@@ -109,8 +104,8 @@ final class InventoryCollector {
             return new Snapshot(byId, vms);
         } finally {
             try {
-                view.destroyView();
-            } catch (RemoteException e) {
+                vim.destroyView(cookie, view);
+            } catch (IOException e) {
                 // the session's end removes it anyway
             }
         }
@@ -148,14 +143,6 @@ final class InventoryCollector {
             pool.shutdownNow();
         }
         return vms;
-    }
-
-    private URI sdk() throws IOException {
-        try {
-            return connection.url().toURI();
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
-        }
     }
 
     /** The elements of a device that {@link Device} reads; a device list is mostly other things. */

@@ -1,13 +1,6 @@
 package io.vmlift.source.vsphere;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +14,6 @@ import java.util.function.BiFunction;
  * {@link Node} tree that the caller turns into what it keeps, so memory follows the result, not the XML.
  */
 final class PropertyReader {
-    private static final String XSI = "http://www.w3.org/2001/XMLSchema-instance";
-    private static final String SOAP_ACTION = "urn:vim25/6.0";
 
     /**
      * One XML element: its xsi:type (without prefix), the managed object type when it is a reference (else
@@ -79,14 +70,14 @@ final class PropertyReader {
     /** A managed object reference: type and value ("VirtualMachine", "vm-42"). */
     record Ref(String type, String value) {}
 
-    private final HttpClient http;
-    private final URI sdk;
+    private final VimClient client;
     private final String cookie;
+    private final String propertyCollector;
 
-    PropertyReader(HttpClient http, URI sdk, String cookie) {
-        this.http = http;
-        this.sdk = sdk;
+    PropertyReader(VimClient client, String cookie, String propertyCollector) {
+        this.client = client;
         this.cookie = cookie;
+        this.propertyCollector = propertyCollector;
     }
 
     /**
@@ -117,7 +108,8 @@ final class PropertyReader {
     private void retrieve(String objectSets, List<Spec> specs, int pageSize, Keep keep,
             BiFunction<String, Node, Object> convert, ObjectVisitor visit) throws IOException {
         StringBuilder body = new StringBuilder("<RetrievePropertiesEx xmlns=\"urn:vim25\">")
-                .append("<_this type=\"PropertyCollector\">propertyCollector</_this><specSet>");
+                .append("<_this type=\"PropertyCollector\">").append(escape(propertyCollector))
+                .append("</_this><specSet>");
         for (Spec spec : specs) {
             body.append("<propSet><type>").append(spec.type()).append("</type><all>false</all>");
             for (String path : spec.paths()) {
@@ -130,8 +122,8 @@ final class PropertyReader {
         String token = call(body.toString(), keep, convert, visit);
         while (token != null) {
             token = call("<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">"
-                    + "propertyCollector</_this><token>" + escape(token) + "</token></ContinueRetrievePropertiesEx>",
-                    keep, convert, visit);
+                    + escape(propertyCollector) + "</_this><token>" + escape(token)
+                    + "</token></ContinueRetrievePropertiesEx>", keep, convert, visit);
         }
     }
 
@@ -143,22 +135,7 @@ final class PropertyReader {
     /** Sends one call and streams its answer to visit; returns the paging token, or null at the end. */
     private String call(String request, Keep keep, BiFunction<String, Node, Object> convert, ObjectVisitor visit)
             throws IOException {
-        String envelope = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope"
-                + " xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"" + XSI + "\">"
-                + "<soapenv:Body>" + request + "</soapenv:Body></soapenv:Envelope>";
-        HttpRequest httpRequest = HttpRequest.newBuilder(sdk).timeout(Duration.ofMinutes(10))
-                .header("Content-Type", "text/xml; charset=utf-8").header("SOAPAction", SOAP_ACTION)
-                .header("Cookie", cookie).POST(HttpRequest.BodyPublishers.ofString(envelope)).build();
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(httpRequest, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading the inventory");
-        }
-        try (InputStream in = response.body()) {
-            return read(new SoapXmlScanner(in), keep, convert, visit);
-        }
+        return client.stream(cookie, request, xml -> read(xml, keep, convert, visit));
     }
 
     private static String read(SoapXmlScanner xml, Keep keep, BiFunction<String, Node, Object> convert,
@@ -170,10 +147,6 @@ final class PropertyReader {
                 continue;
             }
             switch (xml.localName()) {
-                case "Fault" -> {
-                    String text = node(xml, null, Keep.ALL).text("faultstring");
-                    throw new IOException("vSphere answered with a fault: " + (text == null ? "(no faultstring)" : text));
-                }
                 case "token" -> token = xml.elementText();
                 case "objects" -> object(xml, keep, convert, visit);
                 default -> { }
@@ -228,7 +201,7 @@ final class PropertyReader {
     }
 
     /** Reads the element the scanner is on, and what keep keeps of everything in it, into a Node. */
-    private static Node node(SoapXmlScanner xml, String property, Keep keep) throws IOException {
+    static Node node(SoapXmlScanner xml, String property, Keep keep) throws IOException {
         String type = xml.xsiType();
         String refType = xml.refType();
         Map<String, List<Node>> children = new LinkedHashMap<>();
@@ -251,6 +224,6 @@ final class PropertyReader {
     }
 
     private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return VimClient.escape(text);
     }
 }

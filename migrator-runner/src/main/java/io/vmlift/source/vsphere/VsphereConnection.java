@@ -1,14 +1,15 @@
 package io.vmlift.source.vsphere;
 
-import com.vmware.vim25.InvalidLogin;
 import com.vmware.vim25.mo.ServiceInstance;
 import com.vmware.vim25.ws.CustomSSLTrustContextCreator;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.source.ProviderTrust;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.net.URL;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -20,22 +21,29 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * A logged-in vSphere session, and an HTTP client that shares its TLS trust for datastore downloads. Login is
- * retried a bounded number of times while the host cannot be reached; a refused password or certificate is not
- * retried, since retrying cannot fix it and may lock the account.
+ * A logged-in vSphere session: vmlift's own SOAP client for login and inventory, an HTTP client sharing its TLS
+ * trust for datastore downloads, and yavijava, joined to the same session only when a task (power, snapshot)
+ * needs it. Login is retried a bounded number of times while the host cannot be reached; a refused password or
+ * certificate is not retried, since retrying cannot fix it and may lock the account.
  */
 final class VsphereConnection implements AutoCloseable {
     static final int CONNECT_TIMEOUT_MS = 20_000;
     static final int READ_TIMEOUT_MS = 10 * 60_000;
     private static final String CHACHA20 = "TLS_CHACHA20_POLY1305_SHA256";
 
-    private final ServiceInstance instance;
+    private final VimClient vim;
+    private final VimClient.ServiceContent content;
+    private final String cookie;
     private final HttpClient http;
     private final URL url;
     private final ProviderTrust trust;
+    private ServiceInstance instance;
 
-    private VsphereConnection(ServiceInstance instance, HttpClient http, URL url, ProviderTrust trust) {
-        this.instance = instance;
+    private VsphereConnection(VimClient vim, VimClient.ServiceContent content, String cookie, HttpClient http, URL url,
+            ProviderTrust trust) {
+        this.vim = vim;
+        this.content = content;
+        this.cookie = cookie;
         this.http = http;
         this.url = url;
         this.trust = trust;
@@ -47,20 +55,24 @@ final class VsphereConnection implements AutoCloseable {
      */
     static VsphereConnection open(URL sdk, String user, String password, ProviderTrust trust, String secretName,
             int attempts, Duration backoff) {
+        HttpClient http = HttpClient.newBuilder().sslContext(trust.sslContext())
+                .sslParameters(chachaFirst(trust.sslContext()))
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
+                .build();
+        VimClient vim = new VimClient(http, URI.create(sdk.toString()));
         Throwable last = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
-                ServiceInstance instance = login(sdk, user, password, trust);
-                HttpClient http = HttpClient.newBuilder().sslContext(trust.sslContext())
-                        .sslParameters(chachaFirst(trust.sslContext()))
-                        .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
-                        .build();
-                return new VsphereConnection(instance, http, sdk, trust);
-            } catch (Exception e) { // yavijava throws RemoteException and wraps everything else in it
-                if (find(e, InvalidLogin.class) != null) {
+                VimClient.ServiceContent content = vim.serviceContent();
+                String cookie = vim.login(content, user, password);
+                return new VsphereConnection(vim, content, cookie, http, sdk, trust);
+            } catch (VimClient.VimFault e) {
+                if ("InvalidLogin".equals(e.type())) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "login failed for " + user + " at " + sdk
                             + "; check user and password in Secret " + secretName, e);
                 }
+                throw new VmliftException(ExitCode.UNREACHABLE, "cannot log in at " + sdk + ": " + e.getMessage(), e);
+            } catch (IOException e) {
                 if (find(e, SSLException.class) != null) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "TLS check failed for " + sdk + ": "
                             + trust.refusalAdvice() + " (Secret " + secretName + ")", e);
@@ -80,16 +92,33 @@ final class VsphereConnection implements AutoCloseable {
     }
 
     /**
-     * yavijava keeps the first TrustManager it was given for the whole JVM (a static in
-     * CustomSSLTrustContextCreator), so a second provider would be checked against the first one's trust. Clearing
-     * that flag under a lock gives each login its own; the client keeps the context it was built with.
+     * yavijava on this session, made on first use. yavijava keeps the first TrustManager it was given for the
+     * whole JVM (a static in CustomSSLTrustContextCreator), so a second provider would be checked against the
+     * first one's trust; clearing that flag under a lock gives each its own, and the client keeps the context it
+     * was built with.
      */
-    private static ServiceInstance login(URL sdk, String user, String password, ProviderTrust trust)
-            throws java.rmi.RemoteException, java.net.MalformedURLException {
-        synchronized (CustomSSLTrustContextCreator.class) {
-            CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
-            return new ServiceInstance(sdk, user, password, trust.trustManager(), CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
+    synchronized ServiceInstance instance() {
+        if (instance == null) {
+            synchronized (CustomSSLTrustContextCreator.class) {
+                CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
+                try {
+                    instance = new ServiceInstance(url, cookie, trust.trustManager(), CONNECT_TIMEOUT_MS,
+                            READ_TIMEOUT_MS);
+                } catch (java.rmi.RemoteException | java.net.MalformedURLException e) {
+                    throw new VmliftException(ExitCode.UNREACHABLE, "cannot resume the vSphere session at " + url
+                            + ": " + rootMessage(e), e);
+                }
+            }
         }
+        return instance;
+    }
+
+    VimClient vim() {
+        return vim;
+    }
+
+    VimClient.ServiceContent content() {
+        return content;
     }
 
     /**
@@ -107,10 +136,6 @@ final class VsphereConnection implements AutoCloseable {
         return parameters;
     }
 
-    ServiceInstance instance() {
-        return instance;
-    }
-
     HttpClient http() {
         return http;
     }
@@ -126,7 +151,7 @@ final class VsphereConnection implements AutoCloseable {
 
     /** The session cookie, for datastore downloads; a secret: never log it. */
     String sessionCookie() {
-        return instance.getServerConnection().getSessionStr();
+        return cookie;
     }
 
     private static boolean unreachable(Throwable e) {
@@ -166,10 +191,14 @@ final class VsphereConnection implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
-            instance.getServerConnection().logout();
-        } catch (RuntimeException e) {
+            if (instance != null) {
+                instance.getServerConnection().logout();
+            } else {
+                vim.logout(content, cookie);
+            }
+        } catch (IOException | RuntimeException e) {
             // the session times out on the server anyway
         }
     }

@@ -54,8 +54,9 @@ class PropertyReaderTest {
     }
 
     private PropertyReader reader() {
-        return new PropertyReader(HttpClient.newHttpClient(),
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sdk"), "vmware_soap_session=\"s1\"");
+        return new PropertyReader(new VimClient(HttpClient.newHttpClient(),
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sdk")), "vmware_soap_session=\"s1\"",
+                "propertyCollector");
     }
 
     private static String vm(String id, String name) {
@@ -93,7 +94,8 @@ class PropertyReaderTest {
                 + " xsi:type=\"NotAuthenticated\"/></detail></soapenv:Fault>"));
         assertThatThrownBy(() -> reader().retrieveView("v", List.of(new PropertyReader.Spec("VirtualMachine")), 10,
                 PropertyReader.Keep.ALL, (n, v) -> v.text(), (t, i, p) -> { }))
-                .isInstanceOf(IOException.class).hasMessageContaining("The session is not authenticated.");
+                .isInstanceOf(VimClient.VimFault.class).hasMessageContaining("The session is not authenticated.")
+                .hasMessageContaining("NotAuthenticated");
     }
 
     @Test
