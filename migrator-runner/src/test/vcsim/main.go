@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"encoding/pem"
 	"flag"
 	"fmt"
@@ -18,10 +19,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 // refusePowerOff answers PowerOffVM_Task and ShutdownGuest for the given VMs with a NoPermission fault, as
@@ -45,6 +48,67 @@ func refusePowerOff(next http.Handler, morefs map[string]bool) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// changedAreas answers QueryChangedDiskAreas, which the simulator lacks, from a JSON file the test writes:
+// {"window": bytes per answer, "disks": {"vm-63/204": {"capacity": n, "areas": [[start, length], ...]}}}.
+// Each answer covers one window from the asked offset, as vSphere's DiskChangeInfo does.
+type changeSet struct {
+	Window int64 `json:"window"`
+	Disks  map[string]struct {
+		Capacity int64      `json:"capacity"`
+		Areas    [][2]int64 `json:"areas"`
+	} `json:"disks"`
+}
+
+func changedAreas(next http.Handler, file string) http.Handler {
+	call := regexp.MustCompile(`(?s)<(?:\w+:)?QueryChangedDiskAreas\b.*?<(?:\w+:)?_this[^>]*>\s*([^<\s]+)\s*<.*?<(?:\w+:)?deviceKey>(\d+)<.*?<(?:\w+:)?startOffset>(\d+)<`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || file == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, _ := ioutil.ReadAll(r.Body)
+		r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		m := call.FindSubmatch(body)
+		if m == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var set changeSet
+		raw, err := ioutil.ReadFile(file)
+		if err == nil {
+			err = json.Unmarshal(raw, &set)
+		}
+		disk, ok := set.Disks[string(m[1])+"/"+string(m[2])]
+		if err != nil || !ok {
+			log.Printf("no change set for %s/%s: %v", m[1], m[2], err)
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>no change set</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`)
+			return
+		}
+		start, _ := strconv.ParseInt(string(m[3]), 10, 64)
+		length := disk.Capacity - start
+		if set.Window > 0 && length > set.Window {
+			length = set.Window
+		}
+		log.Printf("changed areas of %s/%s from %d: window %d", m[1], m[2], start, length)
+		var out strings.Builder
+		for _, area := range disk.Areas {
+			from, to := area[0], area[0]+area[1]
+			if from < start {
+				from = start
+			}
+			if to > start+length {
+				to = start + length
+			}
+			if from < to {
+				fmt.Fprintf(&out, "<changedArea><start>%d</start><length>%d</length></changedArea>", from, to-from)
+			}
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><QueryChangedDiskAreasResponse xmlns="urn:vim25"><returnval><startOffset>%d</startOffset><length>%d</length>%s</returnval></QueryChangedDiskAreasResponse></soapenv:Body></soapenv:Envelope>`, start, length, out.String())
 	})
 }
 
@@ -99,6 +163,7 @@ func main() {
 	certOut := flag.String("cert-out", "", "write the server certificate (PEM) here")
 	refuse := flag.String("refuse-power-off", "", "comma-separated VM names whose power-off is refused")
 	cut := flag.Int64("cut-every", 0, "abort every nth datastore download halfway (0: never)")
+	changes := flag.String("changed-areas", "", "answer QueryChangedDiskAreas from this JSON file")
 	flag.Parse()
 
 	// yavijava speaks API 6.0 and rejects ServiceContent fields added later.
@@ -120,6 +185,19 @@ func main() {
 		}
 		pass = strings.TrimRight(string(b), "\r\n")
 	}
+	// CBT: every flat disk gets a change id, which snapshots copy into their configuration.
+	for _, entity := range simulator.Map.All("VirtualMachine") {
+		if vm, ok := entity.(*simulator.VirtualMachine); ok {
+			for _, device := range vm.Config.Hardware.Device {
+				if disk, ok := device.(*types.VirtualDisk); ok {
+					if backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok {
+						backing.ChangeId = fmt.Sprintf("52 00 00 00 00 00 00 %02x-00 00 00 00 00 00 00 %02x/1", disk.Key%256, len(vm.Name))
+					}
+				}
+			}
+		}
+	}
+
 	refused := map[string]bool{}
 	for _, name := range strings.Split(*refuse, ",") {
 		if name == "" {
@@ -139,7 +217,7 @@ func main() {
 	model.Service.TLS = new(tls.Config)
 	server := model.Service.NewServer()
 	defer server.Close()
-	server.Config.Handler = refusePowerOff(cutEveryNth(model.Service.ServeMux, *cut), refused)
+	server.Config.Handler = changedAreas(refusePowerOff(cutEveryNth(model.Service.ServeMux, *cut), refused), *changes)
 
 	if *certOut != "" {
 		block := &pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw}

@@ -89,15 +89,14 @@ final class MigrateCommand implements Callable<Integer> {
                         ? Destination.folder(outputDir, diskFormat, session.plan.name())
                         : Destination.cluster(cluster, uploadProxy, session)) {
             session.requireNotBlocked(err);
-            if (session.plan.warm() && outputDir != null) {
-                throw VmliftException.badInput("plan '" + session.plan.name() + "' is warm, which needs a cluster: CDI"
-                        + " copies the changes between snapshots there; drop --output-dir, or use type: cold");
+            boolean uploads = session.plan.vms().stream().flatMap(vm -> vm.disks().stream())
+                    .anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
+            if (session.plan.warm()) {
+                requireWarmFits(session.plan.name(), uploads);
             }
             StateStore store = destination.store;
             MigrationState state;
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
-                boolean uploads = session.plan.vms().stream().flatMap(vm -> vm.disks().stream())
-                        .anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
                 MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(uploads),
                         store, progress, new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
@@ -120,6 +119,25 @@ final class MigrateCommand implements Callable<Integer> {
                         + state.vms.size() + " VM(s) failed" + first + "; see " + store.describe() + ", then rerun to resume");
             }
             return 0;
+        }
+    }
+
+    /**
+     * Warm copies go one of two ways, each with its own target: CDI's checkpoints into a cluster (VDDK), or
+     * vmlift writing the changed areas over raw images in a folder.
+     */
+    private void requireWarmFits(String planName, boolean copiedByVmlift) {
+        if (outputDir == null && copiedByVmlift) {
+            throw VmliftException.badInput("plan '" + planName + "' is warm into a cluster, where CDI copies the"
+                    + " changes between snapshots: set vddkInitImage in the vSphere provider's settings");
+        }
+        if (outputDir != null && !copiedByVmlift) {
+            throw VmliftException.badInput("plan '" + planName + "' is warm with vddkInitImage, which needs a"
+                    + " cluster (CDI copies there): drop --output-dir, or drop vddkInitImage to copy with vmlift");
+        }
+        if (outputDir != null && diskFormat != DiskFormat.RAW) {
+            throw VmliftException.badInput("plan '" + planName + "' is warm into a folder: vmlift writes the changes"
+                    + " over the precopied images, which it does for raw images: add --disk-format raw");
         }
     }
 

@@ -5,10 +5,12 @@ import io.vmlift.VmliftException;
 import io.vmlift.disk.CorruptImageException;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.Extent;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
+import io.vmlift.source.ChangeTracking;
 import io.vmlift.source.Snapshots;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.target.MigrationTarget;
@@ -164,7 +166,9 @@ public final class MigrationEngine {
                 throw new IOException("the source VM has changed since the plan was checked: "
                         + String.join("; ", blocking));
             }
-            if (plan.warm()) {
+            if (plan.warm() && vm.disks().stream().allMatch(ResolvedPlan.TargetDisk::copiedByVmlift)) {
+                migrateWarmByChanges(plan, vm, vmState, state);
+            } else if (plan.warm()) {
                 migrateWarm(plan, vm, vmState, state);
             } else {
                 powerOffSource(vm, vmState, state);
@@ -246,6 +250,53 @@ public final class MigrationEngine {
         removeOlderSnapshots(vm, vmState, state, snapshots, Phase.RemoveFinalSnapshot);
         snapshots.remove(vm.source(), vmState.snapshots.get(0));
         vmState.snapshots.clear();
+        store.save(state);
+    }
+
+    /**
+     * Warm migration vmlift copies itself (into raw images): a snapshot freezes the disks, vmlift copies them
+     * while the VM runs, and at the cutover, with the VM off and the snapshot removed, copies only the areas
+     * CBT says changed since. One precopy: later ones would have to read vSphere's delta files.
+     */
+    private void migrateWarmByChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
+            MigrationState state) throws IOException, InterruptedException {
+        Snapshots snapshots = source.snapshots();
+        ChangeTracking tracking = source.changeTracking();
+        vmState.checkpoints.clear();
+        takeSnapshot(plan, vm, vmState, state, Phase.CreateSnapshot, snapshots);
+        String snapshot = vmState.checkpoints.get(0);
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            vmState.disks.get(disk.index()).changeId = tracking.changeId(vm.source(), snapshot, disk.source());
+        }
+        enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+        target.createDisks(plan, vm, List.of());
+        copyDisks(plan, vm, vmState, state);
+        Instant cutover = options.warm().cutover();
+        if (Instant.now().isBefore(cutover)) {
+            enter(vmState, Phase.CopyingPaused, state, "cutover at " + cutover);
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), cutover).toMillis()));
+        }
+        powerOffSource(vm, vmState, state);
+        enter(vmState, Phase.RemovePreviousSnapshot, state, snapshot);
+        snapshots.remove(vm.source(), snapshot);
+        vmState.snapshots.clear();
+        store.save(state);
+        enter(vmState, Phase.Finalize, state, "the changes since the precopy");
+        List<SourceDisk> sourceDisks = source.disks(vm.source());
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            MigrationState.DiskState diskState = vmState.disks.get(disk.index());
+            List<Extent> changed = tracking.changedSince(vm.source(), disk.source(), diskState.changeId);
+            long bytes = changed.stream().mapToLong(Extent::length).sum();
+            progress.copyStarted(vm.name(), disk.dataVolumeName(), bytes);
+            boolean copied = false;
+            try (DiskImage image = sourceDisks.get(disk.index()).open()) {
+                target.applyChanges(plan, vm, disk, image, changed,
+                        n -> progress.copied(vm.name(), disk.dataVolumeName(), n));
+                copied = true;
+            } finally {
+                progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
+            }
+        }
         store.save(state);
     }
 

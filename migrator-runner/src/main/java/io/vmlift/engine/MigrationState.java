@@ -42,6 +42,8 @@ public final class MigrationState {
         public long allocatedBytes;
         public long copiedBytes;
         public boolean completed;
+        /** Warm, copied by vmlift: the disk's CBT change id at the precopy's snapshot. */
+        public String changeId;
     }
 
     /**

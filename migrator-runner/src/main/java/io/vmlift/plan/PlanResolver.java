@@ -73,7 +73,7 @@ public final class PlanResolver {
             List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns, source, plan.name());
             concerns.addAll(source.validate(vm));
             if ("warm".equals(plan.migrationType()) && source.snapshots() != null) {
-                warmConcerns(vm, disks, concerns);
+                warmConcerns(vm, disks, source, concerns);
             }
             String power = plan.targetPowerState(entry);
             if ("auto".equals(power)) {
@@ -109,16 +109,22 @@ public final class PlanResolver {
         }
     }
 
-    /** What warm migration needs of a VM: CBT, and CDI copying its disks (it applies the changes between snapshots). */
-    private static void warmConcerns(Vm vm, List<ResolvedPlan.TargetDisk> disks, List<Concern> concerns) {
+    /**
+     * What warm migration needs of a VM: CBT, and someone to copy the changes between snapshots: CDI (VDDK) for
+     * every disk, or vmlift for every disk where the source reports changed areas.
+     */
+    private static void warmConcerns(Vm vm, List<ResolvedPlan.TargetDisk> disks, SourceProvider source,
+            List<Concern> concerns) {
         if (vm.details() == null || !Boolean.TRUE.equals(vm.details().changeTracking())) {
             concerns.add(Concern.critical("VMMissingChangedBlockTracking", vm.name(), "Changed Block Tracking is not"
                     + " enabled", "enable it (ctkEnabled) while the VM is off or has no snapshots, or use type: cold"));
         }
-        if (disks.stream().anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift)) {
-            concerns.add(Concern.critical("MigrationTypeUnsupported", vm.name(), "Warm migration needs CDI to copy"
-                    + " the changes between snapshots, with VDDK", "set vddkInitImage in the provider's settings,"
-                    + " or use type: cold"));
+        boolean byVmlift = disks.stream().allMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
+        boolean byCdi = disks.stream().noneMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
+        if (!byCdi && !(byVmlift && source.changeTracking() != null)) {
+            concerns.add(Concern.critical("MigrationTypeUnsupported", vm.name(), "Warm migration needs CDI (VDDK) or"
+                    + " this source's changed block tracking to copy the changes between snapshots",
+                    "set vddkInitImage in the provider's settings, or use type: cold"));
         }
     }
 

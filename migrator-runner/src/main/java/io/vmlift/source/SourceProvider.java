@@ -31,6 +31,11 @@ public interface SourceProvider extends AutoCloseable {
         return null;
     }
 
+    /** Changed block tracking, for a warm migration vmlift copies itself; null where the source has none. */
+    default ChangeTracking changeTracking() {
+        return null;
+    }
+
     /**
      * How a disk's bytes reach the target: by default vmlift reads them ({@link #disks}) and uploads them; a
      * provider may instead name a source CDI reads itself, inside the cluster (Forklift's VDDK and imageio).

@@ -2,6 +2,7 @@ package io.vmlift.target;
 
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.Extent;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.IOException;
 import java.time.Duration;
@@ -57,6 +58,16 @@ public interface MigrationTarget {
      */
     void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             IntConsumer percent) throws IOException;
+
+    /**
+     * Whether this target can take a warm migration's changes from vmlift: write the areas that changed since
+     * the precopy over the disk's image (a raw image file can; an upload cannot).
+     */
+    boolean acceptsChanges();
+
+    /** Writes the changed areas of the source image over the disk's precopied image; reports bytes written. */
+    void applyChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk, DiskImage image,
+            List<Extent> changed, LongConsumer progress) throws IOException;
 
     /** Creates (or updates) the VirtualMachine. */
     void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;

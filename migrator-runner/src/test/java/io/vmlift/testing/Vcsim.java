@@ -154,6 +154,7 @@ public final class Vcsim implements AutoCloseable {
         private String password = "vcsim-test-" + ProcessHandle.current().pid();
         private final List<String> refusePowerOff = new ArrayList<>();
         private int cutEvery;
+        private Path changedAreas;
 
         public Builder datacenters(int n) {
             datacenters = n;
@@ -207,6 +208,15 @@ public final class Vcsim implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Answer QueryChangedDiskAreas (which vcsim lacks) from this JSON file, read at each call:
+         * {"window": n, "disks": {"vm-63/204": {"capacity": n, "areas": [[start, length], ...]}}}.
+         */
+        public Builder changedAreasFrom(Path file) {
+            changedAreas = file;
+            return this;
+        }
+
         public Vcsim start() {
             try {
                 Path binary = build();
@@ -220,6 +230,10 @@ public final class Vcsim implements AutoCloseable {
                         "-vm", "" + vms, "-ds", "" + datastores, "-pg", "" + portgroups, "-user", USER,
                         "-password-file", passwordFile.toString(), "-cert-out", cert.toString(),
                         "-cut-every", "" + cutEvery));
+                if (changedAreas != null) {
+                    command.add("-changed-areas");
+                    command.add(changedAreas.toAbsolutePath().toString());
+                }
                 if (!refusePowerOff.isEmpty()) {
                     command.add("-refuse-power-off");
                     command.add(String.join(",", refusePowerOff));

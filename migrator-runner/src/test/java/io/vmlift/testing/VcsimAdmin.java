@@ -70,6 +70,11 @@ public final class VcsimAdmin implements AutoCloseable {
                 .getFileName();
     }
 
+    /** The device key of the VM's first disk, which vSphere's CBT calls name it by. */
+    public String firstDiskKey(String name) throws Exception {
+        return Integer.toString(firstOf(name, VirtualDisk.class).getKey());
+    }
+
     public void setFirstDiskCapacity(String name, long bytes) throws Exception {
         edit(name, VirtualDisk.class, disk -> {
             disk.setCapacityInKB(bytes / 1024);

@@ -1,7 +1,10 @@
 package io.vmlift.source.vsphere;
 
+import com.vmware.vim25.DiskChangeExtent;
+import com.vmware.vim25.DiskChangeInfo;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.TaskInfo;
+import com.vmware.vim25.VirtualDiskFlatVer2BackingInfo;
 import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
@@ -10,12 +13,14 @@ import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
+import io.vmlift.disk.Extent;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.model.Credentials;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.TargetNames;
+import io.vmlift.source.ChangeTracking;
 import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
@@ -162,6 +167,56 @@ final class VsphereProvider implements SourceProvider {
                         throw e;
                     }
                 }
+            }
+        };
+    }
+
+    /** CBT: the disk's changeId in a snapshot's configuration, and QueryChangedDiskAreas over the whole disk. */
+    @Override
+    public ChangeTracking changeTracking() {
+        return new ChangeTracking() {
+            @Override
+            public String changeId(Vm vm, String snapshot, Disk disk) throws IOException {
+                ManagedObjectReference mor = new ManagedObjectReference();
+                mor.setType("VirtualMachineSnapshot");
+                mor.setVal(snapshot);
+                try {
+                    var config = new VirtualMachineSnapshot(connection.instance().getServerConnection(), mor)
+                            .getConfig();
+                    for (var device : config.getHardware().getDevice()) {
+                        if (Integer.toString(device.getKey()).equals(disk.key())
+                                && device.getBacking() instanceof VirtualDiskFlatVer2BackingInfo flat
+                                && flat.getChangeId() != null && !flat.getChangeId().isBlank()) {
+                            return flat.getChangeId();
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    throw new IOException("cannot read snapshot " + snapshot + " of VM " + vm.name() + ": "
+                            + VsphereConnection.rootMessage(e), e);
+                }
+                throw new IOException("snapshot " + snapshot + " of VM " + vm.name() + " has no change id for disk "
+                        + disk.name() + "; is CBT (ctkEnabled) on for it?");
+            }
+
+            @Override
+            public List<Extent> changedSince(Vm vm, Disk disk, String changeId) throws IOException {
+                VirtualMachine machine = machine(vm);
+                int key = Integer.parseInt(disk.key());
+                return ChangedAreas.collect(offset -> {
+                    try {
+                        DiskChangeInfo info = machine.queryChangedDiskAreas(null, key, offset, changeId);
+                        List<Extent> areas = new ArrayList<>();
+                        if (info.getChangedArea() != null) {
+                            for (DiskChangeExtent area : info.getChangedArea()) {
+                                areas.add(new Extent(area.getStart(), area.getLength()));
+                            }
+                        }
+                        return new ChangedAreas.Window(info.getStartOffset(), info.getLength(), areas);
+                    } catch (RemoteException e) {
+                        throw new IOException("QueryChangedDiskAreas for disk " + disk.name() + " of VM " + vm.name()
+                                + " failed: " + VsphereConnection.rootMessage(e), e);
+                    }
+                }, disk.capacityBytes(), "disk " + disk.name() + " of VM " + vm.name());
             }
         };
     }

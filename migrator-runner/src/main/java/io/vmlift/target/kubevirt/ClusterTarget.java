@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.Extent;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.MigrationTarget;
@@ -119,6 +120,18 @@ public final class ClusterTarget implements MigrationTarget {
             client.genericKubernetesResources(DATA_VOLUME_API, "DataVolume").inNamespace(plan.targetNamespace())
                     .withName(disk.dataVolumeName()).patch(PatchContext.of(PatchType.JSON), Serialization.toJson(patch));
         }
+    }
+
+    /** CDI's upload takes whole images only: warm migrations into a cluster go through CDI's checkpoints. */
+    @Override
+    public boolean acceptsChanges() {
+        return false;
+    }
+
+    @Override
+    public void applyChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            DiskImage image, List<Extent> changed, LongConsumer progress) {
+        throw new UnsupportedOperationException("a cluster takes a warm migration's changes through CDI checkpoints");
     }
 
     /** A Secret labelled with the plan, so that a rerun updates it and nobody else's is overwritten. */

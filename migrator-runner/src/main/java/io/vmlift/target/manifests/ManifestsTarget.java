@@ -4,14 +4,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskFormat;
 import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.Extent;
 import io.vmlift.disk.DiskWriter;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.MigrationTarget;
 import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +30,7 @@ import java.util.stream.Stream;
  */
 public final class ManifestsTarget implements MigrationTarget {
     public static final String DATA_VOLUMES_FILE = "datavolumes.yaml";
+    private static final int CHANGE_CHUNK = 4 << 20;
     public static final String VIRTUAL_MACHINE_FILE = "virtualmachine.yaml";
 
     private final Path root;
@@ -80,6 +85,39 @@ public final class ManifestsTarget implements MigrationTarget {
     public boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) {
         return disk.copiedByVmlift() ? Files.isRegularFile(image(plan, vm, disk))
                 : Files.isRegularFile(vmFolder(plan, vm).resolve(DATA_VOLUMES_FILE));
+    }
+
+    /** A raw image is the disk byte for byte, so changes are written where they belong; qcow2 is not patched. */
+    @Override
+    public boolean acceptsChanges() {
+        return format == DiskFormat.RAW;
+    }
+
+    @Override
+    public void applyChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            DiskImage image, List<Extent> changed, LongConsumer progress) throws IOException {
+        if (!acceptsChanges()) {
+            throw new IllegalStateException("changes are applied to raw images only");
+        }
+        Path file = image(plan, vm, disk);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(CHANGE_CHUNK);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (Extent area : changed) {
+                for (long at = area.offset(); at < area.end(); ) {
+                    int n = (int) Math.min(CHANGE_CHUNK, area.end() - at);
+                    buffer.clear().limit(n);
+                    image.read(at, buffer);
+                    buffer.flip();
+                    long position = at;
+                    while (buffer.hasRemaining()) {
+                        position += channel.write(buffer, position);
+                    }
+                    progress.accept(n);
+                    at += n;
+                }
+            }
+            channel.force(false);
+        }
     }
 
     @Override
