@@ -194,17 +194,30 @@ class VsphereClusterTest {
     }
 
     @Test
-    void warmNeedsChangeTrackingAndVddk() throws Exception {
+    void warmNeedsChangeTrackingAndTheRightCopierForItsTarget() throws Exception {
         admin.setChangeTracking(VM, false);
         Path documents = documents(VsphereDocuments.forSimulator(VCSIM.vcsim()).migrationType("warm"));
         Cli.Run plan = Cli.run("plan", "-f", documents);
         assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
-        assertThat(plan.out() + plan.err()).contains("VMMissingChangedBlockTracking").contains("vddkInitImage");
+        assertThat(plan.out() + plan.err()).contains("VMMissingChangedBlockTracking");
 
-        Cli.Run intoFolder = Cli.run("migrate", "-f", documents(VsphereDocuments.forSimulator(VCSIM.vcsim())
-                .migrationType("warm").setting("vddkInitImage", "registry.example.com/vddk:8.0.2")),
-                "--output-dir", dir.resolve("out"));
-        assertThat(intoFolder.exitCode()).as(intoFolder.toString()).isIn(2, 3);
+        admin.enableChangeTracking(VM);
+        Cli.Run uploadWarm = Cli.run("migrate", "-f", documents, "--kubeconfig", kubeconfig);
+        assertThat(uploadWarm.exitCode()).as(uploadWarm.toString()).isEqualTo(2);
+        assertThat(uploadWarm.err()).contains("set vddkInitImage");
+
+        Cli.Run qcow2Warm = Cli.run("migrate", "-f", documents, "--output-dir", dir.resolve("out"));
+        assertThat(qcow2Warm.exitCode()).as(qcow2Warm.toString()).isEqualTo(2);
+        assertThat(qcow2Warm.err()).contains("--disk-format raw");
+
+        Files.delete(documents.resolve("providers.yaml"));
+        Path vddk = documents(VsphereDocuments.forSimulator(VCSIM.vcsim()).migrationType("warm")
+                .setting("vddkInitImage", "registry.example.com/vddk:8.0.2"));
+        Cli.Run vddkIntoFolder = Cli.run("migrate", "-f", vddk, "--output-dir", dir.resolve("out"), "--disk-format",
+                "raw");
+        assertThat(vddkIntoFolder.exitCode()).as(vddkIntoFolder.toString()).isEqualTo(2);
+        assertThat(vddkIntoFolder.err()).contains("needs a cluster");
+        assertThat(admin.vm(VM).getSnapshot()).as("nothing was started").isNull();
     }
 
     @Test
