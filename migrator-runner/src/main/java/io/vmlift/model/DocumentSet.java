@@ -1,6 +1,9 @@
 package io.vmlift.model;
 
 import io.vmlift.VmliftException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -87,9 +90,14 @@ public final class DocumentSet {
         return found.get(0);
     }
 
+    /** Environment variable: a folder of mounted Secrets, one subfolder per Secret, one file per key. */
+    public static final String SECRETS_DIR_VARIABLE = "VMLIFT_SECRETS_DIR";
+
     /**
-     * The credentials a provider's secret reference names: a Secret document, else environment variables
-     * VMLIFT_&lt;SECRET NAME&gt;_&lt;KEY&gt; (upper case, other characters as _), e.g. VMLIFT_VSPHERE_CREDS_PASSWORD.
+     * The credentials a provider's secret reference names: a Secret document; else a Secret mounted as Kubernetes
+     * mounts them, $VMLIFT_SECRETS_DIR/&lt;secret name&gt;/&lt;key&gt; (Tekton Tasks, pods); else environment
+     * variables VMLIFT_&lt;SECRET NAME&gt;_&lt;KEY&gt; (upper case, other characters as _), e.g.
+     * VMLIFT_VSPHERE_CREDS_PASSWORD.
      */
     public Credentials credentials(Located<Provider> provider) {
         ObjectReference reference = provider.document().spec().secret();
@@ -100,8 +108,32 @@ public final class DocumentSet {
         if (secret.isPresent()) {
             return Credentials.of(secret.get().document()::value);
         }
+        Path mounted = mountedSecret(reference.name());
+        if (mounted != null) {
+            return Credentials.of(key -> readKey(mounted, key));
+        }
         String prefix = environmentPrefix(reference.name());
         return Credentials.of(key -> environment.get(prefix + environmentKey(key)));
+    }
+
+    /** The folder of a mounted Secret, or null when there is none. */
+    private Path mountedSecret(String name) {
+        String dir = environment.get(SECRETS_DIR_VARIABLE);
+        if (dir == null || dir.isBlank() || name.contains("/") || name.contains("..")) {
+            return null;
+        }
+        Path folder = Path.of(dir).resolve(name);
+        return Files.isDirectory(folder) ? folder : null;
+    }
+
+    private static String readKey(Path folder, String key) {
+        Path file = folder.resolve(key);
+        try {
+            return Files.isRegularFile(file) ? Files.readString(file) : null;
+        } catch (IOException e) {
+            throw VmliftException.badInput("cannot read key '" + key + "' of the Secret mounted at " + folder + ": "
+                    + Serialization.describe(e));
+        }
     }
 
     static String environmentPrefix(String secretName) {
@@ -169,14 +201,17 @@ public final class DocumentSet {
                     + " has no spec.url; set the " + provider.type() + " address (for ova: a folder, .ova or .ovf)");
         }
         ObjectReference secret = provider.spec().secret();
-        if (secret != null && secret.name() != null && find(Secret.class, secret).isEmpty()) {
+        if (secret != null && secret.name() != null && find(Secret.class, secret).isEmpty()
+                && mountedSecret(secret.name()) == null) {
             String prefix = environmentPrefix(secret.name());
             boolean inEnvironment = environment.keySet().stream().anyMatch(k -> k.startsWith(prefix));
             if (!inEnvironment) {
+                String mountHint = environment.get(SECRETS_DIR_VARIABLE) == null ? ""
+                        : ", mount it at " + Path.of(environment.get(SECRETS_DIR_VARIABLE)).resolve(secret.name());
                 throw VmliftException.badInput(located.where("/spec/secret/name") + ": Secret '" + secret.name()
                         + "' named by " + located.describe() + " is not among the documents and no " + prefix
-                        + "* variables are set; add the Secret with -f or set " + prefix + "USER and " + prefix
-                        + "PASSWORD");
+                        + "* variables are set; add the Secret with -f" + mountHint + " or set " + prefix + "USER and "
+                        + prefix + "PASSWORD");
             }
         }
     }

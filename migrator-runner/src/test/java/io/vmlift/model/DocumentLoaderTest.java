@@ -108,6 +108,24 @@ class DocumentLoaderTest {
     }
 
     @Test
+    void aSecretMayBeMountedAsKubernetesMountsThem() throws IOException {
+        Path providers = write("providers.yaml", PROVIDERS);
+        Path mounted = Files.createDirectories(dir.resolve("secrets/vcenter-creds"));
+        Files.writeString(mounted.resolve("user"), "admin");
+        Files.writeString(mounted.resolve("password"), "mounted-pw\n");
+        DocumentSet set = new DocumentSet(DocumentLoader.loadFile(providers))
+                .withEnvironment(Map.of(DocumentSet.SECRETS_DIR_VARIABLE, dir.resolve("secrets").toString()));
+        set.check();
+        assertThat(set.credentials(set.sourceProvider(null)).password()).isEqualTo("mounted-pw\n");
+        assertThat(set.credentials(set.sourceProvider(null)).thumbprint()).isNull();
+
+        DocumentSet elsewhere = new DocumentSet(DocumentLoader.loadFile(providers))
+                .withEnvironment(Map.of(DocumentSet.SECRETS_DIR_VARIABLE, dir.resolve("nothing-here").toString()));
+        VmliftException missing = org.junit.jupiter.api.Assertions.assertThrows(VmliftException.class, elsewhere::check);
+        assertThat(missing.getMessage()).contains("mount it at").contains("nothing-here");
+    }
+
+    @Test
     void aListAsKubectlGetPrintsItLoadsItsItems() throws IOException {
         String list = """
                 apiVersion: v1
