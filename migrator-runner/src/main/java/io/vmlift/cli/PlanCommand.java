@@ -103,7 +103,13 @@ final class PlanCommand implements Callable<Integer> {
             }
             results.write("plan-name", session.plan.name());
             results.write("plan-ready", Boolean.toString(!session.plan.blocked()));
-            return session.plan.blocked() ? session.plan.blockedExitCode().code() : 0;
+            if (session.plan.blocked()) {
+                List<Concern> critical = session.plan.concerns().stream().filter(Concern::blocks).toList();
+                results.writeError("plan " + session.plan.name() + " has " + critical.size() + " Critical concern(s),"
+                        + " the first: " + critical.get(0).oneLine(), session.plan.blockedExitCode());
+                return session.plan.blockedExitCode().code();
+            }
+            return 0;
         }
     }
 

@@ -1,6 +1,9 @@
 package io.vmlift.cli;
 
+import io.vmlift.ExitCode;
 import io.vmlift.model.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -20,6 +23,23 @@ final class ResultsOptions {
     void write(String name, String value) {
         if (resultsDir != null) {
             Serialization.writeAtomically(resultsDir.resolve(name), value);
+        }
+    }
+
+    /** Why the command failed, as results ("error", "exit-code"), for a Task or step to report without logs. */
+    void writeError(String message, ExitCode code) {
+        writeError(resultsDir, message, code);
+    }
+
+    static void writeError(Path dir, String message, ExitCode code) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.writeString(dir.resolve("error"), message);
+            Files.writeString(dir.resolve("exit-code"), Integer.toString(code.code()));
+        } catch (IOException | RuntimeException e) {
+            // the one line on stderr already says it
         }
     }
 }

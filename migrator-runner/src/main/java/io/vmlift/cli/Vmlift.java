@@ -85,11 +85,18 @@ public final class Vmlift {
             message = "internal error: " + exception + "; rerun with --debug and report it";
         }
         err.println("vmlift: " + message);
+        writeErrorResult(parseResult, message, code);
         if (debug) {
             exception.printStackTrace(err);
         }
         err.flush();
         return code.code();
+    }
+
+    /** With --results-dir, the failure is a result too, so that a Task or a step says why without its log. */
+    private static void writeErrorResult(CommandLine.ParseResult parseResult, String message, ExitCode code) {
+        CommandLine.ParseResult command = parseResult.subcommand() != null ? parseResult.subcommand() : parseResult;
+        ResultsOptions.writeError(command.matchedOptionValue("--results-dir", null), message, code);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,0 +1,295 @@
+package io.vmlift.tekton;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.vmlift.model.Serialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs Tasks and a Pipeline the way Tekton would, without a cluster: declared params with their defaults (an
+ * array param must get an array), $(params.x), $(params.x[*]) in args, $(workspaces.x.path|bound) and
+ * $(results.x.path) substituted; each step's script run by sh with the step's env and args; Secret volumes
+ * mounted (under a sandbox folder) as the kubelet mounts them, an optional missing one as an empty folder; the
+ * built vmlift jar on PATH as `vmlift`, in place of the image. Pipelines run their tasks in order, pass results
+ * on, skip the rest after a failure, and always run finally.
+ */
+final class LocalTektonRunner {
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\(([^)]+)\\)");
+
+    record TaskRun(int exitCode, String log, Map<String, String> results) {
+        boolean succeeded() {
+            return exitCode == 0;
+        }
+    }
+
+    record PipelineRun(Map<String, TaskRun> tasks, Map<String, String> results) {}
+
+    private final Path work;
+    private final Path bin;
+    private final Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
+    private int runs;
+
+    LocalTektonRunner(Path work, Path vmliftJar) throws IOException {
+        this.work = work;
+        this.bin = Files.createDirectories(work.resolve("bin"));
+        Path wrapper = bin.resolve("vmlift");
+        Files.writeString(wrapper, "#!/bin/sh\nexec java -jar '" + vmliftJar.toAbsolutePath() + "' \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** A Secret that exists in the "cluster": Secret volumes naming it get its keys as files. */
+    LocalTektonRunner secret(String name, Map<String, String> data) {
+        secrets.put(name, Map.copyOf(data));
+        return this;
+    }
+
+    TaskRun runTask(JsonNode task, Map<String, JsonNode> params, Map<String, Path> workspaces) throws Exception {
+        JsonNode spec = task.path("spec");
+        Path run = Files.createDirectories(work.resolve("run-" + (++runs) + "-" + task.path("metadata").path("name").asText()));
+        Path results = Files.createDirectories(run.resolve("results"));
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        for (JsonNode param : spec.path("params")) {
+            String name = param.path("name").asText();
+            JsonNode value = params.containsKey(name) ? params.get(name) : param.get("default");
+            if (value == null) {
+                throw new IllegalArgumentException("param " + name + " has no value and no default");
+            }
+            boolean array = "array".equals(param.path("type").asText("string"));
+            if (array != value.isArray()) {
+                throw new IllegalArgumentException("param " + name + " must be " + (array ? "an array" : "a string")
+                        + ", got " + value);
+            }
+            values.put(name, value);
+        }
+        for (JsonNode workspace : spec.path("workspaces")) {
+            String name = workspace.path("name").asText();
+            if (!workspace.path("optional").asBoolean() && !workspaces.containsKey(name)) {
+                throw new IllegalArgumentException("workspace " + name + " is not bound");
+            }
+        }
+        Map<String, String> scalars = new LinkedHashMap<>();
+        values.forEach((name, value) -> {
+            if (!value.isArray()) {
+                scalars.put("params." + name, value.asText());
+            }
+        });
+        for (JsonNode workspace : spec.path("workspaces")) {
+            String name = workspace.path("name").asText();
+            Path bound = workspaces.get(name);
+            scalars.put("workspaces." + name + ".path", bound == null ? "" : bound.toAbsolutePath().toString());
+            scalars.put("workspaces." + name + ".bound", Boolean.toString(bound != null));
+        }
+        for (JsonNode result : spec.path("results")) {
+            scalars.put("results." + result.path("name").asText() + ".path",
+                    results.resolve(result.path("name").asText()).toString());
+        }
+        Map<String, Path> volumes = mountVolumes(spec, scalars, run);
+        StringBuilder log = new StringBuilder();
+        int exit = 0;
+        for (JsonNode step : spec.path("steps")) {
+            Path script = run.resolve(step.path("name").asText() + ".sh");
+            Files.writeString(script, substitute(step.path("script").asText(), scalars));
+            List<String> command = new ArrayList<>(List.of("sh", script.toString()));
+            for (JsonNode arg : step.path("args")) {
+                Matcher all = Pattern.compile("^\\$\\(params\\.([A-Za-z0-9]+)\\[\\*\\]\\)$").matcher(arg.asText());
+                if (all.matches()) {
+                    values.get(all.group(1)).forEach(item -> command.add(item.asText()));
+                } else {
+                    command.add(substitute(arg.asText(), scalars));
+                }
+            }
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(run.toFile());
+            builder.environment().clear();
+            builder.environment().put("PATH", bin + ":/usr/local/bin:/usr/bin:/bin");
+            builder.environment().put("HOME", Files.createDirectories(run.resolve("home")).toString());
+            for (JsonNode env : step.path("env")) {
+                builder.environment().put(env.path("name").asText(), sandboxed(substitute(env.path("value").asText(),
+                        scalars), volumes));
+            }
+            Process process = builder.start();
+            process.getOutputStream().close();
+            log.append(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("step " + step.path("name").asText() + " did not finish");
+            }
+            exit = process.exitValue();
+            if (exit != 0) {
+                break;
+            }
+        }
+        Map<String, String> written = new LinkedHashMap<>();
+        for (JsonNode result : spec.path("results")) {
+            Path file = results.resolve(result.path("name").asText());
+            if (Files.exists(file)) {
+                written.put(result.path("name").asText(), Files.readString(file));
+            }
+        }
+        return new TaskRun(exit, log.toString(), written);
+    }
+
+    /** Secret volumes, as the kubelet mounts them: a file per key; an optional missing Secret an empty folder. */
+    private Map<String, Path> mountVolumes(JsonNode spec, Map<String, String> scalars, Path run) throws IOException {
+        Map<String, Path> mounts = new LinkedHashMap<>();
+        for (JsonNode step : spec.path("steps")) {
+            for (JsonNode mount : step.path("volumeMounts")) {
+                String mountPath = substitute(mount.path("mountPath").asText(), scalars);
+                Path sandbox = run.resolve("mounts").resolve(mountPath.substring(1));
+                Files.createDirectories(sandbox);
+                for (JsonNode volume : spec.path("volumes")) {
+                    if (volume.path("name").asText().equals(mount.path("name").asText()) && volume.has("secret")) {
+                        String secretName = substitute(volume.path("secret").path("secretName").asText(), scalars);
+                        Map<String, String> data = secrets.get(secretName);
+                        if (data == null && !volume.path("secret").path("optional").asBoolean()) {
+                            throw new IllegalStateException("Secret " + secretName + " not found: the pod would not start");
+                        }
+                        for (Map.Entry<String, String> key : (data == null ? Map.<String, String>of() : data).entrySet()) {
+                            Files.writeString(sandbox.resolve(key.getKey()), key.getValue());
+                        }
+                    }
+                }
+                mounts.put(mountPath, sandbox);
+            }
+        }
+        return mounts;
+    }
+
+    /** An env value naming a mounted path, or a folder above one, points into the sandbox instead. */
+    private static String sandboxed(String value, Map<String, Path> mounts) {
+        for (Map.Entry<String, Path> mount : mounts.entrySet()) {
+            String path = mount.getKey();
+            if (!value.isEmpty() && (path.equals(value) || path.startsWith(value.endsWith("/") ? value : value + "/"))) {
+                Path sandbox = mount.getValue();
+                for (int up = path.substring(value.length()).split("/", -1).length - 1; up > 0; up--) {
+                    sandbox = sandbox.getParent();
+                }
+                return sandbox.toString();
+            }
+        }
+        return value;
+    }
+
+    /** Tekton's own references are replaced (an unknown one is an error); $(...) of the shell stays. */
+    private static String substitute(String text, Map<String, String> scalars) {
+        Matcher m = REFERENCE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = scalars.get(m.group(1));
+            if (value == null && !m.group(1).matches("(params|workspaces|results|context|steps)\\..*")) {
+                value = m.group(0);
+            } else if (value == null) {
+                throw new IllegalArgumentException("$(" + m.group(1) + ") cannot be resolved");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** Runs a Pipeline whose Tasks are in tekton-tasks/task, with its params and workspaces. */
+    PipelineRun runPipeline(JsonNode pipeline, Map<String, JsonNode> params, Map<String, Path> workspaces)
+            throws Exception {
+        JsonNode spec = pipeline.path("spec");
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        for (JsonNode param : spec.path("params")) {
+            String name = param.path("name").asText();
+            values.put(name, params.containsKey(name) ? params.get(name) : param.get("default"));
+        }
+        Map<String, TaskRun> runs = new LinkedHashMap<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        boolean failed = false;
+        for (JsonNode task : spec.path("tasks")) {
+            listed.add(task.path("name").asText());
+            for (JsonNode before : task.path("runAfter")) {
+                if (!listed.contains(before.asText())) {
+                    throw new IllegalStateException(task.path("name").asText() + " runs after " + before.asText()
+                            + ", which is listed later");
+                }
+            }
+            if (failed) {
+                continue; // Tekton skips what comes after a failure
+            }
+            TaskRun run = runPipelineTask(task, values, workspaces, runs);
+            runs.put(task.path("name").asText(), run);
+            failed = !run.succeeded();
+        }
+        for (JsonNode task : spec.path("finally")) {
+            runs.put(task.path("name").asText(), runPipelineTask(task, values, workspaces, runs));
+        }
+        Map<String, String> results = new LinkedHashMap<>();
+        for (JsonNode result : spec.path("results")) {
+            try {
+                results.put(result.path("name").asText(), resolve(result.path("value").asText(), values, runs));
+            } catch (IllegalArgumentException e) {
+                // a result of a Task that did not run or did not write it: Tekton leaves it out too
+            }
+        }
+        return new PipelineRun(runs, results);
+    }
+
+    private TaskRun runPipelineTask(JsonNode task, Map<String, JsonNode> values, Map<String, Path> workspaces,
+            Map<String, TaskRun> runs) throws Exception {
+        JsonNode definition = TektonFiles.read(TektonFiles.task(task.path("taskRef").path("name").asText()));
+        Map<String, JsonNode> params = new LinkedHashMap<>();
+        for (JsonNode param : task.path("params")) {
+            JsonNode value = param.path("value");
+            if (value.isArray()) {
+                ArrayNode items = Serialization.json().createArrayNode();
+                for (JsonNode item : value) {
+                    Matcher all = Pattern.compile("^\\$\\(params\\.([A-Za-z0-9]+)\\[\\*\\]\\)$").matcher(item.asText());
+                    if (all.matches()) {
+                        values.get(all.group(1)).forEach(items::add);
+                    } else {
+                        items.add(resolve(item.asText(), values, runs));
+                    }
+                }
+                params.put(param.path("name").asText(), items);
+            } else {
+                params.put(param.path("name").asText(), TextNode.valueOf(resolve(value.asText(), values, runs)));
+            }
+        }
+        Map<String, Path> bound = new LinkedHashMap<>();
+        for (JsonNode workspace : task.path("workspaces")) {
+            Path path = workspaces.get(workspace.path("workspace").asText());
+            if (path != null) {
+                bound.put(workspace.path("name").asText(), path);
+            }
+        }
+        return runTask(definition, params, bound);
+    }
+
+    private static String resolve(String text, Map<String, JsonNode> values, Map<String, TaskRun> runs) {
+        Matcher m = REFERENCE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String[] parts = m.group(1).split("\\.");
+            String value;
+            if (parts[0].equals("params") && values.containsKey(parts[1])) {
+                value = values.get(parts[1]).asText();
+            } else if (parts[0].equals("tasks") && parts.length == 3 && parts[2].equals("status")) {
+                TaskRun run = runs.get(parts[1]);
+                value = run == null ? "None" : run.succeeded() ? "Succeeded" : "Failed";
+            } else if (parts[0].equals("tasks") && parts.length == 4 && parts[2].equals("results")
+                    && runs.containsKey(parts[1]) && runs.get(parts[1]).results().containsKey(parts[3])) {
+                value = runs.get(parts[1]).results().get(parts[3]);
+            } else {
+                throw new IllegalArgumentException("$(" + m.group(1) + ") cannot be resolved");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}
