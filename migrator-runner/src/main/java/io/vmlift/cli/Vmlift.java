@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
             PlanCommand.class,
             MigrateCommand.class,
             TestCommand.class,
+            TektonCommand.class,
             StatusCommand.class,
             ConvertCommand.class,
             CommandLine.HelpCommand.class

@@ -150,7 +150,8 @@ public final class FakeKubevirt implements AutoCloseable {
         return uploads.resolve(namespace + "-" + pvc + ".img");
     }
 
-    private static CustomResourceDefinition crd(String group, String version, String kind, String plural) {
+    /** A CustomResourceDefinition that keeps any fields, with a status subresource, as the mock server needs. */
+    public static CustomResourceDefinition crd(String group, String version, String kind, String plural) {
         return new CustomResourceDefinitionBuilder()
                 .withNewMetadata().withName(plural + "." + group).endMetadata()
                 .withNewSpec().withGroup(group).withScope("Namespaced")

@@ -1,0 +1,278 @@
+package io.vmlift.cli;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.tekton.v1.ChildStatusReference;
+import io.fabric8.tekton.v1.Param;
+import io.fabric8.tekton.v1.ParamBuilder;
+import io.fabric8.tekton.v1.PipelineRun;
+import io.fabric8.tekton.v1.PipelineRunBuilder;
+import io.fabric8.tekton.v1.TaskRun;
+import io.fabric8.tekton.v1.TaskRunResult;
+import io.fabric8.tekton.v1.WorkspaceBinding;
+import io.fabric8.tekton.v1.WorkspaceBindingBuilder;
+import io.fabric8.knative.pkg.apis.Condition;
+import io.vmlift.ExitCode;
+import io.vmlift.VmliftException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Hands the five stages to Tekton: install its Tasks and Pipeline, or start a PipelineRun and follow it. */
+@Command(name = "tekton", mixinStandardHelpOptions = true, subcommands = {TektonCommand.Install.class,
+    TektonCommand.Run.class}, description = "Install vmlift's Tekton Tasks, or run its Pipeline and follow it.")
+final class TektonCommand {
+    /** The Tasks and Pipeline inside this jar (copied from tekton-tasks/ at build time). */
+    static final List<String> RESOURCES = List.of(
+            "task/vmlift-connect/0.1/vmlift-connect.yaml", "task/vmlift-map/0.1/vmlift-map.yaml",
+            "task/vmlift-plan/0.1/vmlift-plan.yaml", "task/vmlift-migrate/0.1/vmlift-migrate.yaml",
+            "task/vmlift-test/0.1/vmlift-test.yaml", "task/vmlift-report/0.1/vmlift-report.yaml",
+            "pipeline/vm-migrate-and-test/0.1/vm-migrate-and-test.yaml", "rbac/vmlift-rbac.yaml");
+
+    @Command(name = "install", mixinStandardHelpOptions = true, description = {
+        "Create or update vmlift's Tasks, the vm-migrate-and-test Pipeline, and the vmlift ServiceAccount with the",
+        "RBAC its Tasks need, in a namespace."})
+    static final class Install implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS",
+                description = "Where the Tasks, the Pipeline and the ServiceAccount go (where PipelineRuns run).")
+        String namespace;
+
+        @Option(names = "--target-namespace", paramLabel = "NS",
+                description = "Where VMs land, which the Role grants access to (default: --namespace).")
+        String targetNamespace;
+
+        @Override
+        public Integer call() throws IOException {
+            String target = targetNamespace == null ? namespace : targetNamespace;
+            PrintWriter out = spec.commandLine().getOut();
+            try (KubernetesClient client = cluster.connect()) {
+                for (String resource : RESOURCES) {
+                    try (InputStream in = TektonCommand.class.getResourceAsStream("/tekton/" + resource)) {
+                        if (in == null) {
+                            throw new IllegalStateException("this jar lacks /tekton/" + resource);
+                        }
+                        for (HasMetadata item : client.load(in).items()) {
+                            place(item, namespace, target);
+                            client.resource(item).createOr(NonDeletingOperation::update);
+                            out.println(item.getKind() + " " + (item.getMetadata().getNamespace() == null ? ""
+                                    : item.getMetadata().getNamespace() + "/") + item.getMetadata().getName()
+                                    + " applied");
+                        }
+                    }
+                }
+            }
+            return 0;
+        }
+
+        /** Tasks, Pipeline and ServiceAccount in the namespace; the Role where VMs land, bound to the account. */
+        private static void place(HasMetadata item, String namespace, String target) {
+            if (item instanceof ClusterRoleBinding binding) {
+                binding.getSubjects().forEach(subject -> subject.setNamespace(namespace));
+                return;
+            }
+            if (item.getKind().startsWith("Cluster")) {
+                return;
+            }
+            item.getMetadata().setNamespace(item instanceof Role || item instanceof RoleBinding ? target : namespace);
+            if (item instanceof RoleBinding binding) {
+                for (Subject subject : binding.getSubjects()) {
+                    subject.setNamespace(namespace);
+                }
+            }
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = {
+        "Start a PipelineRun of vm-migrate-and-test (or another Pipeline) and follow it with a line per change, to its",
+        "end. The exit code is the failed Task's vmlift exit code (2, 3, 4, 5), or 0 when the run succeeded.",
+        "The documents workspace is a PVC that already holds the documents (Provider, maps, Plan)."})
+    static final class Run implements Callable<Integer> {
+        @Mixin ClusterOptions cluster;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS", description = "Where to run.")
+        String namespace;
+
+        @Option(names = "--pipeline", paramLabel = "NAME", defaultValue = "vm-migrate-and-test",
+                description = "The Pipeline (default: ${DEFAULT-VALUE}).")
+        String pipeline;
+
+        @Option(names = "--documents-pvc", required = true, paramLabel = "PVC",
+                description = "The PVC holding the documents.")
+        String documentsPvc;
+
+        @Option(names = "--reports-pvc", paramLabel = "PVC",
+                description = "The PVC for reports (default: a 100Mi claim made for this run).")
+        String reportsPvc;
+
+        @Option(names = {"-p", "--param"}, paramLabel = "NAME=VALUE", description = "A Pipeline param; repeatable."
+                + " A value in [ ] with commas is an array: vms=[web-1,db-1].")
+        Map<String, String> params = new LinkedHashMap<>();
+
+        @Option(names = "--service-account", paramLabel = "NAME", defaultValue = "vmlift",
+                description = "The Tasks' ServiceAccount (default: ${DEFAULT-VALUE}).")
+        String serviceAccount;
+
+        @Option(names = "--timeout", paramLabel = "MINUTES", defaultValue = "1440",
+                description = "Give up following after this long (default: ${DEFAULT-VALUE}); the run goes on.")
+        long timeoutMinutes;
+
+        @Option(names = "--poll-interval", paramLabel = "SECONDS", defaultValue = "5", hidden = true)
+        long pollSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            try (KubernetesClient client = cluster.connect()) {
+                var tekton = client.adapt(io.fabric8.tekton.client.TektonClient.class).v1();
+                PipelineRun created = tekton.pipelineRuns().inNamespace(namespace).resource(pipelineRun()).create();
+                String name = created.getMetadata().getName();
+                err.println(now() + " PipelineRun " + namespace + "/" + name + " created");
+                err.flush();
+                Instant deadline = Instant.now().plus(Duration.ofMinutes(timeoutMinutes));
+                Map<String, String> seen = new LinkedHashMap<>();
+                while (true) {
+                    PipelineRun run = tekton.pipelineRuns().inNamespace(namespace).withName(name).get();
+                    Condition condition = succeeded(run == null || run.getStatus() == null ? null
+                            : run.getStatus().getConditions());
+                    for (TaskRun taskRun : taskRuns(client, run)) {
+                        Condition taskCondition = succeeded(taskRun.getStatus() == null ? null
+                                : taskRun.getStatus().getConditions());
+                        String reason = taskCondition == null ? "Pending" : taskCondition.getReason();
+                        String task = taskRun.getMetadata().getLabels() == null ? taskRun.getMetadata().getName()
+                                : taskRun.getMetadata().getLabels().getOrDefault("tekton.dev/pipelineTask",
+                                        taskRun.getMetadata().getName());
+                        if (!reason.equals(seen.put(task, reason))) {
+                            err.println(now() + " " + task + ": " + reason);
+                            err.flush();
+                        }
+                    }
+                    if (condition != null && !"Unknown".equals(condition.getStatus())) {
+                        return outcome(client, run, condition, err);
+                    }
+                    if (Instant.now().isAfter(deadline)) {
+                        throw new VmliftException(ExitCode.FAILED, "PipelineRun " + namespace + "/" + name
+                                + " did not finish within " + timeoutMinutes + " min; it goes on: kubectl get pipelinerun -n "
+                                + namespace + " " + name);
+                    }
+                    Thread.sleep(Duration.ofSeconds(pollSeconds).toMillis());
+                }
+            }
+        }
+
+        private PipelineRun pipelineRun() {
+            List<Param> values = new ArrayList<>();
+            params.forEach((key, value) -> {
+                ParamBuilder param = new ParamBuilder().withName(key);
+                if (value.startsWith("[") && value.endsWith("]")) {
+                    String inner = value.substring(1, value.length() - 1).trim();
+                    param.withValue(new io.fabric8.tekton.v1.ParamValue(
+                            inner.isEmpty() ? List.of() : List.of(inner.split("\\s*,\\s*"))));
+                } else {
+                    param.withNewValue(value);
+                }
+                values.add(param.build());
+            });
+            List<WorkspaceBinding> workspaces = new ArrayList<>();
+            workspaces.add(new WorkspaceBindingBuilder().withName("documents")
+                    .withNewPersistentVolumeClaim(documentsPvc, false).build());
+            WorkspaceBindingBuilder reports = new WorkspaceBindingBuilder().withName("reports");
+            if (reportsPvc != null) {
+                reports.withNewPersistentVolumeClaim(reportsPvc, false);
+            } else {
+                reports.withVolumeClaimTemplate(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                        .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("100Mi"))
+                        .endResources().endSpec().build());
+            }
+            workspaces.add(reports.build());
+            return new PipelineRunBuilder().withNewMetadata().withGenerateName(pipeline + "-")
+                    .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata()
+                    .withNewSpec().withNewPipelineRef().withName(pipeline).endPipelineRef()
+                    .withNewTaskRunTemplate().withServiceAccountName(serviceAccount).endTaskRunTemplate()
+                    .withParams(values).withWorkspaces(workspaces).endSpec().build();
+        }
+
+        /** 0 when the run succeeded; else the failed Task's exit-code result, its error as the message. */
+        private int outcome(KubernetesClient client, PipelineRun run, Condition condition, PrintWriter err) {
+            if ("True".equals(condition.getStatus())) {
+                err.println(now() + " PipelineRun " + run.getMetadata().getName() + ": Succeeded");
+                if (run.getStatus().getResults() != null) {
+                    run.getStatus().getResults().forEach(r -> spec.commandLine().getOut().println(r.getName() + ": "
+                            + (r.getValue() == null ? "" : r.getValue().getStringVal() != null
+                                    ? r.getValue().getStringVal() : String.valueOf(r.getValue().getArrayVal()))));
+                }
+                return 0;
+            }
+            for (TaskRun taskRun : taskRuns(client, run)) {
+                Condition failed = succeeded(taskRun.getStatus() == null ? null : taskRun.getStatus().getConditions());
+                if (failed == null || !"False".equals(failed.getStatus())) {
+                    continue;
+                }
+                Map<String, String> results = new LinkedHashMap<>();
+                for (TaskRunResult result : taskRun.getStatus().getResults() == null ? List.<TaskRunResult>of()
+                        : taskRun.getStatus().getResults()) {
+                    results.put(result.getName(), result.getValue() == null ? "" : result.getValue().getStringVal());
+                }
+                ExitCode code = ExitCode.FAILED;
+                for (ExitCode candidate : ExitCode.values()) {
+                    if (Integer.toString(candidate.code()).equals(results.get("exit-code"))) {
+                        code = candidate;
+                    }
+                }
+                String why = results.getOrDefault("error", "");
+                throw new VmliftException(code, "PipelineRun " + run.getMetadata().getName() + " failed in Task "
+                        + taskRun.getMetadata().getName() + ": " + (why.isBlank() ? failed.getMessage() : why));
+            }
+            throw new VmliftException(ExitCode.FAILED, "PipelineRun " + run.getMetadata().getName() + " failed: "
+                    + condition.getReason() + " " + (condition.getMessage() == null ? "" : condition.getMessage()));
+        }
+
+        private List<TaskRun> taskRuns(KubernetesClient client, PipelineRun run) {
+            List<TaskRun> runs = new ArrayList<>();
+            if (run == null || run.getStatus() == null || run.getStatus().getChildReferences() == null) {
+                return runs;
+            }
+            var tekton = client.adapt(io.fabric8.tekton.client.TektonClient.class).v1();
+            for (ChildStatusReference child : run.getStatus().getChildReferences()) {
+                if ("TaskRun".equals(child.getKind())) {
+                    TaskRun taskRun = tekton.taskRuns().inNamespace(namespace).withName(child.getName()).get();
+                    if (taskRun != null) {
+                        runs.add(taskRun);
+                    }
+                }
+            }
+            return runs;
+        }
+
+        private static Condition succeeded(List<Condition> conditions) {
+            return conditions == null ? null : conditions.stream().filter(c -> "Succeeded".equals(c.getType()))
+                    .findFirst().orElse(null);
+        }
+
+        private static String now() {
+            return LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        }
+    }
+}
