@@ -98,6 +98,20 @@ public final class FakeKubevirt implements AutoCloseable {
         controller.start();
     }
 
+    /** Publishes the upload proxy in CDI's cluster-wide CDIConfig "config", where vmlift finds it by default. */
+    public void publishUploadProxy() {
+        client.apiextensions().v1().customResourceDefinitions()
+                .resource(crd("cdi.kubevirt.io", "v1beta1", "CDIConfig", "cdiconfigs", "Cluster")).create();
+        GenericKubernetesResource config = new GenericKubernetesResource();
+        config.setApiVersion("cdi.kubevirt.io/v1beta1");
+        config.setKind("CDIConfig");
+        config.setMetadata(new ObjectMetaBuilder().withName("config").build());
+        config.setAdditionalProperty("spec", Map.of());
+        GenericKubernetesResource created = client.resource(config).create();
+        created.setAdditionalProperty("status", Map.of("uploadProxyURL", uploadProxy().toString()));
+        client.resource(created).updateStatus();
+    }
+
     /** A kubeconfig for the mock server, with a token as a pipeline's service account would have. */
     public static Path writeKubeconfig(Path file, String server) throws IOException {
         return Files.writeString(file, """
@@ -152,9 +166,14 @@ public final class FakeKubevirt implements AutoCloseable {
 
     /** A CustomResourceDefinition that keeps any fields, with a status subresource, as the mock server needs. */
     public static CustomResourceDefinition crd(String group, String version, String kind, String plural) {
+        return crd(group, version, kind, plural, "Namespaced");
+    }
+
+    private static CustomResourceDefinition crd(String group, String version, String kind, String plural,
+            String scope) {
         return new CustomResourceDefinitionBuilder()
                 .withNewMetadata().withName(plural + "." + group).endMetadata()
-                .withNewSpec().withGroup(group).withScope("Namespaced")
+                .withNewSpec().withGroup(group).withScope(scope)
                 .withNewNames().withKind(kind).withPlural(plural).withSingular(kind.toLowerCase()).endNames()
                 .addNewVersion().withName(version).withServed(true).withStorage(true)
                 .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)

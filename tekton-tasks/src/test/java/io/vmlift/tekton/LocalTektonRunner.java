@@ -39,6 +39,7 @@ final class LocalTektonRunner {
     private final Path work;
     private final Path bin;
     private final Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private int runs;
 
     LocalTektonRunner(Path work, Path vmliftJar) throws IOException {
@@ -47,6 +48,12 @@ final class LocalTektonRunner {
         Path wrapper = bin.resolve("vmlift");
         Files.writeString(wrapper, "#!/bin/sh\nexec java -jar '" + vmliftJar.toAbsolutePath() + "' \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Set in every step, as a pod gets its service account: e.g. KUBECONFIG for a mock cluster. */
+    LocalTektonRunner environment(String name, String value) {
+        environment.put(name, value);
+        return this;
     }
 
     /** A Secret that exists in the "cluster": Secret volumes naming it get its keys as files. */
@@ -114,6 +121,7 @@ final class LocalTektonRunner {
             builder.environment().clear();
             builder.environment().put("PATH", bin + ":/usr/local/bin:/usr/bin:/bin");
             builder.environment().put("HOME", Files.createDirectories(run.resolve("home")).toString());
+            builder.environment().putAll(environment);
             for (JsonNode env : step.path("env")) {
                 builder.environment().put(env.path("name").asText(), sandboxed(substitute(env.path("value").asText(),
                         scalars), volumes));

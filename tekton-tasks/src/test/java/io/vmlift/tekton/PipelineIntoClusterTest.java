@@ -1,0 +1,71 @@
+package io.vmlift.tekton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmlift.testing.FakeKubevirt;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole vm-migrate-and-test Pipeline, run locally as Tekton would run it, into fabric8's mock server playing
+ * the cluster (KubeVirt and CDI played by the test peer, the upload proxy found in CDIConfig): the Tasks' scripts
+ * reach it as a pod reaches its cluster, here through KUBECONFIG.
+ */
+@EnableKubernetesMockClient(crud = true)
+class PipelineIntoClusterTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @TempDir
+    Path dir;
+    private FakeKubevirt cluster;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")));
+        cluster.prepareTarget("migrated", "standard", "backend");
+        cluster.publishUploadProxy();
+    }
+
+    @AfterEach
+    void tearDown() {
+        cluster.close();
+    }
+
+    @Test
+    void thePipelineMigratesTheExampleIntoTheClusterAndTestsIt() throws Exception {
+        Path documents = Files.createDirectories(dir.resolve("documents"));
+        try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
+            for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
+                Files.copy(file, documents.resolve(file.getFileName()));
+            }
+        }
+        Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
+        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
+                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"))
+                .environment("KUBECONFIG", kubeconfig.toString());
+        LocalTektonRunner.PipelineRun run = runner.runPipeline(
+                TektonFiles.read(TektonFiles.pipeline("vm-migrate-and-test")), Map.of("checkCluster",
+                        TextNode.valueOf("true")),
+                Map.of("documents", documents, "reports", Files.createDirectories(dir.resolve("reports"))));
+
+        run.tasks().forEach((name, task) -> assertThat(task.succeeded()).as(name + ":\n" + task.log()).isTrue());
+        assertThat(run.results()).containsEntry("plan-name", "example-wave-1").containsEntry("migrated-vms",
+                "[\"example-vm\"]");
+        assertThat(run.results().get("test-summary")).endsWith(" 0 failed");
+        assertThat(cluster.acceptedUploads()).isEqualTo(2);
+        assertThat(client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated")
+                .withName("example-vm").get()).isNotNull();
+        assertThat(run.tasks().get("report").results()).containsEntry("migration-phase", "Succeeded");
+    }
+}
