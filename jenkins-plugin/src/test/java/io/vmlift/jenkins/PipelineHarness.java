@@ -1,0 +1,204 @@
+package io.vmlift.jenkins;
+
+import com.lesfurets.jenkins.unit.BasePipelineTest;
+import com.lesfurets.jenkins.unit.MethodCall;
+import com.lesfurets.jenkins.unit.PipelineTestHelper;
+import com.lesfurets.jenkins.unit.cps.BasePipelineTestCPS;
+import com.lesfurets.jenkins.unit.global.lib.LibraryConfiguration;
+import com.lesfurets.jenkins.unit.global.lib.LocalSource;
+import groovy.lang.Closure;
+import groovy.lang.Script;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.codehaus.groovy.runtime.MethodClosure;
+
+/**
+ * A Jenkins pipeline under JenkinsPipelineUnit 1.1, normal or CPS, with this repository's shared library loaded as
+ * a global library (vmlift@main), and the Jenkins steps the library uses played here: `sh` (recorded, and run for
+ * real by `sh -c` in the workspace when asked), `withCredentials` with `usernamePassword` and `file` from a
+ * credential store, `readFile`, `fileExists`, `junit`, `archiveArtifacts`, `input`, `error`.
+ */
+final class PipelineHarness {
+    static final Path REPO = Path.of(System.getProperty("vmlift.repoRoot", "..")).toAbsolutePath().normalize();
+
+    /** One `sh` call: the script and the environment the credentials bound around it. */
+    record Shell(String script, Map<String, String> environment) {}
+
+    private final BasePipelineTest base;
+    private final Path workspace;
+    private final boolean realShell;
+    private final Map<String, Map<String, String>> credentials = new HashMap<>();
+    private final Map<String, String> boundEnvironment = new LinkedHashMap<>();
+    final List<Shell> shells = new ArrayList<>();
+    final List<Map<?, ?>> junitCalls = new ArrayList<>();
+    final List<Map<?, ?>> archived = new ArrayList<>();
+    final List<Map<?, ?>> inputs = new ArrayList<>();
+    private int fakeExitCode;
+
+    PipelineHarness(boolean cps, Path workspace, boolean realShell) throws Exception {
+        this.workspace = workspace;
+        this.realShell = realShell;
+        this.base = cps ? new BasePipelineTestCPS() { } : new BasePipelineTest() { };
+        base.setScriptRoots(new String[] {workspace.toString()});
+        base.setUp();
+        Path libraries = Files.createDirectories(workspace.resolve(".libraries"));
+        Path library = libraries.resolve("vmlift@main");
+        copy(REPO.resolve("jenkins-plugin/vars"), library.resolve("vars"));
+        copy(REPO.resolve("jenkins-plugin/src"), library.resolve("src"));
+        helper().registerSharedLibrary(LibraryConfiguration.library().name("vmlift").defaultVersion("main")
+                .allowOverride(true).implicit(false).targetPath(libraries.toString())
+                .retriever(LocalSource.localSource(libraries.toString())).build());
+        helper().registerAllowedMethod("sh", List.of(Map.class), new MethodClosure(this, "sh"));
+        helper().registerAllowedMethod("withCredentials", List.of(List.class, Closure.class),
+                new MethodClosure(this, "withCredentials"));
+        helper().registerAllowedMethod("usernamePassword", List.of(Map.class), new MethodClosure(this, "binding"));
+        helper().registerAllowedMethod("file", List.of(Map.class), new MethodClosure(this, "binding"));
+        helper().registerAllowedMethod("readFile", List.of(String.class), new MethodClosure(this, "readFile"));
+        helper().registerAllowedMethod("fileExists", List.of(String.class), new MethodClosure(this, "fileExists"));
+        helper().registerAllowedMethod("junit", List.of(Map.class), new MethodClosure(this, "junit"));
+        helper().registerAllowedMethod("archiveArtifacts", List.of(Map.class), new MethodClosure(this, "archive"));
+        helper().registerAllowedMethod("input", List.of(Map.class), new MethodClosure(this, "input"));
+        helper().registerAllowedMethod("error", List.of(String.class), new MethodClosure(this, "error"));
+        base.getBinding().setVariable("env", new HashMap<String, String>());
+    }
+
+    PipelineTestHelper helper() {
+        return base.getHelper();
+    }
+
+    /** A usernamePassword credential in the store. */
+    PipelineHarness usernamePassword(String id, String user, String password) {
+        credentials.put(id, Map.of("user", user, "password", password));
+        return this;
+    }
+
+    /** A file credential (a kubeconfig) in the store. */
+    PipelineHarness file(String id, Path file) {
+        credentials.put(id, Map.of("file", file.toString()));
+        return this;
+    }
+
+    /** Without a real shell, what every vmlift call exits with. */
+    PipelineHarness fakeExitCode(int code) {
+        fakeExitCode = code;
+        return this;
+    }
+
+    /** Runs a pipeline script (e.g. a Jenkinsfile) from the workspace. */
+    Object run(String scriptName) throws Exception {
+        Script script = base.loadScript(scriptName);
+        return base.runScript(script);
+    }
+
+    List<String> callStack() {
+        return helper().getCallStack().stream().map(MethodCall::toString).toList();
+    }
+
+    // ---- the steps, played -----------------------------------------------------------------------------
+
+    public Object sh(Map<?, ?> args) throws IOException, InterruptedException {
+        String script = String.valueOf(args.get("script"));
+        shells.add(new Shell(script, Map.copyOf(boundEnvironment)));
+        int status = 0;
+        if (realShell) {
+            ProcessBuilder builder = new ProcessBuilder("sh", "-c", script).directory(workspace.toFile())
+                    .redirectErrorStream(true).redirectOutput(workspace.resolve(".sh-" + shells.size() + ".log").toFile());
+            builder.environment().putAll(boundEnvironment);
+            Process process = builder.start();
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("sh did not finish: " + script);
+            }
+            status = process.exitValue();
+        } else if (script.contains("--results-dir")) {
+            status = fakeExitCode;
+        }
+        return Boolean.TRUE.equals(args.get("returnStatus")) ? status : null;
+    }
+
+    /** What the shell printed for the nth sh call (1-based), with a real shell. */
+    String shellLog(int n) throws IOException {
+        return Files.readString(workspace.resolve(".sh-" + n + ".log"));
+    }
+
+    public Object withCredentials(List<?> bindings, Closure<?> body) {
+        Map<String, String> added = new LinkedHashMap<>();
+        for (Object item : bindings) {
+            Map<?, ?> binding = (Map<?, ?>) item;
+            Map<String, String> credential = credentials.get(String.valueOf(binding.get("credentialsId")));
+            if (credential == null) {
+                throw new IllegalStateException("no credential " + binding.get("credentialsId"));
+            }
+            if (binding.containsKey("usernameVariable")) {
+                added.put(String.valueOf(binding.get("usernameVariable")), credential.get("user"));
+                added.put(String.valueOf(binding.get("passwordVariable")), credential.get("password"));
+            } else {
+                added.put(String.valueOf(binding.get("variable")), credential.get("file"));
+            }
+        }
+        boundEnvironment.putAll(added);
+        try {
+            return helper().callClosure(body);
+        } finally {
+            added.keySet().forEach(boundEnvironment::remove);
+        }
+    }
+
+    public Map<?, ?> binding(Map<?, ?> args) {
+        return args;
+    }
+
+    public String readFile(String path) throws IOException {
+        return Files.readString(workspace.resolve(path), StandardCharsets.UTF_8);
+    }
+
+    public boolean fileExists(String path) {
+        return Files.exists(workspace.resolve(path));
+    }
+
+    public void junit(Map<?, ?> args) {
+        junitCalls.add(args);
+    }
+
+    public void archive(Map<?, ?> args) {
+        archived.add(args);
+    }
+
+    public Object input(Map<?, ?> args) {
+        inputs.add(args);
+        return null;
+    }
+
+    public void error(String message) {
+        throw new PipelineFailed(message);
+    }
+
+    /** The `error` step: the build fails with this message. */
+    static final class PipelineFailed extends RuntimeException {
+        PipelineFailed(String message) {
+            super(message);
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+    }
+}
