@@ -75,6 +75,11 @@ final class PipelineHarness {
         return base.getHelper();
     }
 
+    /** The pipeline's variables: params, env. */
+    groovy.lang.Binding binding() {
+        return base.getBinding();
+    }
+
     /** A usernamePassword credential in the store. */
     PipelineHarness usernamePassword(String id, String user, String password) {
         credentials.put(id, Map.of("user", user, "password", password));
