@@ -97,7 +97,8 @@ class VmliftStepsTest {
         assertThatThrownBy(() -> pipeline.run("plan.groovy")).hasMessageContaining("exit 3")
                 .hasMessageContaining("MacConflicts (db-1)");
         assertThat(pipeline.shells.get(1).script()).contains("'--plan' 'wave-1'").endsWith("'--check-cluster'");
-        assertThat(pipeline.archived).anyMatch(a -> "vmlift-concerns.json".equals(a.get("artifacts")));
+        assertThat(pipeline.archived).anyMatch(a -> String.valueOf(a.get("artifacts"))
+                .equals("documents/*.yaml, vmlift-concerns.json"));
     }
 
     @ParameterizedTest(name = "cps={0}")

@@ -1,0 +1,90 @@
+package io.vmlift.jenkins;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmlift.testing.FakeKubevirt;
+import io.vmlift.testing.Vcsim;
+import io.vmlift.testing.VcsimExtension;
+import io.vmlift.testing.VsphereDocuments;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The library's commands run for real against the test peers the runner is tested with: the vSphere simulator
+ * (the login from a usernamePassword credential, bound by withCredentials into the runner's environment) and the
+ * mock cluster (the kubeconfig from a file credential, bound as KUBECONFIG).
+ */
+@EnableKubernetesMockClient(crud = true)
+class LibraryPeersSeamTest {
+    private static final String JAR = "java -jar " + PipelineHarness.REPO.resolve("migrator-runner/target/vmlift.jar");
+
+    @RegisterExtension
+    static final VcsimExtension VCSIM = VcsimExtension.withDefaults();
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void connectLogsInToTheSimulatorWithTheCredentialFromTheStore() throws Exception {
+        Vcsim vcsim = VCSIM.vcsim();
+        Path documents = Files.createDirectories(dir.resolve("documents"));
+        // Only the Provider: the login comes from the Jenkins credential, the thumbprint from the agent's
+        // environment (VMLIFT_<SECRET>_THUMBPRINT), so no Secret document is in the workspace.
+        Path providers = VsphereDocuments.forSimulator(vcsim).writeProviders(documents);
+        Files.writeString(providers, Files.readString(providers).replaceFirst("(?s)---\\napiVersion: v1\\nkind: Secret.*", ""));
+        Files.writeString(dir.resolve("thumbprint"), vcsim.thumbprint());
+        PipelineHarness pipeline = new PipelineHarness(false, dir, true)
+                .usernamePassword("vcenter", vcsim.user(), vcsim.password());
+        Files.writeString(dir.resolve("connect.groovy"), """
+                @Library('vmlift') _
+                return vmliftConnect(credentialsId: 'vcenter', secretName: 'vcenter-credentials',
+                        runner: 'VMLIFT_VCENTER_CREDENTIALS_THUMBPRINT=$(cat thumbprint) %s')
+                """.formatted(JAR));
+        Object found = pipeline.run("connect.groovy");
+        assertThat(String.valueOf(found)).as(pipeline.shellLog(2)).contains("vmCount=4").contains("exitCode=0");
+        assertThat(pipeline.shells.get(1).script()).doesNotContain(vcsim.password());
+    }
+
+    @Test
+    void migrateAndTestGoIntoTheMockClusterWithTheKubeconfigCredential() throws Exception {
+        FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")));
+        try {
+            cluster.prepareTarget("migrated", "standard", "backend");
+            cluster.publishUploadProxy();
+            Path documents = Files.createDirectories(dir.resolve("documents"));
+            try (Stream<Path> files = Files.list(PipelineHarness.REPO.resolve("examples/pipelines/ova"))) {
+                for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
+                    Files.copy(file, documents.resolve(file.getFileName()));
+                }
+            }
+            Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"),
+                    client.getConfiguration().getMasterUrl());
+            PipelineHarness pipeline = new PipelineHarness(false, dir, true).file("target", kubeconfig);
+            Files.writeString(dir.resolve("cluster.groovy"), """
+                    @Library('vmlift') _
+                    Map moved = vmliftMigrate(kubeconfigCredentialsId: 'target', runner: '%1$s')
+                    Map tested = vmliftTest(kubeconfigCredentialsId: 'target', runner: '%1$s', readyTimeout: 30)
+                    return [moved.migratedVms, tested.testPassed]
+                    """.formatted(JAR));
+            @SuppressWarnings("unchecked")
+            List<Object> result = (List<Object>) pipeline.run("cluster.groovy");
+            assertThat(result).containsExactly(List.of("example-vm"), true);
+            assertThat(pipeline.shells.get(1).environment()).containsEntry("KUBECONFIG", kubeconfig.toString());
+            assertThat(client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated")
+                    .withName("example-vm").get()).isNotNull();
+        } finally {
+            cluster.close();
+        }
+    }
+}
