@@ -13,9 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The library's commands run for real against the test peers the runner is tested with: the vSphere simulator
@@ -35,8 +36,9 @@ class LibraryPeersSeamTest {
     @TempDir
     Path dir;
 
-    @Test
-    void connectLogsInToTheSimulatorWithTheCredentialFromTheStore() throws Exception {
+    @ParameterizedTest(name = "cps={0}")
+    @ValueSource(booleans = {false, true})
+    void connectLogsInToTheSimulatorWithTheCredentialFromTheStore(boolean cps) throws Exception {
         Vcsim vcsim = VCSIM.vcsim();
         Path documents = Files.createDirectories(dir.resolve("documents"));
         // Only the Provider: the login comes from the Jenkins credential, the thumbprint from the agent's
@@ -44,7 +46,7 @@ class LibraryPeersSeamTest {
         Path providers = VsphereDocuments.forSimulator(vcsim).writeProviders(documents);
         Files.writeString(providers, Files.readString(providers).replaceFirst("(?s)---\\napiVersion: v1\\nkind: Secret.*", ""));
         Files.writeString(dir.resolve("thumbprint"), vcsim.thumbprint());
-        PipelineHarness pipeline = new PipelineHarness(false, dir, true)
+        PipelineHarness pipeline = new PipelineHarness(cps, dir, true)
                 .usernamePassword("vcenter", vcsim.user(), vcsim.password());
         Files.writeString(dir.resolve("connect.groovy"), """
                 @Library('vmlift') _
@@ -56,8 +58,9 @@ class LibraryPeersSeamTest {
         assertThat(pipeline.shells.get(1).script()).doesNotContain(vcsim.password());
     }
 
-    @Test
-    void migrateAndTestGoIntoTheMockClusterWithTheKubeconfigCredential() throws Exception {
+    @ParameterizedTest(name = "cps={0}")
+    @ValueSource(booleans = {false, true})
+    void migrateAndTestGoIntoTheMockClusterWithTheKubeconfigCredential(boolean cps) throws Exception {
         FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")));
         try {
             cluster.prepareTarget("migrated", "standard", "backend");
@@ -70,7 +73,7 @@ class LibraryPeersSeamTest {
             }
             Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"),
                     client.getConfiguration().getMasterUrl());
-            PipelineHarness pipeline = new PipelineHarness(false, dir, true).file("target", kubeconfig);
+            PipelineHarness pipeline = new PipelineHarness(cps, dir, true).file("target", kubeconfig);
             Files.writeString(dir.resolve("cluster.groovy"), """
                     @Library('vmlift') _
                     Map moved = vmliftMigrate(kubeconfigCredentialsId: 'target', runner: '%1$s')
