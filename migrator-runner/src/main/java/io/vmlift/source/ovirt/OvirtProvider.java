@@ -1,0 +1,260 @@
+package io.vmlift.source.ovirt;
+
+import io.vmlift.disk.DiskImage;
+import io.vmlift.model.inventory.Disk;
+import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Network;
+import io.vmlift.model.inventory.Nic;
+import io.vmlift.model.inventory.Storage;
+import io.vmlift.model.inventory.Vm;
+import io.vmlift.plan.Concern;
+import io.vmlift.source.PowerControl;
+import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceProvider;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.ovirt.engine.sdk4.Connection;
+import org.ovirt.engine.sdk4.services.VmService;
+import org.ovirt.engine.sdk4.types.DiskAttachment;
+import org.ovirt.engine.sdk4.types.DiskStatus;
+import org.ovirt.engine.sdk4.types.DiskStorageType;
+import org.ovirt.engine.sdk4.types.StorageDomain;
+import org.ovirt.engine.sdk4.types.VmStatus;
+
+/**
+ * An oVirt/RHV engine through its Java SDK: the VMs with their disk attachments, disks, NICs and vNIC profiles
+ * read with `follow` in one request, storage domains and networks in one each. Disk bytes (the image transfer
+ * API) are not implemented yet: plans from this source are blocked with a concern saying so.
+ */
+final class OvirtProvider implements SourceProvider {
+    static final String FOLLOW = "disk_attachments.disk,nics.vnic_profile";
+    private static final Duration POWER_POLL = Duration.ofSeconds(2);
+
+    private final Inventory.ProviderInfo info;
+    private final Connection connection;
+    private Inventory inventory;
+    private final Map<String, org.ovirt.engine.sdk4.types.Vm> sourceVms = new HashMap<>();
+
+    OvirtProvider(Inventory.ProviderInfo info, Connection connection) {
+        this.info = info;
+        this.connection = connection;
+    }
+
+    @Override
+    public synchronized Inventory inventory() throws IOException {
+        if (inventory != null) {
+            return inventory;
+        }
+        try {
+            var system = connection.systemService();
+            List<Network> networks = new ArrayList<>();
+            for (var network : system.networksService().list().send().networks()) {
+                networks.add(new Network(network.id(), network.name(),
+                        network.vlan() == null || network.vlan().id() == null ? null : network.vlan().id().toString()));
+            }
+            List<Storage> storage = new ArrayList<>();
+            for (StorageDomain domain : system.storageDomainsService().list().send().storageDomains()) {
+                long available = bytes(domain.available());
+                long used = bytes(domain.used());
+                storage.add(new Storage(domain.id(), domain.name(), available < 0 || used < 0 ? -1 : available + used,
+                        available));
+            }
+            Map<String, String> networkNames = new HashMap<>();
+            networks.forEach(n -> networkNames.put(n.id(), n.name()));
+            List<Vm> vms = new ArrayList<>();
+            for (var vm : system.vmsService().list().follow(FOLLOW).send().vms()) {
+                sourceVms.put(vm.id(), vm);
+                vms.add(map(vm, networkNames));
+            }
+            inventory = new Inventory(info, vms, networks, storage);
+            return inventory;
+        } catch (RuntimeException e) {
+            throw new IOException("reading the inventory of " + info.url() + " failed: "
+                    + OvirtProviderFactory.rootMessage(e), e);
+        }
+    }
+
+    private static Vm map(org.ovirt.engine.sdk4.types.Vm vm, Map<String, String> networkNames) {
+        List<Disk> disks = new ArrayList<>();
+        for (DiskAttachment attachment : vm.diskAttachments()) {
+            var disk = attachment.disk();
+            if (disk == null) {
+                continue;
+            }
+            String storageId = disk.storageDomains().isEmpty() ? null : disk.storageDomains().get(0).id();
+            boolean lun = disk.storageType() == DiskStorageType.LUN;
+            disks.add(new Disk(disk.id(), disk.name(), bytes(disk.provisionedSize()), storageId,
+                    disk.id(), bus(attachment), disk.format() == null ? null : disk.format().value(),
+                    disk.shareablePresent() && disk.shareable(), null,
+                    disk.sparsePresent() ? disk.sparse() : null, lun ? "lun" : null));
+        }
+        List<Nic> nics = new ArrayList<>();
+        for (var nic : vm.nics()) {
+            var profile = nic.vnicProfile();
+            String networkId = profile == null || profile.network() == null ? null : profile.network().id();
+            String networkName = networkId == null ? null : networkNames.getOrDefault(networkId, networkId);
+            nics.add(new Nic(nic.name(), nic.mac() == null ? null : nic.mac().address().toLowerCase(Locale.ROOT),
+                    networkName, networkId, nic.interface_() == null ? null : nic.interface_().value()));
+        }
+        int sockets = vm.cpu() == null || vm.cpu().topology() == null ? 1 : vm.cpu().topology().socketsAsInteger();
+        int cores = vm.cpu() == null || vm.cpu().topology() == null ? 1 : vm.cpu().topology().coresAsInteger();
+        int threads = vm.cpu() == null || vm.cpu().topology() == null || vm.cpu().topology().threads() == null ? 1
+                : vm.cpu().topology().threadsAsInteger();
+        String bios = vm.bios() == null || vm.bios().type() == null ? "" : vm.bios().type().value();
+        Vm.Details details = new Vm.Details(vm.id(), vm.host() == null ? null : vm.host().id(),
+                vm.snapshotsPresent() ? vm.snapshots().size() : 0, null, null, false, List.of());
+        return new Vm(vm.id(), vm.name(), sockets * cores * threads, cores * threads,
+                bytes(vm.memory()) / (1024 * 1024), bios.contains("ovmf") ? Vm.EFI : Vm.BIOS,
+                bios.contains("secure_boot"), vm.os() == null ? null : vm.os().type(),
+                vm.status() == VmStatus.UP ? "on" : vm.status() == VmStatus.DOWN ? "off" : "unknown",
+                vm.cluster() == null ? null : "cluster " + vm.cluster().id(), disks, nics, details);
+    }
+
+    private static String bus(DiskAttachment attachment) {
+        if (attachment.interface_() == null) {
+            return "virtio";
+        }
+        return switch (attachment.interface_()) {
+            case VIRTIO_SCSI, SPAPR_VSCSI -> "scsi";
+            case IDE -> "ide";
+            case SATA -> "sata";
+            default -> "virtio";
+        };
+    }
+
+    private static long bytes(BigInteger value) {
+        return value == null ? -1 : value.longValue();
+    }
+
+    /** After Forklift's oVirt rules, for what the inventory holds; plus what vmlift cannot do yet. */
+    @Override
+    public List<Concern> validate(Vm vm) throws IOException {
+        inventory();
+        List<Concern> concerns = new ArrayList<>();
+        org.ovirt.engine.sdk4.types.Vm source = sourceVms.get(vm.id());
+        for (Disk disk : vm.disks()) {
+            if ("lun".equals(disk.rawDeviceMapping())) {
+                concerns.add(Concern.critical("ovirt.disk.lun", vm.name(), "LUN disk detected: " + disk.name(),
+                        "vmlift copies images, not LUNs; present the LUN to the cluster directly"));
+            }
+            if (disk.shared()) {
+                concerns.add(Concern.warning("ovirt.disk.shared", vm.name(), "Shareable disk detected: "
+                        + disk.name(), "it is copied with this VM; the other VMs that share it get their own copy"));
+            }
+        }
+        if (source != null) {
+            for (DiskAttachment attachment : source.diskAttachments()) {
+                if (attachment.disk() != null && attachment.disk().status() == DiskStatus.ILLEGAL) {
+                    concerns.add(Concern.critical("ovirt.disk.illegal", vm.name(), "Disk " + attachment.disk().name()
+                            + " is illegal", "repair or remove the disk in oVirt first"));
+                }
+                if (attachment.disk() != null && attachment.disk().status() == DiskStatus.LOCKED) {
+                    concerns.add(Concern.critical("ovirt.disk.locked", vm.name(), "Disk " + attachment.disk().name()
+                            + " is locked by another operation", "wait for it to finish, then plan again"));
+                }
+            }
+        }
+        concerns.add(Concern.critical("ovirt.transfer.unsupported", vm.name(), "vmlift cannot copy oVirt disks yet"
+                + " (the image transfer API is not implemented)", "use connect, inventory, map and plan for now;"
+                + " migrate this VM with Forklift"));
+        return concerns;
+    }
+
+    @Override
+    public PowerControl power() {
+        return new PowerControl() {
+            @Override
+            public PowerState state(Vm vm) throws IOException {
+                VmStatus status = service(vm).get().send().vm().status();
+                return status == VmStatus.UP ? PowerState.ON : status == VmStatus.DOWN ? PowerState.OFF
+                        : PowerState.UNKNOWN;
+            }
+
+            @Override
+            public void powerOff(Vm vm, Duration gracefulTimeout) throws IOException {
+                if (state(vm) == PowerState.OFF) {
+                    return;
+                }
+                try {
+                    service(vm).shutdown().send();
+                    if (waitFor(vm, PowerState.OFF, gracefulTimeout)) {
+                        return;
+                    }
+                    service(vm).stop().send();
+                    if (!waitFor(vm, PowerState.OFF, Duration.ofMinutes(5))) {
+                        throw new IOException("VM " + vm.name() + " did not stop");
+                    }
+                } catch (RuntimeException e) {
+                    throw new IOException("oVirt refused to power off VM " + vm.name() + ": "
+                            + OvirtProviderFactory.rootMessage(e), e);
+                }
+            }
+
+            @Override
+            public void powerOn(Vm vm) throws IOException {
+                try {
+                    service(vm).start().send();
+                } catch (RuntimeException e) {
+                    throw new IOException("oVirt refused to power on VM " + vm.name() + ": "
+                            + OvirtProviderFactory.rootMessage(e), e);
+                }
+            }
+
+            private boolean waitFor(Vm vm, PowerState wanted, Duration timeout) throws IOException {
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (System.nanoTime() < deadline) {
+                    if (state(vm) == wanted) {
+                        return true;
+                    }
+                    try {
+                        Thread.sleep(POWER_POLL.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted");
+                    }
+                }
+                return state(vm) == wanted;
+            }
+        };
+    }
+
+    private VmService service(Vm vm) {
+        return connection.systemService().vmsService().vmService(vm.id());
+    }
+
+    /** Not implemented yet: the plan concern ovirt.transfer.unsupported keeps migrations from getting here. */
+    @Override
+    public List<SourceDisk> disks(Vm vm) {
+        List<SourceDisk> disks = new ArrayList<>();
+        for (Disk disk : vm.disks()) {
+            disks.add(new SourceDisk() {
+                @Override
+                public Disk disk() {
+                    return disk;
+                }
+
+                @Override
+                public DiskImage open() throws IOException {
+                    throw new IOException("disk " + disk.name() + ": vmlift cannot copy oVirt disks yet");
+                }
+            });
+        }
+        return disks;
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (Exception e) {
+            // the token expires on the engine anyway
+        }
+    }
+}

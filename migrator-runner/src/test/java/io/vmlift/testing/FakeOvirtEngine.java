@@ -1,0 +1,201 @@
+package io.vmlift.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * An oVirt engine as far as the documented API goes (the wire format of org.ovirt.engine.api:model 4.5's XML
+ * examples, and the SSO token endpoint the SDK logs in at), over HTTPS with a certificate of its own: no oVirt
+ * engine can run here. It serves two VMs (one with a LUN disk) with their disk attachments, disks, NICs and vNIC
+ * profiles when asked to follow them, storage domains and networks, and refuses a wrong password as SSO does.
+ */
+public final class FakeOvirtEngine implements AutoCloseable {
+    public static final String USER = "admin@internal";
+
+    private final HttpsServer server;
+    private final String password;
+    private final String caPem;
+    private final Map<String, String> tokens = new HashMap<>();
+
+    public FakeOvirtEngine(Path work, String password) throws Exception {
+        this.password = password;
+        Files.createDirectories(work);
+        Path keystore = work.resolve("engine.p12");
+        Files.deleteIfExists(keystore);
+        String storePassword = "changeit-" + UUID.randomUUID();
+        run(work, "keytool", "-genkeypair", "-alias", "engine", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=engine.example.com", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", storePassword, "-keypass", storePassword);
+        Path pem = work.resolve("engine-ca.pem");
+        run(work, "keytool", "-exportcert", "-rfc", "-alias", "engine", "-keystore", keystore.toString(),
+                "-storepass", storePassword, "-file", pem.toString());
+        caPem = Files.readString(pem);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (FileInputStream in = new FileInputStream(keystore.toFile())) {
+            store.load(in, storePassword.toCharArray());
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, storePassword.toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keys.getKeyManagers(), null, null);
+        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.createContext("/ovirt-engine/sso/oauth/token", this::token);
+        server.createContext("/ovirt-engine/services/sso-logout", exchange -> answer(exchange, 200, "application/json", "{}"));
+        server.createContext("/ovirt-engine/api", this::api);
+        server.start();
+    }
+
+    /** https://127.0.0.1:PORT/ovirt-engine/api */
+    public String apiUrl() {
+        return "https://127.0.0.1:" + server.getAddress().getPort() + "/ovirt-engine/api";
+    }
+
+    /** The engine's CA certificate (its own, self-signed), PEM, as a Secret's cacert holds it. */
+    public String caPem() {
+        return caPem;
+    }
+
+    private void token(HttpExchange exchange) throws IOException {
+        Map<String, String> form = new HashMap<>();
+        for (String pair : new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                form.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        if (!USER.equals(form.get("username")) || !password.equals(form.get("password"))) {
+            answer(exchange, 400, "application/json", "{\"error_code\":\"access_denied\",\"error\":\"Cannot"
+                    + " authenticate user '" + form.get("username") + "': The username or password is incorrect.\"}");
+            return;
+        }
+        String token = UUID.randomUUID().toString();
+        synchronized (tokens) {
+            tokens.put(token, form.get("username"));
+        }
+        answer(exchange, 200, "application/json", "{\"access_token\":\"" + token + "\",\"scope\":\"ovirt-app-api\","
+                + "\"exp\":\"" + (System.currentTimeMillis() + 3_600_000) + "\",\"token_type\":\"bearer\"}");
+    }
+
+    private void api(HttpExchange exchange) throws IOException {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        boolean known;
+        synchronized (tokens) {
+            known = authorization != null && authorization.startsWith("Bearer ")
+                    && tokens.containsKey(authorization.substring(7));
+        }
+        if (!known) {
+            answer(exchange, 401, "application/xml", "<fault><reason>Unauthorized</reason></fault>");
+            return;
+        }
+        String path = exchange.getRequestURI().getPath().replaceFirst("^/ovirt-engine/api", "");
+        String query = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
+        switch (path) {
+            case "", "/" -> answer(exchange, 200, "application/xml", "<api><product_info><name>oVirt Engine</name>"
+                    + "</product_info></api>");
+            case "/vms" -> answer(exchange, 200, "application/xml", vms(query.contains("follow=")));
+            case "/networks" -> answer(exchange, 200, "application/xml", NETWORKS);
+            case "/storagedomains" -> answer(exchange, 200, "application/xml", STORAGE_DOMAINS);
+            default -> answer(exchange, 404, "application/xml", "<fault><reason>Not Found</reason>"
+                    + "<detail>Entity not found: " + path + "</detail></fault>");
+        }
+    }
+
+    private static final String NETWORKS = """
+            <networks>
+              <network href="/ovirt-engine/api/networks/net-mgmt" id="net-mgmt"><name>ovirtmgmt</name></network>
+              <network href="/ovirt-engine/api/networks/net-app" id="net-app"><name>app</name>
+                <vlan id="20"/></network>
+            </networks>""";
+
+    private static final String STORAGE_DOMAINS = """
+            <storage_domains>
+              <storage_domain href="/ovirt-engine/api/storagedomains/sd-data" id="sd-data"><name>data</name>
+                <available>107374182400</available><used>53687091200</used><type>data</type></storage_domain>
+              <storage_domain href="/ovirt-engine/api/storagedomains/sd-fast" id="sd-fast"><name>fast</name>
+                <available>10737418240</available><used>1073741824</used><type>data</type></storage_domain>
+            </storage_domains>""";
+
+    /** With follow, the disk attachments, disks, NICs and vNIC profiles inline, as the engine answers it. */
+    private static String vms(boolean follow) {
+        String web = """
+                <vm href="/ovirt-engine/api/vms/vm-web" id="vm-web"><name>web-1</name><status>up</status>
+                  <memory>4294967296</memory><bios><type>q35_ovmf</type></bios><os><type>rhel_9x64</type></os>
+                  <cpu><topology><cores>2</cores><sockets>2</sockets><threads>1</threads></topology></cpu>
+                  <cluster href="/ovirt-engine/api/clusters/c1" id="c1"/>%s</vm>""";
+        String db = """
+                <vm href="/ovirt-engine/api/vms/vm-db" id="vm-db"><name>db-1</name><status>down</status>
+                  <memory>8589934592</memory><bios><type>i440fx_sea_bios</type></bios><os><type>other</type></os>
+                  <cpu><topology><cores>4</cores><sockets>1</sockets><threads>1</threads></topology></cpu>
+                  <cluster href="/ovirt-engine/api/clusters/c1" id="c1"/>%s</vm>""";
+        if (!follow) {
+            return "<vms>" + web.formatted("") + db.formatted("") + "</vms>";
+        }
+        String webLinks = """
+                <disk_attachments><disk_attachment id="da-web-0"><bootable>true</bootable>
+                  <interface>virtio_scsi</interface><active>true</active>
+                  <disk href="/ovirt-engine/api/disks/d-web-0" id="d-web-0"><name>web-1_Disk1</name>
+                    <provisioned_size>21474836480</provisioned_size><actual_size>3221225472</actual_size>
+                    <format>cow</format><sparse>true</sparse><shareable>false</shareable><status>ok</status>
+                    <storage_type>image</storage_type>
+                    <storage_domains><storage_domain id="sd-data"/></storage_domains></disk>
+                </disk_attachment></disk_attachments>
+                <nics><nic href="/ovirt-engine/api/vms/vm-web/nics/n-web-0" id="n-web-0"><name>nic1</name>
+                  <interface>virtio</interface><mac><address>56:6F:1A:2B:00:01</address></mac>
+                  <vnic_profile id="vp-app"><name>app</name><network id="net-app"/></vnic_profile></nic></nics>""";
+        String dbLinks = """
+                <disk_attachments><disk_attachment id="da-db-0"><bootable>true</bootable>
+                  <interface>virtio</interface><active>true</active>
+                  <disk href="/ovirt-engine/api/disks/d-db-0" id="d-db-0"><name>db-1_Disk1</name>
+                    <provisioned_size>10737418240</provisioned_size><format>raw</format><sparse>false</sparse>
+                    <shareable>true</shareable><status>ok</status><storage_type>image</storage_type>
+                    <storage_domains><storage_domain id="sd-fast"/></storage_domains></disk>
+                </disk_attachment><disk_attachment id="da-db-1"><interface>virtio_scsi</interface>
+                  <disk href="/ovirt-engine/api/disks/d-db-lun" id="d-db-lun"><name>db-1_lun</name>
+                    <provisioned_size>107374182400</provisioned_size><shareable>false</shareable>
+                    <storage_type>lun</storage_type></disk>
+                </disk_attachment></disk_attachments>
+                <nics><nic id="n-db-0"><name>nic1</name><interface>e1000</interface>
+                  <mac><address>56:6f:1a:2b:00:02</address></mac>
+                  <vnic_profile id="vp-mgmt"><name>ovirtmgmt</name><network id="net-mgmt"/></vnic_profile></nic></nics>""";
+        return "<vms>" + web.formatted(webLinks) + db.formatted(dbLinks) + "</vms>";
+    }
+
+    private static void answer(HttpExchange exchange, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static void run(Path dir, String... command) throws Exception {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
