@@ -32,6 +32,11 @@ public final class FakeOvirtEngine implements AutoCloseable {
     private final String password;
     private final String caPem;
     private final Map<String, String> tokens = new HashMap<>();
+    private final Map<String, Path> diskData = new HashMap<>();
+    private final Map<String, String> vmStatus = new HashMap<>(Map.of("vm-web", "up", "vm-db", "down"));
+    /** Transfer id to [disk id, phase]. */
+    private final Map<String, String[]> transfers = new java.util.LinkedHashMap<>();
+    private final java.util.List<String> actions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FakeOvirtEngine(Path work, String password) throws Exception {
         this.password = password;
@@ -59,12 +64,30 @@ public final class FakeOvirtEngine implements AutoCloseable {
         server.createContext("/ovirt-engine/sso/oauth/token", this::token);
         server.createContext("/ovirt-engine/services/sso-logout", exchange -> answer(exchange, 200, "application/json", "{}"));
         server.createContext("/ovirt-engine/api", this::api);
+        server.createContext("/images/", this::imageio);
         server.start();
     }
 
     /** https://127.0.0.1:PORT/ovirt-engine/api */
     public String apiUrl() {
         return "https://127.0.0.1:" + server.getAddress().getPort() + "/ovirt-engine/api";
+    }
+
+    /** The bytes of a disk (a raw image file), served through image transfers of it. */
+    public FakeOvirtEngine diskData(String diskId, Path raw) {
+        diskData.put(diskId, raw);
+        return this;
+    }
+
+    /** The transfers created so far, as "id disk phase". */
+    public synchronized java.util.List<String> transfers() {
+        return transfers.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()[0] + " " + e.getValue()[1])
+                .toList();
+    }
+
+    /** The VM actions called, as "vm-web shutdown". */
+    public java.util.List<String> actions() {
+        return java.util.List.copyOf(actions);
     }
 
     /** The engine's CA certificate (its own, self-signed), PEM, as a Secret's cacert holds it. */
@@ -106,6 +129,57 @@ public final class FakeOvirtEngine implements AutoCloseable {
         }
         String path = exchange.getRequestURI().getPath().replaceFirst("^/ovirt-engine/api", "");
         String query = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
+        if (path.matches("/vms/[^/]+/(shutdown|stop|start)")) {
+            String[] parts = path.split("/");
+            actions.add(parts[2] + " " + parts[3]);
+            synchronized (this) {
+                vmStatus.put(parts[2], parts[3].equals("start") ? "up" : "down");
+            }
+            answer(exchange, 200, "application/xml", "<action><status>complete</status></action>");
+            return;
+        }
+        if (path.matches("/vms/[^/]+")) {
+            String id = path.substring(5);
+            String status;
+            synchronized (this) {
+                status = vmStatus.get(id);
+            }
+            answer(exchange, status == null ? 404 : 200, "application/xml", status == null
+                    ? "<fault><reason>Not Found</reason></fault>"
+                    : "<vm href=\"/ovirt-engine/api/vms/" + id + "\" id=\"" + id + "\"><status>" + status + "</status></vm>");
+            return;
+        }
+        if (path.equals("/imagetransfers") && exchange.getRequestMethod().equals("POST")) {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            java.util.regex.Matcher disk = java.util.regex.Pattern.compile("<disk[^>]*id=\"([^\"]+)\"").matcher(body);
+            String id;
+            synchronized (this) {
+                id = "t-" + (transfers.size() + 1);
+                transfers.put(id, new String[] {disk.find() ? disk.group(1) : "?", "initializing"});
+            }
+            answer(exchange, 201, "application/xml", transfer(id));
+            return;
+        }
+        if (path.matches("/imagetransfers/[^/]+(/finalize|/cancel)?")) {
+            String[] parts = path.split("/");
+            synchronized (this) {
+                String[] transfer = transfers.get(parts[2]);
+                if (transfer == null) {
+                    answer(exchange, 404, "application/xml", "<fault><reason>Not Found</reason></fault>");
+                    return;
+                }
+                if (parts.length == 4) {
+                    transfer[1] = parts[3].equals("finalize") ? "finished_success" : "cancelled";
+                    answer(exchange, 200, "application/xml", "<action><status>complete</status></action>");
+                    return;
+                }
+                if (transfer[1].equals("initializing")) {
+                    transfer[1] = "transferring"; // the engine prepares it between two polls
+                }
+            }
+            answer(exchange, 200, "application/xml", transfer(parts[2]));
+            return;
+        }
         switch (path) {
             case "", "/" -> answer(exchange, 200, "application/xml", "<api><product_info><name>oVirt Engine</name>"
                     + "</product_info></api>");
@@ -114,6 +188,58 @@ public final class FakeOvirtEngine implements AutoCloseable {
             case "/storagedomains" -> answer(exchange, 200, "application/xml", STORAGE_DOMAINS);
             default -> answer(exchange, 404, "application/xml", "<fault><reason>Not Found</reason>"
                     + "<detail>Entity not found: " + path + "</detail></fault>");
+        }
+    }
+
+    private synchronized String transfer(String id) {
+        String[] transfer = transfers.get(id);
+        String url = "https://127.0.0.1:" + server.getAddress().getPort() + "/images/" + id;
+        return "<image_transfer href=\"/ovirt-engine/api/imagetransfers/" + id + "\" id=\"" + id + "\">"
+                + "<direction>download</direction><format>raw</format><phase>" + transfer[1] + "</phase>"
+                + "<transfer_url>" + url + "</transfer_url><proxy_url>" + url + "</proxy_url>"
+                + "<disk id=\"" + transfer[0] + "\"/></image_transfer>";
+    }
+
+    /** imageio: ranged GET of the disk's bytes, and /extents in 1 MiB runs, zero where the bytes are all zero. */
+    private void imageio(HttpExchange exchange) throws IOException {
+        String[] parts = exchange.getRequestURI().getPath().split("/");
+        Path data;
+        synchronized (this) {
+            String[] transfer = transfers.get(parts[2]);
+            data = transfer == null || !transfer[1].equals("transferring") ? null : diskData.get(transfer[0]);
+        }
+        if (data == null) {
+            answer(exchange, 403, "text/plain", "no such transfer, or it is not transferring");
+            return;
+        }
+        byte[] bytes = Files.readAllBytes(data);
+        if (parts.length > 3 && parts[3].equals("extents")) {
+            StringBuilder json = new StringBuilder("[");
+            int block = 1 << 20;
+            for (int at = 0; at < bytes.length; at += block) {
+                boolean zero = true;
+                for (int i = at; i < Math.min(bytes.length, at + block) && zero; i++) {
+                    zero = bytes[i] == 0;
+                }
+                json.append(at == 0 ? "" : ",").append("{\"start\":").append(at).append(",\"length\":")
+                        .append(Math.min(block, bytes.length - at)).append(",\"zero\":").append(zero)
+                        .append(",\"hole\":false}");
+            }
+            answer(exchange, 200, "application/json", json.append("]").toString());
+            return;
+        }
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range == null ? "" : range);
+        int from = 0;
+        int to = bytes.length - 1;
+        if (m.matches()) {
+            from = Integer.parseInt(m.group(1));
+            to = Math.min(bytes.length - 1, Integer.parseInt(m.group(2)));
+        }
+        exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + bytes.length);
+        exchange.sendResponseHeaders(206, to - from + 1);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes, from, to - from + 1);
         }
     }
 

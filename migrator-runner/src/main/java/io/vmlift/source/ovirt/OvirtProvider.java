@@ -1,6 +1,10 @@
 package io.vmlift.source.ovirt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.Extent;
+import io.vmlift.disk.RawImage;
+import io.vmlift.model.Serialization;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Network;
@@ -8,12 +12,18 @@ import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Storage;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.plan.Concern;
+import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
+import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,10 +31,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.ovirt.engine.sdk4.Connection;
+import org.ovirt.engine.sdk4.builders.DiskBuilder;
+import org.ovirt.engine.sdk4.builders.ImageTransferBuilder;
+import org.ovirt.engine.sdk4.services.ImageTransferService;
 import org.ovirt.engine.sdk4.services.VmService;
 import org.ovirt.engine.sdk4.types.DiskAttachment;
+import org.ovirt.engine.sdk4.types.DiskFormat;
 import org.ovirt.engine.sdk4.types.DiskStatus;
 import org.ovirt.engine.sdk4.types.DiskStorageType;
+import org.ovirt.engine.sdk4.types.ImageTransfer;
+import org.ovirt.engine.sdk4.types.ImageTransferDirection;
+import org.ovirt.engine.sdk4.types.ImageTransferPhase;
 import org.ovirt.engine.sdk4.types.StorageDomain;
 import org.ovirt.engine.sdk4.types.VmStatus;
 
@@ -35,16 +52,24 @@ import org.ovirt.engine.sdk4.types.VmStatus;
  */
 final class OvirtProvider implements SourceProvider {
     static final String FOLLOW = "disk_attachments.disk,nics.vnic_profile";
+    /** Tries per range of a download before the copy fails. */
+    static final int DOWNLOAD_ATTEMPTS = 5;
     private static final Duration POWER_POLL = Duration.ofSeconds(2);
+    /** How long the engine may take to prepare or to end an image transfer. */
+    private static final Duration TRANSFER_READY = Duration.ofMinutes(5);
 
     private final Inventory.ProviderInfo info;
     private final Connection connection;
+    /** For the imageio data plane, with the same trust as the API. */
+    private final HttpClient http;
     private Inventory inventory;
     private final Map<String, org.ovirt.engine.sdk4.types.Vm> sourceVms = new HashMap<>();
 
-    OvirtProvider(Inventory.ProviderInfo info, Connection connection) {
+    OvirtProvider(Inventory.ProviderInfo info, Connection connection, ProviderTrust trust) {
         this.info = info;
         this.connection = connection;
+        this.http = HttpClient.newBuilder().sslContext(trust.sslContext()).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(20)).build();
     }
 
     @Override
@@ -161,9 +186,6 @@ final class OvirtProvider implements SourceProvider {
                 }
             }
         }
-        concerns.add(Concern.critical("ovirt.transfer.unsupported", vm.name(), "vmlift cannot copy oVirt disks yet"
-                + " (the image transfer API is not implemented)", "use connect, inventory, map and plan for now;"
-                + " migrate this VM with Forklift"));
         return concerns;
     }
 
@@ -229,7 +251,7 @@ final class OvirtProvider implements SourceProvider {
         return connection.systemService().vmsService().vmService(vm.id());
     }
 
-    /** Not implemented yet: the plan concern ovirt.transfer.unsupported keeps migrations from getting here. */
+    /** Each disk through its own image transfer, opened when the copy opens the disk and ended when it closes it. */
     @Override
     public List<SourceDisk> disks(Vm vm) {
         List<SourceDisk> disks = new ArrayList<>();
@@ -242,11 +264,110 @@ final class OvirtProvider implements SourceProvider {
 
                 @Override
                 public DiskImage open() throws IOException {
-                    throw new IOException("disk " + disk.name() + ": vmlift cannot copy oVirt disks yet");
+                    return download(vm, disk);
                 }
             });
         }
         return disks;
+    }
+
+    /**
+     * Creates a download transfer (raw), waits for it to be transferring, and reads it through imageio. Whatever
+     * goes wrong after the transfer exists cancels it: nothing stays locked on the engine.
+     */
+    private DiskImage download(Vm vm, Disk disk) throws IOException {
+        var transfers = connection.systemService().imageTransfersService();
+        ImageTransfer transfer;
+        try {
+            transfer = transfers.add().imageTransfer(new ImageTransferBuilder().disk(new DiskBuilder().id(disk.key()))
+                    .direction(ImageTransferDirection.DOWNLOAD).format(DiskFormat.RAW)).send().imageTransfer();
+        } catch (RuntimeException e) {
+            throw new IOException("oVirt refused a download of disk " + disk.name() + " of VM " + vm.name() + ": "
+                    + OvirtProviderFactory.rootMessage(e), e);
+        }
+        ImageTransferService service = transfers.imageTransferService(transfer.id());
+        try {
+            long deadline = System.nanoTime() + TRANSFER_READY.toNanos();
+            while (transfer.phase() == ImageTransferPhase.INITIALIZING && System.nanoTime() < deadline) {
+                sleep(Duration.ofMillis(500));
+                transfer = service.get().send().imageTransfer();
+            }
+            if (transfer.phase() != ImageTransferPhase.TRANSFERRING) {
+                throw new IOException("the transfer of disk " + disk.name() + " is " + transfer.phase().value()
+                        + ", not transferring");
+            }
+            String url = transfer.transferUrl() != null ? transfer.transferUrl() : transfer.proxyUrl();
+            HttpRangeSource source = HttpRangeSource.open(http, URI.create(url), Map.of(), "oVirt disk "
+                    + disk.name(), DOWNLOAD_ATTEMPTS, Duration.ofMinutes(10));
+            List<Extent> extents = extents(url, disk.capacityBytes());
+            return new ImageioImage(new RawImage(source), disk.capacityBytes(), extents, () -> finish(service, disk));
+        } catch (IOException | RuntimeException e) {
+            cancel(service);
+            throw e instanceof IOException io ? io : new IOException("the transfer of disk " + disk.name()
+                    + " failed: " + OvirtProviderFactory.rootMessage(e), e);
+        }
+    }
+
+    /** imageio's /extents: [{"start":..., "length":..., "zero": true|false, "hole": ...}], data where not zero. */
+    private List<Extent> extents(String url, long capacity) throws IOException {
+        HttpResponse<String> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(URI.create(url + "/extents")).GET()
+                    .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+        if (response.statusCode() != 200) {
+            return List.of(new Extent(0, capacity)); // an imageio without extents: read it all
+        }
+        List<Extent> data = new ArrayList<>();
+        for (JsonNode run : Serialization.json().readTree(response.body())) {
+            if (!run.path("zero").asBoolean()) {
+                data.add(new Extent(run.path("start").asLong(), run.path("length").asLong()));
+            }
+        }
+        return data;
+    }
+
+    /** Finalizes the transfer and waits for the engine to say how it ended; cancels when finalizing fails. */
+    private static void finish(ImageTransferService service, Disk disk) throws IOException {
+        try {
+            service.finalize_().send();
+            long deadline = System.nanoTime() + TRANSFER_READY.toNanos();
+            while (System.nanoTime() < deadline) {
+                ImageTransferPhase phase = service.get().send().imageTransfer().phase();
+                if (phase == ImageTransferPhase.FINISHED_SUCCESS) {
+                    return;
+                }
+                if (phase == ImageTransferPhase.FINISHED_FAILURE) {
+                    throw new IOException("the transfer of disk " + disk.name() + " ended in finished_failure");
+                }
+                sleep(Duration.ofMillis(500));
+            }
+        } catch (RuntimeException e) {
+            // A transfer that is gone has ended; one that cannot be finalized is cancelled.
+            if (!String.valueOf(e.getMessage()).contains("404")) {
+                cancel(service);
+            }
+        }
+    }
+
+    private static void cancel(ImageTransferService service) {
+        try {
+            service.cancel().send();
+        } catch (RuntimeException e) {
+            // the engine times the transfer out (inactivity timeout) and releases the disk
+        }
+    }
+
+    private static void sleep(Duration duration) throws InterruptedIOException {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
 import io.vmlift.model.inventory.Inventory;
+import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
 import java.io.ByteArrayInputStream;
@@ -66,7 +67,8 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
             }
             Connection connection = login(builder, url, user, secret);
             return new OvirtProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
-                    provider.document().url()), connection);
+                    provider.document().url()), connection,
+                    ProviderTrust.from(credentials, provider.where("/spec/secret") + " (Secret " + secret + ")"));
         } finally {
             if (trustStore != null) {
                 try {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vmlift.model.Serialization;
 import io.vmlift.testing.Cli;
 import io.vmlift.testing.FakeOvirtEngine;
+import io.vmlift.testing.QemuImg;
+import io.vmlift.testing.TestDisks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -17,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The oVirt source through the engine's Java SDK against a test engine that speaks the documented API (SSO,
- * collections with follow): connect, inventory, plan concerns, and the ways a login fails. Disk transfer is
- * not implemented yet, so every plan from oVirt is blocked with ovirt.transfer.unsupported.
+ * collections with follow, VM actions, image transfers and an imageio data endpoint): connect, inventory, plan
+ * concerns, a cold migration, and the ways a login fails.
  */
 class OvirtProviderTest {
     private static final String PASSWORD = "engine-pass-" + ProcessHandle.current().pid();
@@ -102,9 +104,62 @@ class OvirtProviderTest {
     }
 
     @Test
-    void planConcernsFollowForkliftsOvirtRulesAndSayTransferIsNotThereYet() throws Exception {
+    void planConcernsFollowForkliftsOvirtRules() throws Exception {
         Path folder = documents("plan", login());
-        Files.writeString(folder.resolve("plan.yaml"), """
+        Files.writeString(folder.resolve("plan.yaml"), maps() + """
+                ---
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Plan
+                metadata: {name: wave-1, namespace: vmlift}
+                spec:
+                  targetNamespace: migrated
+                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
+                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
+                  vms: [{name: web-1}, {name: db-1}]
+                """);
+        Cli.Run plan = Cli.run("plan", "-f", folder, "-o", "json");
+        assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
+        JsonNode concerns = Serialization.json().readTree(plan.out()).path("concerns");
+        assertThat(concerns.findValuesAsText("id")).contains("ovirt.disk.lun", "ovirt.disk.shared");
+        for (JsonNode concern : concerns) {
+            if (concern.path("id").asText().startsWith("ovirt.disk.")) {
+                assertThat(concern.path("vm").asText()).as(concern.toString()).isEqualTo("db-1");
+            }
+        }
+    }
+
+    @Test
+    void coldMigrationDownloadsThroughImageTransfersAndEndsEachOne() throws Exception {
+        Path raw = TestDisks.raw(dir.resolve("web-1.raw"), 8L << 20, 3, 0, 1 << 20, 5L << 20, 2L << 20);
+        engine.diskData("d-web-0", raw);
+        Path folder = documents("migrate", login());
+        Files.writeString(folder.resolve("plan.yaml"), maps() + """
+                ---
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Plan
+                metadata: {name: web, namespace: vmlift}
+                spec:
+                  targetNamespace: migrated
+                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
+                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
+                  vms: [{name: web-1}]
+                """);
+        Path out = dir.resolve("migrate-out");
+        Cli.Run migrate = Cli.run("migrate", "-f", folder, "--output-dir", out, "--progress", "plain",
+                "--power-off-timeout", "5");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        assertThat(engine.actions()).contains("vm-web shutdown");
+        Path image = out.resolve("migrated/web-1/web-1-disk-0.qcow2");
+        assertThat(QemuImg.compare(raw, image).exitCode()).isZero();
+
+        Cli.Run test = Cli.run("test", "-f", folder, "--output-dir", out);
+        assertThat(test.exitCode()).as(test.toString()).isZero();
+        assertThat(engine.transfers()).isNotEmpty().allMatch(t -> t.startsWith("t-") && t.contains(" d-web-0 ")
+                && t.endsWith(" finished_success"));
+    }
+
+    private static String maps() {
+        return """
                 apiVersion: forklift.konveyor.io/v1beta1
                 kind: NetworkMap
                 metadata: {name: engine-networks, namespace: vmlift}
@@ -122,21 +177,7 @@ class OvirtProviderTest {
                   map:
                     - {source: {name: data}, destination: {storageClass: standard}}
                     - {source: {name: fast}, destination: {storageClass: standard}}
-                ---
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Plan
-                metadata: {name: wave-1, namespace: vmlift}
-                spec:
-                  targetNamespace: migrated
-                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
-                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
-                  vms: [{name: web-1}, {name: db-1}]
-                """);
-        Cli.Run plan = Cli.run("plan", "-f", folder, "-o", "json");
-        assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
-        JsonNode concerns = Serialization.json().readTree(plan.out()).path("concerns");
-        assertThat(concerns.findValuesAsText("id")).contains("ovirt.disk.lun", "ovirt.disk.shared",
-                "ovirt.transfer.unsupported");
+                """;
     }
 
     @Test
