@@ -13,6 +13,12 @@ import java.util.TreeSet;
 public final class SourceProviders {
     private SourceProviders() {}
 
+    /** A source that logged in but could not be read: exit 4, one line, the same for every provider. */
+    public static VmliftException unreadable(String url, Throwable cause, String rootMessage, String advice) {
+        return new VmliftException(ExitCode.UNREACHABLE, "reading the inventory of " + url + " failed: " + rootMessage
+                + "; " + advice, cause);
+    }
+
     public static SourceProvider connect(Located<Provider> provider, Credentials credentials) {
         String type = provider.document().type();
         TreeSet<String> available = new TreeSet<>();

@@ -37,6 +37,40 @@ public final class FakeOvirtEngine implements AutoCloseable {
     /** Transfer id to [disk id, phase]. */
     private final Map<String, String[]> transfers = new java.util.LinkedHashMap<>();
     private final java.util.List<String> actions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Fault fault = Fault.NONE;
+    private final java.util.concurrent.atomic.AtomicInteger downloads = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger cuts = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** What the engine does wrong on purpose. */
+    public enum Fault {
+        NONE,
+        /** Every API call after login answers 401, as with a token the engine no longer knows. */
+        EXPIRED_TOKEN,
+        /** A new transfer goes to finished_failure instead of transferring. */
+        TRANSFER_FAILS,
+        /** Every second ranged GET is cut after 64 KiB of real data. */
+        CUT_DOWNLOADS
+    }
+
+    public FakeOvirtEngine breakWith(Fault what) {
+        fault = what;
+        return this;
+    }
+
+    /** How many downloads imageio cut on purpose. */
+    public int cutDownloads() {
+        return cuts.get();
+    }
+
+    /** Starts a VM (as someone did in the engine's UI). */
+    public synchronized void start(String id) {
+        vmStatus.put(id, "up");
+    }
+
+    /** A VM's status as the engine holds it: up or down. */
+    public synchronized String vmStatus(String id) {
+        return vmStatus.get(id);
+    }
 
     public FakeOvirtEngine(Path work, String password) throws Exception {
         this.password = password;
@@ -123,7 +157,7 @@ public final class FakeOvirtEngine implements AutoCloseable {
             known = authorization != null && authorization.startsWith("Bearer ")
                     && tokens.containsKey(authorization.substring(7));
         }
-        if (!known) {
+        if (!known || fault == Fault.EXPIRED_TOKEN) {
             answer(exchange, 401, "application/xml", "<fault><reason>Unauthorized</reason></fault>");
             return;
         }
@@ -174,7 +208,8 @@ public final class FakeOvirtEngine implements AutoCloseable {
                     return;
                 }
                 if (transfer[1].equals("initializing")) {
-                    transfer[1] = "transferring"; // the engine prepares it between two polls
+                    // The engine prepares it between two polls.
+                    transfer[1] = fault == Fault.TRANSFER_FAILS ? "finished_failure" : "transferring";
                 }
             }
             answer(exchange, 200, "application/xml", transfer(parts[2]));
@@ -238,7 +273,15 @@ public final class FakeOvirtEngine implements AutoCloseable {
         }
         exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + bytes.length);
         exchange.sendResponseHeaders(206, to - from + 1);
+        boolean cut = fault == Fault.CUT_DOWNLOADS && to - from + 1 > 65536 && downloads.incrementAndGet() % 2 == 0;
         try (OutputStream out = exchange.getResponseBody()) {
+            if (cut) {
+                cuts.incrementAndGet();
+                out.write(bytes, from, 65536);
+                out.flush();
+                exchange.getHttpContext().getServer(); // the connection is dropped below, mid-body
+                throw new IOException("cut on purpose");
+            }
             out.write(bytes, from, to - from + 1);
         }
     }

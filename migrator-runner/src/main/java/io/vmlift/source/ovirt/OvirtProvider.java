@@ -17,6 +17,7 @@ import io.vmlift.source.PowerControl;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
+import io.vmlift.source.SourceProviders;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.math.BigInteger;
@@ -101,8 +102,9 @@ final class OvirtProvider implements SourceProvider {
             inventory = new Inventory(info, vms, networks, storage);
             return inventory;
         } catch (RuntimeException e) {
-            throw new IOException("reading the inventory of " + info.url() + " failed: "
-                    + OvirtProviderFactory.rootMessage(e), e);
+            throw SourceProviders.unreadable(info.url(), e, OvirtProviderFactory.rootMessage(e), "check the"
+                    + " connection, that the session is still valid, and that the user may read VMs, storage"
+                    + " domains and networks");
         }
     }
 

@@ -9,8 +9,6 @@ import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
 import com.vmware.vim25.mo.VirtualMachineSnapshot;
-import io.vmlift.ExitCode;
-import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.Extent;
@@ -26,6 +24,7 @@ import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.Snapshots;
 import io.vmlift.source.SourceProvider;
+import io.vmlift.source.SourceProviders;
 import io.vmlift.source.vsphere.InventoryCollector.Item;
 import io.vmlift.target.DiskSource;
 import java.io.IOException;
@@ -76,9 +75,9 @@ final class VsphereProvider implements SourceProvider {
             try {
                 snapshot = new InventoryCollector(connection).collect();
             } catch (IOException | RuntimeException e) { // RemoteException is an IOException
-                throw new VmliftException(ExitCode.UNREACHABLE, "reading the inventory of " + info.url()
-                        + " failed: " + VsphereConnection.rootMessage(e) + "; check the connection and that user has"
-                        + " read access (System.View, System.Read) on the whole inventory", e);
+                throw SourceProviders.unreadable(info.url(), e, VsphereConnection.rootMessage(e), "check the"
+                        + " connection and that the user has read access (System.View, System.Read) on the whole"
+                        + " inventory");
             }
             VmMapper mapper = new VmMapper(snapshot);
             List<Vm> vms = new ArrayList<>();

@@ -11,6 +11,7 @@ import io.vmlift.testing.TestDisks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -156,6 +157,82 @@ class OvirtProviderTest {
         assertThat(test.exitCode()).as(test.toString()).isZero();
         assertThat(engine.transfers()).isNotEmpty().allMatch(t -> t.startsWith("t-") && t.contains(" d-web-0 ")
                 && t.endsWith(" finished_success"));
+    }
+
+    private Path webPlan(String name) throws Exception {
+        Path folder = documents(name, login());
+        Files.writeString(folder.resolve("plan.yaml"), maps() + """
+                ---
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Plan
+                metadata: {name: web, namespace: vmlift}
+                spec:
+                  targetNamespace: migrated
+                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
+                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
+                  vms: [{name: web-1}]
+                """);
+        return folder;
+    }
+
+    @Test
+    void aFailedTransferIsCancelledTheSourcePoweredBackOnAndTheRunExits5() throws Exception {
+        engine.diskData("d-web-0", TestDisks.raw(dir.resolve("web-1-fail.raw"), 4L << 20, 4, 0, 1 << 20));
+        Path folder = webPlan("transfer-fails");
+        engine.start("vm-web");
+        engine.breakWith(FakeOvirtEngine.Fault.TRANSFER_FAILS);
+        try {
+            Cli.Run migrate = Cli.run("migrate", "-f", folder, "--output-dir", dir.resolve("fail-out"),
+                    "--progress", "plain", "--power-off-timeout", "5");
+            assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(5);
+            assertThat(migrate.err()).contains("finished_failure").contains("powered back on");
+        } finally {
+            engine.breakWith(FakeOvirtEngine.Fault.NONE);
+        }
+        assertThat(engine.vmStatus("vm-web")).isEqualTo("up");
+        List<String> transfers = engine.transfers();
+        assertThat(transfers.get(transfers.size() - 1)).endsWith(" cancelled");
+    }
+
+    @Test
+    void aDownloadCutMidwayResumesFromItsLastByte() throws Exception {
+        Path raw = TestDisks.raw(dir.resolve("web-1-cut.raw"), 12L << 20, 5, 0, 6L << 20, 9L << 20, 3L << 20);
+        engine.diskData("d-web-0", raw);
+        Path folder = webPlan("cut");
+        engine.breakWith(FakeOvirtEngine.Fault.CUT_DOWNLOADS);
+        try {
+            Path out = dir.resolve("cut-out");
+            Cli.Run migrate = Cli.run("migrate", "-f", folder, "--output-dir", out, "--progress", "plain",
+                    "--power-off-timeout", "5");
+            assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+            assertThat(engine.cutDownloads()).isPositive();
+            assertThat(QemuImg.compare(raw, out.resolve("migrated/web-1/web-1-disk-0.qcow2")).exitCode()).isZero();
+        } finally {
+            engine.breakWith(FakeOvirtEngine.Fault.NONE);
+        }
+    }
+
+    @Test
+    void anExpiredTokenOrAnUnreachableEngineExits4() throws Exception {
+        engine.breakWith(FakeOvirtEngine.Fault.EXPIRED_TOKEN);
+        try {
+            Cli.Run expired = Cli.run("inventory", "-f", documents("expired", login()));
+            assertThat(expired.exitCode()).as(expired.toString()).isEqualTo(4);
+            assertThat(expired.err().lines().count()).isEqualTo(1);
+        } finally {
+            engine.breakWith(FakeOvirtEngine.Fault.NONE);
+        }
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Path folder = documents("unreachable", login());
+        Path providers = folder.resolve("providers.yaml");
+        Files.writeString(providers, Files.readString(providers).replace(engine.apiUrl(),
+                "https://127.0.0.1:" + closedPort + "/ovirt-engine/api"));
+        Cli.Run unreachable = Cli.run("connect", "-f", folder);
+        assertThat(unreachable.exitCode()).as(unreachable.toString()).isEqualTo(4);
+        assertThat(unreachable.err()).contains("after " + OvirtProviderFactory.LOGIN_ATTEMPTS + " attempts");
     }
 
     private static String maps() {
