@@ -311,7 +311,11 @@ public final class FakeOvirtEngine implements AutoCloseable {
         String db = """
                 <vm href="/ovirt-engine/api/vms/vm-db" id="vm-db"><name>db-1</name><status>down</status>
                   <memory>8589934592</memory><bios><type>i440fx_sea_bios</type></bios><os><type>other</type></os>
-                  <cpu><topology><cores>4</cores><sockets>1</sockets><threads>1</threads></topology></cpu>
+                  <cpu><topology><cores>4</cores><sockets>1</sockets><threads>1</threads></topology>
+                    <cpu_tune><vcpu_pins><vcpu_pin><cpu_set>0-1</cpu_set><vcpu>0</vcpu></vcpu_pin></vcpu_pins></cpu_tune></cpu>
+                  <usb><enabled>true</enabled></usb><numa_tune_mode>strict</numa_tune_mode>
+                  <high_availability><enabled>true</enabled><priority>1</priority></high_availability>
+                  <memory_policy><ballooning>true</ballooning></memory_policy>
                   <cluster href="/ovirt-engine/api/clusters/c1" id="c1"/>%s</vm>""";
         if (!follow) {
             return "<vms>" + web.formatted("") + db.formatted("") + "</vms>";
@@ -342,7 +346,10 @@ public final class FakeOvirtEngine implements AutoCloseable {
                 </disk_attachment></disk_attachments>
                 <nics><nic id="n-db-0"><name>nic1</name><interface>e1000</interface>
                   <mac><address>56:6f:1a:2b:00:02</address></mac>
-                  <vnic_profile id="vp-mgmt"><name>ovirtmgmt</name><network id="net-mgmt"/></vnic_profile></nic></nics>""";
+                  <vnic_profile id="vp-mgmt"><name>ovirtmgmt</name><network id="net-mgmt"/>
+                    <pass_through><mode>enabled</mode></pass_through></vnic_profile></nic></nics>
+                <host_devices><host_device id="hd-1"><name>pci_0000_3b_00_0</name></host_device></host_devices>
+                <watchdogs><watchdog id="wd-1"><action>reset</action><model>i6300esb</model></watchdog></watchdogs>""";
         return "<vms>" + web.formatted(webLinks) + db.formatted(dbLinks) + "</vms>";
     }
 

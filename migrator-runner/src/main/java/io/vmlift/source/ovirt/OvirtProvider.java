@@ -43,8 +43,10 @@ import org.ovirt.engine.sdk4.types.DiskStorageType;
 import org.ovirt.engine.sdk4.types.ImageTransfer;
 import org.ovirt.engine.sdk4.types.ImageTransferDirection;
 import org.ovirt.engine.sdk4.types.ImageTransferPhase;
+import org.ovirt.engine.sdk4.types.NumaTuneMode;
 import org.ovirt.engine.sdk4.types.StorageDomain;
 import org.ovirt.engine.sdk4.types.VmStatus;
+import org.ovirt.engine.sdk4.types.VnicPassThroughMode;
 
 /**
  * An oVirt/RHV engine through its Java SDK: the VMs with their disk attachments, disks, NICs and vNIC profiles
@@ -52,7 +54,7 @@ import org.ovirt.engine.sdk4.types.VmStatus;
  * API) are not implemented yet: plans from this source are blocked with a concern saying so.
  */
 final class OvirtProvider implements SourceProvider {
-    static final String FOLLOW = "disk_attachments.disk,nics.vnic_profile";
+    static final String FOLLOW = "disk_attachments.disk,nics.vnic_profile,host_devices,watchdogs";
     /** Tries per range of a download before the copy fails. */
     static final int DOWNLOAD_ATTEMPTS = 5;
     private static final Duration POWER_POLL = Duration.ofSeconds(2);
@@ -177,6 +179,7 @@ final class OvirtProvider implements SourceProvider {
             }
         }
         if (source != null) {
+            vmConcerns(vm.name(), source, concerns);
             for (DiskAttachment attachment : source.diskAttachments()) {
                 if (attachment.disk() != null && attachment.disk().status() == DiskStatus.ILLEGAL) {
                     concerns.add(Concern.critical("ovirt.disk.illegal", vm.name(), "Disk " + attachment.disk().name()
@@ -189,6 +192,47 @@ final class OvirtProvider implements SourceProvider {
             }
         }
         return concerns;
+    }
+
+    /** Forklift's oVirt rules about the VM itself, with their categories. */
+    private static void vmConcerns(String name, org.ovirt.engine.sdk4.types.Vm vm, List<Concern> concerns) {
+        if (vm.hostDevicesPresent() && !vm.hostDevices().isEmpty()) {
+            concerns.add(Concern.critical("ovirt.host_devices", name, "Host devices are passed through to the VM",
+                    "remove them; KubeVirt cannot give the migrated VM the same host's devices"));
+        }
+        for (var nic : vm.nics()) {
+            if (nic.vnicProfile() != null && nic.vnicProfile().passThroughPresent()
+                    && nic.vnicProfile().passThrough().mode() == VnicPassThroughMode.ENABLED) {
+                concerns.add(Concern.critical("ovirt.nic.pci_passthrough", name, "NIC " + nic.name()
+                        + " uses PCI passthrough (SR-IOV)", "map it to a Multus network and attach SR-IOV yourself"));
+            }
+        }
+        if (vm.cpu() != null && vm.cpu().cpuTunePresent() && vm.cpu().cpuTune().vcpuPinsPresent()
+                && !vm.cpu().cpuTune().vcpuPins().isEmpty()) {
+            concerns.add(Concern.warning("ovirt.cpu_tune", name, "vCPUs are pinned to host CPUs",
+                    "the pinning is not carried over"));
+        }
+        if (vm.numaTuneMode() != null && vm.numaTuneMode() != NumaTuneMode.INTERLEAVE) {
+            concerns.add(Concern.warning("ovirt.numa_tune", name, "NUMA tuning mode " + vm.numaTuneMode().value(),
+                    "the NUMA tuning is not carried over"));
+        }
+        if (vm.usb() != null && vm.usbPresent() && vm.usb().enabled()) {
+            concerns.add(Concern.warning("ovirt.usb", name, "USB support is enabled",
+                    "USB devices are not carried over"));
+        }
+        if (vm.watchdogsPresent() && !vm.watchdogs().isEmpty()) {
+            concerns.add(Concern.warning("ovirt.watchdog", name, "The VM has a watchdog device",
+                    "add a watchdog to the VirtualMachine yourself if the guest needs one"));
+        }
+        if (vm.highAvailability() != null && vm.highAvailability().enabledPresent()
+                && vm.highAvailability().enabled()) {
+            concerns.add(Concern.info("ovirt.ha", name, "The VM is highly available in oVirt",
+                    "set its runStrategy (Always) on KubeVirt for the same"));
+        }
+        if (vm.memoryPolicy() != null && vm.memoryPolicy().ballooningPresent() && vm.memoryPolicy().ballooning()) {
+            concerns.add(Concern.info("ovirt.ballooned_memory", name, "Memory ballooning is enabled",
+                    "KubeVirt gives the VM its full memory"));
+        }
     }
 
     @Override

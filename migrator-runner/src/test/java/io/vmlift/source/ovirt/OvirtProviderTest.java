@@ -121,9 +121,15 @@ class OvirtProviderTest {
         Cli.Run plan = Cli.run("plan", "-f", folder, "-o", "json");
         assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
         JsonNode concerns = Serialization.json().readTree(plan.out()).path("concerns");
-        assertThat(concerns.findValuesAsText("id")).contains("ovirt.disk.lun", "ovirt.disk.shared");
+        assertThat(concerns.findValuesAsText("id")).contains("ovirt.disk.lun", "ovirt.disk.shared",
+                "ovirt.host_devices", "ovirt.nic.pci_passthrough", "ovirt.cpu_tune", "ovirt.numa_tune", "ovirt.usb",
+                "ovirt.watchdog", "ovirt.ha", "ovirt.ballooned_memory");
+        Map<String, String> categories = new HashMap<>();
+        concerns.forEach(c -> categories.put(c.path("id").asText(), c.path("category").asText()));
+        assertThat(categories).containsEntry("ovirt.host_devices", "Critical").containsEntry("ovirt.usb", "Warning")
+                .containsEntry("ovirt.ha", "Information");
         for (JsonNode concern : concerns) {
-            if (concern.path("id").asText().startsWith("ovirt.disk.")) {
+            if (concern.path("id").asText().startsWith("ovirt.")) {
                 assertThat(concern.path("vm").asText()).as(concern.toString()).isEqualTo("db-1");
             }
         }
