@@ -62,6 +62,11 @@ public final class FakeOvirtEngine implements AutoCloseable {
         return cuts.get();
     }
 
+    /** Deletes a VM behind vmlift's back: the engine answers 404 for it (its list entry stays, as a stale read). */
+    public synchronized void delete(String id) {
+        vmStatus.remove(id);
+    }
+
     /** Starts a VM (as someone did in the engine's UI). */
     public synchronized void start(String id) {
         vmStatus.put(id, "up");

@@ -240,7 +240,15 @@ final class OvirtProvider implements SourceProvider {
         return new PowerControl() {
             @Override
             public PowerState state(Vm vm) throws IOException {
-                VmStatus status = service(vm).get().send().vm().status();
+                VmStatus status;
+                try {
+                    status = service(vm).get().send().vm().status();
+                } catch (RuntimeException e) {
+                    String why = OvirtProviderFactory.rootMessage(e);
+                    throw new IOException(why.contains("404") ? "VM " + vm.name() + " (" + vm.id() + ") is gone"
+                            + " from the engine (HTTP 404); take it out of the plan, or restore it"
+                            : "cannot read the status of VM " + vm.name() + ": " + why, e);
+                }
                 return status == VmStatus.UP ? PowerState.ON : status == VmStatus.DOWN ? PowerState.OFF
                         : PowerState.UNKNOWN;
             }

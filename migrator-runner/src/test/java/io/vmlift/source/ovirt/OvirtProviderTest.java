@@ -201,6 +201,21 @@ class OvirtProviderTest {
     }
 
     @Test
+    void aVmDeletedAfterThePlanFailsWithExit5AndSaysSo() throws Exception {
+        Path folder = webPlan("deleted");
+        engine.delete("vm-web");
+        try {
+            Cli.Run migrate = Cli.run("migrate", "-f", folder, "--output-dir", dir.resolve("deleted-out"),
+                    "--progress", "plain");
+            assertThat(migrate.exitCode()).as(migrate.toString()).isEqualTo(5);
+            assertThat(migrate.err()).contains("VM web-1 (vm-web) is gone from the engine (HTTP 404)");
+            assertThat(engine.transfers().stream().filter(t -> t.endsWith(" transferring")).toList()).isEmpty();
+        } finally {
+            engine.start("vm-web");
+        }
+    }
+
+    @Test
     void aDownloadCutMidwayResumesFromItsLastByte() throws Exception {
         Path raw = TestDisks.raw(dir.resolve("web-1-cut.raw"), 12L << 20, 5, 0, 6L << 20, 9L << 20, 3L << 20);
         engine.diskData("d-web-0", raw);
