@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -209,6 +210,11 @@ public final class MigrationEngine {
         vm.disks().stream().map(d -> d.transfer().secretRef()).filter(Objects::nonNull).forEach(secrets::add);
         for (String secret : secrets) {
             target.putTransferSecret(plan, secret, source.transferSecretData());
+        }
+        Set<String> configMaps = new TreeSet<>();
+        vm.disks().stream().map(d -> d.transfer().certConfigMap()).filter(Objects::nonNull).forEach(configMaps::add);
+        for (String configMap : configMaps) {
+            target.putTransferConfigMap(plan, configMap, Map.of("ca.pem", source.transferCertificate()));
         }
     }
 

@@ -52,6 +52,11 @@ public interface SourceProvider extends AutoCloseable {
         return Map.of();
     }
 
+    /** The CA (PEM) of the source, for the ConfigMap such transfers name in certConfigMap; null when none is needed. */
+    default String transferCertificate() {
+        return null;
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -16,6 +16,11 @@ public sealed interface DiskSource {
         return null;
     }
 
+    /** The ConfigMap (in the DataVolume's namespace) with the CA CDI checks the source's certificate with, or null. */
+    default String certConfigMap() {
+        return null;
+    }
+
     /** CDI waits for an upload (UploadTokenRequest + the upload proxy). */
     record Upload() implements DiskSource {
         @Override

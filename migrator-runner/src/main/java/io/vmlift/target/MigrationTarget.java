@@ -51,6 +51,9 @@ public interface MigrationTarget {
      */
     void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) throws IOException;
 
+    /** Creates or updates the ConfigMap with the source's CA that such transfers name in certConfigMap. */
+    void putTransferConfigMap(ResolvedPlan plan, String name, Map<String, String> data) throws IOException;
+
     /**
      * Waits while CDI copies a disk inside the cluster (a transfer vmlift does not perform itself), reporting
      * progress in percent; returns when the DataVolume has succeeded, or, in a warm migration, has paused after

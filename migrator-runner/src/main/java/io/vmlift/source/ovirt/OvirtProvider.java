@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.Extent;
 import io.vmlift.disk.RawImage;
+import io.vmlift.model.Credentials;
 import io.vmlift.model.Serialization;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
@@ -12,12 +13,14 @@ import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Storage;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.plan.Concern;
+import io.vmlift.plan.TargetNames;
 import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
+import io.vmlift.target.DiskSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.math.BigInteger;
@@ -68,9 +71,15 @@ final class OvirtProvider implements SourceProvider {
     private Inventory inventory;
     private final Map<String, org.ovirt.engine.sdk4.types.Vm> sourceVms = new HashMap<>();
 
-    OvirtProvider(Inventory.ProviderInfo info, Connection connection, ProviderTrust trust) {
+    /** Forklift's way: CDI copies through imageio, with the engine login and CA handed to it. */
+    record CdiImageio(String apiUrl, Credentials credentials) {}
+
+    private final CdiImageio cdi;
+
+    OvirtProvider(Inventory.ProviderInfo info, Connection connection, ProviderTrust trust, CdiImageio cdi) {
         this.info = info;
         this.connection = connection;
+        this.cdi = cdi;
         this.http = HttpClient.newBuilder().sslContext(trust.sslContext()).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(20)).build();
     }
@@ -192,6 +201,28 @@ final class OvirtProvider implements SourceProvider {
             }
         }
         return concerns;
+    }
+
+    @Override
+    public DiskSource transfer(Vm vm, Disk disk, String planName) {
+        if (cdi == null) {
+            return new DiskSource.Upload();
+        }
+        String ca = cdi.credentials().caCertificate();
+        return new DiskSource.Imageio(cdi.apiUrl(), disk.key(), TargetNames.withSuffix(planName, "ovirt"),
+                ca == null || ca.isBlank() ? null : TargetNames.withSuffix(planName, "ovirt-ca"));
+    }
+
+    /** CDI's imageio importer reads the engine login from a Secret with these two keys. */
+    @Override
+    public Map<String, String> transferSecretData() {
+        return cdi == null ? Map.of() : Map.of("accessKeyId", cdi.credentials().user(), "secretKey",
+                cdi.credentials().password());
+    }
+
+    @Override
+    public String transferCertificate() {
+        return cdi == null ? null : cdi.credentials().caCertificate();
     }
 
     /** Forklift's oVirt rules about the VM itself, with their categories. */

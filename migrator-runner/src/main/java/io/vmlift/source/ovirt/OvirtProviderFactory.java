@@ -34,6 +34,11 @@ import org.ovirt.engine.sdk4.ConnectionBuilder;
  * its SSO and reads the API.
  */
 public final class OvirtProviderFactory implements SourceProviderFactory {
+    /**
+     * vmlift's own setting: "true" gives DataVolumes with source.imageio, so that CDI copies each disk inside the
+     * cluster through the engine's imageio, as Forklift does; else vmlift downloads them.
+     */
+    static final String CDI_IMAGEIO = "cdiImageio";
     static final int LOGIN_ATTEMPTS = 3;
     static final Duration LOGIN_BACKOFF = Duration.ofSeconds(1);
 
@@ -45,6 +50,7 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
     @Override
     public SourceProvider connect(Located<Provider> provider, Credentials credentials) {
         String url = apiUrl(provider);
+        boolean cdiImageio = cdiImageio(provider);
         String secret = provider.document().spec().secret() == null ? "(none)"
                 : provider.document().spec().secret().name();
         String user = credentials.user();
@@ -68,7 +74,8 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
             Connection connection = login(builder, url, user, secret);
             return new OvirtProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
                     provider.document().url()), connection,
-                    ProviderTrust.from(credentials, provider.where("/spec/secret") + " (Secret " + secret + ")"));
+                    ProviderTrust.from(credentials, provider.where("/spec/secret") + " (Secret " + secret + ")"),
+                    cdiImageio ? new OvirtProvider.CdiImageio(url, credentials) : null);
         } finally {
             if (trustStore != null) {
                 try {
@@ -119,6 +126,25 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
         }
         throw new VmliftException(ExitCode.UNREACHABLE, "cannot reach " + url + " after " + LOGIN_ATTEMPTS
                 + " attempts: " + rootMessage(last) + "; check the url, DNS and the port from here", last);
+    }
+
+    private static boolean cdiImageio(Located<Provider> provider) {
+        java.util.Map<String, String> settings = provider.document().spec().settings();
+        if (settings == null) {
+            return false;
+        }
+        for (String key : settings.keySet()) {
+            if (!key.equals(CDI_IMAGEIO)) {
+                throw VmliftException.badInput(provider.where("/spec/settings/" + key) + ": unknown setting '" + key
+                        + "' for an ovirt provider; the one setting is " + CDI_IMAGEIO);
+            }
+        }
+        String value = settings.get(CDI_IMAGEIO);
+        if (value != null && !value.equals("true") && !value.equals("false")) {
+            throw VmliftException.badInput(provider.where("/spec/settings/" + CDI_IMAGEIO) + ": " + CDI_IMAGEIO
+                    + " is '" + value + "'; use \"true\" or \"false\"");
+        }
+        return "true".equals(value);
     }
 
     /** https://ENGINE/ovirt-engine/api; a bare https://ENGINE gets the path, as Forklift's UI does. */

@@ -155,6 +155,27 @@ public final class ClusterTarget implements MigrationTarget {
         }
     }
 
+    /** A ConfigMap labelled with the plan, like the transfer Secret: a rerun updates it, others' are left alone. */
+    @Override
+    public void putTransferConfigMap(ResolvedPlan plan, String name, Map<String, String> data) throws IOException {
+        String namespace = plan.targetNamespace();
+        io.fabric8.kubernetes.api.model.ConfigMap map = new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace)
+                .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()))
+                .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata().withData(data).build();
+        io.fabric8.kubernetes.api.model.ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name)
+                .get();
+        if (existing == null) {
+            client.configMaps().inNamespace(namespace).resource(map).create();
+        } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
+                ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
+            client.configMaps().inNamespace(namespace).resource(map).update();
+        } else {
+            throw new IOException("ConfigMap " + namespace + "/" + name + " exists and was not made by plan "
+                    + plan.name() + "; remove or rename it");
+        }
+    }
+
     /** Follows a DataVolume that CDI fills from the source itself, until it has succeeded. */
     @Override
     public void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,

@@ -129,6 +129,10 @@ public final class ManifestsTarget implements MigrationTarget {
     @Override
     public void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) {}
 
+    /** Not written either: the user creates it with the source's CA before applying the manifests. */
+    @Override
+    public void putTransferConfigMap(ResolvedPlan plan, String name, Map<String, String> data) {}
+
     /** Nothing to wait for here: CDI copies such a disk when the manifests are applied to a cluster. */
     @Override
     public void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
