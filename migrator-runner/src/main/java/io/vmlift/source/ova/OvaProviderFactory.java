@@ -5,13 +5,14 @@ import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
 import io.vmlift.model.inventory.Inventory;
+import io.vmlift.source.ProviderSettings;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * Type ova. The url is a local path (or file:// URL) to a folder, .ova or .ovf; a relative path is taken
@@ -40,24 +41,10 @@ public final class OvaProviderFactory implements SourceProviderFactory {
         }
     }
 
-    /** The ova settings: only verifyManifest, "true" or "false"; a typo must not switch a check off. */
+    /** The ova settings: only verifyManifest, "true" or "false". */
     private static boolean verifyManifest(Located<Provider> provider) {
-        Map<String, String> settings = provider.document().spec().settings();
-        if (settings == null) {
-            return false;
-        }
-        for (String key : settings.keySet()) {
-            if (!key.equals(VERIFY_MANIFEST)) {
-                throw VmliftException.badInput(provider.where("/spec/settings/" + key) + ": unknown setting '" + key
-                        + "' for an ova provider; the one setting is " + VERIFY_MANIFEST);
-            }
-        }
-        String value = settings.get(VERIFY_MANIFEST);
-        if (value != null && !value.equals("true") && !value.equals("false")) {
-            throw VmliftException.badInput(provider.where("/spec/settings/" + VERIFY_MANIFEST) + ": "
-                    + VERIFY_MANIFEST + " is '" + value + "'; use \"true\" or \"false\"");
-        }
-        return "true".equals(value);
+        ProviderSettings.requireKnown(provider, Set.of(VERIFY_MANIFEST));
+        return ProviderSettings.flag(provider, VERIFY_MANIFEST);
     }
 
     static Path resolve(Located<Provider> provider) {

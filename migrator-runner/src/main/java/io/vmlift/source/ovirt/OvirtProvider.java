@@ -18,6 +18,7 @@ import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
 import io.vmlift.target.DiskSource;
@@ -113,7 +114,7 @@ final class OvirtProvider implements SourceProvider {
             inventory = new Inventory(info, vms, networks, storage);
             return inventory;
         } catch (RuntimeException e) {
-            throw SourceProviders.unreadable(info.url(), e, OvirtProviderFactory.rootMessage(e), "check the"
+            throw SourceProviders.unreadable(info.url(), e, SourceFailures.rootMessage(e), "check the"
                     + " connection, that the session is still valid, and that the user may read VMs, storage"
                     + " domains and networks");
         }
@@ -275,7 +276,7 @@ final class OvirtProvider implements SourceProvider {
                 try {
                     status = service(vm).get().send().vm().status();
                 } catch (RuntimeException e) {
-                    String why = OvirtProviderFactory.rootMessage(e);
+                    String why = SourceFailures.rootMessage(e);
                     throw new IOException(why.contains("404") ? "VM " + vm.name() + " (" + vm.id() + ") is gone"
                             + " from the engine (HTTP 404); take it out of the plan, or restore it"
                             : "cannot read the status of VM " + vm.name() + ": " + why, e);
@@ -300,7 +301,7 @@ final class OvirtProvider implements SourceProvider {
                     }
                 } catch (RuntimeException e) {
                     throw new IOException("oVirt refused to power off VM " + vm.name() + ": "
-                            + OvirtProviderFactory.rootMessage(e), e);
+                            + SourceFailures.rootMessage(e), e);
                 }
             }
 
@@ -310,7 +311,7 @@ final class OvirtProvider implements SourceProvider {
                     service(vm).start().send();
                 } catch (RuntimeException e) {
                     throw new IOException("oVirt refused to power on VM " + vm.name() + ": "
-                            + OvirtProviderFactory.rootMessage(e), e);
+                            + SourceFailures.rootMessage(e), e);
                 }
             }
 
@@ -368,7 +369,7 @@ final class OvirtProvider implements SourceProvider {
                     .direction(ImageTransferDirection.DOWNLOAD).format(DiskFormat.RAW)).send().imageTransfer();
         } catch (RuntimeException e) {
             throw new IOException("oVirt refused a download of disk " + disk.name() + " of VM " + vm.name() + ": "
-                    + OvirtProviderFactory.rootMessage(e), e);
+                    + SourceFailures.rootMessage(e), e);
         }
         ImageTransferService service = transfers.imageTransferService(transfer.id());
         try {
@@ -389,7 +390,7 @@ final class OvirtProvider implements SourceProvider {
         } catch (IOException | RuntimeException e) {
             cancel(service);
             throw e instanceof IOException io ? io : new IOException("the transfer of disk " + disk.name()
-                    + " failed: " + OvirtProviderFactory.rootMessage(e), e);
+                    + " failed: " + SourceFailures.rootMessage(e), e);
         }
     }
 

@@ -6,7 +6,9 @@ import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
 import io.vmlift.model.inventory.Inventory;
+import io.vmlift.source.ProviderSettings;
 import io.vmlift.source.ProviderTrust;
+import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
 import java.io.ByteArrayInputStream;
@@ -104,13 +106,13 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
                     throw new VmliftException(ExitCode.UNREACHABLE, "login failed for " + user + " at " + url
                             + "; check user and password in Secret " + secret, e);
                 }
-                if (find(e, SSLException.class) != null) {
+                if (SourceFailures.find(e, SSLException.class) != null) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "TLS check failed for " + url + ": "
-                            + rootMessage(e) + "; put the engine's CA (https://ENGINE/ovirt-engine/services/pki-resource"
+                            + SourceFailures.rootMessage(e) + "; put the engine's CA (https://ENGINE/ovirt-engine/services/pki-resource"
                             + "?resource=ca-certificate&format=X509-PEM-CA) in Secret " + secret + " as cacert", e);
                 }
-                if (find(e, ConnectException.class) == null && find(e, UnknownHostException.class) == null) {
-                    throw new VmliftException(ExitCode.UNREACHABLE, "cannot log in at " + url + ": " + rootMessage(e)
+                if (SourceFailures.find(e, ConnectException.class) == null && SourceFailures.find(e, UnknownHostException.class) == null) {
+                    throw new VmliftException(ExitCode.UNREACHABLE, "cannot log in at " + url + ": " + SourceFailures.rootMessage(e)
                             + "; is it an oVirt API url (https://ENGINE/ovirt-engine/api)?", e);
                 }
                 last = e;
@@ -125,26 +127,12 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
             }
         }
         throw new VmliftException(ExitCode.UNREACHABLE, "cannot reach " + url + " after " + LOGIN_ATTEMPTS
-                + " attempts: " + rootMessage(last) + "; check the url, DNS and the port from here", last);
+                + " attempts: " + SourceFailures.rootMessage(last) + "; check the url, DNS and the port from here", last);
     }
 
     private static boolean cdiImageio(Located<Provider> provider) {
-        java.util.Map<String, String> settings = provider.document().spec().settings();
-        if (settings == null) {
-            return false;
-        }
-        for (String key : settings.keySet()) {
-            if (!key.equals(CDI_IMAGEIO)) {
-                throw VmliftException.badInput(provider.where("/spec/settings/" + key) + ": unknown setting '" + key
-                        + "' for an ovirt provider; the one setting is " + CDI_IMAGEIO);
-            }
-        }
-        String value = settings.get(CDI_IMAGEIO);
-        if (value != null && !value.equals("true") && !value.equals("false")) {
-            throw VmliftException.badInput(provider.where("/spec/settings/" + CDI_IMAGEIO) + ": " + CDI_IMAGEIO
-                    + " is '" + value + "'; use \"true\" or \"false\"");
-        }
-        return "true".equals(value);
+        ProviderSettings.requireKnown(provider, java.util.Set.of(CDI_IMAGEIO));
+        return ProviderSettings.flag(provider, CDI_IMAGEIO);
     }
 
     /** https://ENGINE/ovirt-engine/api; a bare https://ENGINE gets the path, as Forklift's UI does. */
@@ -198,22 +186,5 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
                 // nothing was opened that matters
             }
         }
-    }
-
-    static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable at = e; at != null; at = at.getCause() == at ? null : at.getCause()) {
-            if (type.isInstance(at)) {
-                return type.cast(at);
-            }
-        }
-        return null;
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 }

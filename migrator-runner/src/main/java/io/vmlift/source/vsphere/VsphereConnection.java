@@ -5,6 +5,7 @@ import com.vmware.vim25.ws.CustomSSLTrustContextCreator;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.source.ProviderTrust;
+import io.vmlift.source.SourceFailures;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -73,13 +74,13 @@ final class VsphereConnection implements AutoCloseable {
                 }
                 throw new VmliftException(ExitCode.UNREACHABLE, "cannot log in at " + sdk + ": " + e.getMessage(), e);
             } catch (IOException e) {
-                if (find(e, SSLException.class) != null) {
+                if (SourceFailures.find(e, SSLException.class) != null) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "TLS check failed for " + sdk + ": "
                             + trust.refusalAdvice() + " (Secret " + secretName + ")", e);
                 }
                 if (!unreachable(e)) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "cannot log in at " + sdk + ": "
-                            + rootMessage(e) + "; is it a vCenter or ESXi SDK url (https://HOST/sdk)?", e);
+                            + SourceFailures.rootMessage(e) + "; is it a vCenter or ESXi SDK url (https://HOST/sdk)?", e);
                 }
                 last = e;
                 if (attempt < attempts) {
@@ -88,7 +89,7 @@ final class VsphereConnection implements AutoCloseable {
             }
         }
         throw new VmliftException(ExitCode.UNREACHABLE, "cannot reach " + sdk + " after " + attempts + " attempts: "
-                + rootMessage(last) + "; check the url, DNS and that port " + port(sdk) + " is open from here", last);
+                + SourceFailures.rootMessage(last) + "; check the url, DNS and that port " + port(sdk) + " is open from here", last);
     }
 
     /**
@@ -106,7 +107,7 @@ final class VsphereConnection implements AutoCloseable {
                             READ_TIMEOUT_MS);
                 } catch (java.rmi.RemoteException | java.net.MalformedURLException e) {
                     throw new VmliftException(ExitCode.UNREACHABLE, "cannot resume the vSphere session at " + url
-                            + ": " + rootMessage(e), e);
+                            + ": " + SourceFailures.rootMessage(e), e);
                 }
             }
         }
@@ -155,26 +156,8 @@ final class VsphereConnection implements AutoCloseable {
     }
 
     private static boolean unreachable(Throwable e) {
-        return find(e, ConnectException.class) != null || find(e, UnknownHostException.class) != null
-                || find(e, NoRouteToHostException.class) != null || find(e, SocketTimeoutException.class) != null;
-    }
-
-    static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable at = e; at != null; at = at.getCause() == at ? null : at.getCause()) {
-            if (type.isInstance(at)) {
-                return type.cast(at);
-            }
-        }
-        return null;
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return SourceFailures.find(e, ConnectException.class) != null || SourceFailures.find(e, UnknownHostException.class) != null
+                || SourceFailures.find(e, NoRouteToHostException.class) != null || SourceFailures.find(e, SocketTimeoutException.class) != null;
     }
 
     private static int port(URL url) {

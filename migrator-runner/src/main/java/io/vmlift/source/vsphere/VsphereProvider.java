@@ -12,17 +12,18 @@ import com.vmware.vim25.mo.VirtualMachineSnapshot;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.Extent;
+import io.vmlift.model.Credentials;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.model.Credentials;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.TargetNames;
 import io.vmlift.source.ChangeTracking;
 import io.vmlift.source.HttpRangeSource;
 import io.vmlift.source.PowerControl;
-import io.vmlift.source.SourceDisk;
 import io.vmlift.source.Snapshots;
+import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
 import io.vmlift.source.vsphere.InventoryCollector.Item;
@@ -75,7 +76,7 @@ final class VsphereProvider implements SourceProvider {
             try {
                 snapshot = new InventoryCollector(connection).collect();
             } catch (IOException | RuntimeException e) { // RemoteException is an IOException
-                throw SourceProviders.unreadable(info.url(), e, VsphereConnection.rootMessage(e), "check the"
+                throw SourceProviders.unreadable(info.url(), e, SourceFailures.rootMessage(e), "check the"
                         + " connection and that the user has read access (System.View, System.Read) on the whole"
                         + " inventory");
             }
@@ -147,7 +148,7 @@ final class VsphereProvider implements SourceProvider {
                     }
                 } catch (RemoteException e) {
                     throw new IOException("cannot read the snapshot vSphere made of VM " + vm.name() + ": "
-                            + VsphereConnection.rootMessage(e), e);
+                            + SourceFailures.rootMessage(e), e);
                 }
                 throw new IOException("vSphere made a snapshot of VM " + vm.name() + " but did not say which");
             }
@@ -191,7 +192,7 @@ final class VsphereProvider implements SourceProvider {
                     }
                 } catch (RuntimeException e) {
                     throw new IOException("cannot read snapshot " + snapshot + " of VM " + vm.name() + ": "
-                            + VsphereConnection.rootMessage(e), e);
+                            + SourceFailures.rootMessage(e), e);
                 }
                 throw new IOException("snapshot " + snapshot + " of VM " + vm.name() + " has no change id for disk "
                         + disk.name() + "; is CBT (ctkEnabled) on for it?");
@@ -213,7 +214,7 @@ final class VsphereProvider implements SourceProvider {
                         return new ChangedAreas.Window(info.getStartOffset(), info.getLength(), areas);
                     } catch (RemoteException e) {
                         throw new IOException("QueryChangedDiskAreas for disk " + disk.name() + " of VM " + vm.name()
-                                + " failed: " + VsphereConnection.rootMessage(e), e);
+                                + " failed: " + SourceFailures.rootMessage(e), e);
                     }
                 }, disk.capacityBytes(), "disk " + disk.name() + " of VM " + vm.name());
             }
@@ -258,7 +259,7 @@ final class VsphereProvider implements SourceProvider {
                 return runtime.getPowerState();
             } catch (RuntimeException e) { // yavijava wraps RemoteException in RuntimeException for getters
                 throw new IOException("cannot read the power state of VM " + vm.name() + ": "
-                        + VsphereConnection.rootMessage(e), e);
+                        + SourceFailures.rootMessage(e), e);
             }
         }
 
@@ -317,7 +318,7 @@ final class VsphereProvider implements SourceProvider {
             return task;
         } catch (RemoteException e) {
             throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": "
-                    + VsphereConnection.rootMessage(e), e);
+                    + SourceFailures.rootMessage(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting to " + action + " VM " + vm.name());

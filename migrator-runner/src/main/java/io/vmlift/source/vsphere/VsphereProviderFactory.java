@@ -5,6 +5,7 @@ import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
 import io.vmlift.model.inventory.Inventory;
+import io.vmlift.source.ProviderSettings;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
@@ -13,7 +14,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -70,17 +70,8 @@ public final class VsphereProviderFactory implements SourceProviderFactory {
     }
 
     private static void checkSettings(Located<Provider> provider) {
-        Map<String, String> settings = provider.document().spec().settings();
-        if (settings == null) {
-            return;
-        }
-        for (String key : settings.keySet()) {
-            if (!SETTINGS.contains(key)) {
-                throw VmliftException.badInput(provider.where("/spec/settings/" + key) + ": unknown setting '" + key
-                        + "' for a vsphere provider; known: " + String.join(", ", new java.util.TreeSet<>(SETTINGS)));
-            }
-        }
-        String endpoint = settings.get("sdkEndpoint");
+        ProviderSettings.requireKnown(provider, SETTINGS);
+        String endpoint = provider.document().setting("sdkEndpoint");
         if (endpoint != null && !endpoint.equals("vcenter") && !endpoint.equals("esxi")) {
             throw VmliftException.badInput(provider.where("/spec/settings/sdkEndpoint") + ": sdkEndpoint is '"
                     + endpoint + "'; use vcenter or esxi");

@@ -139,18 +139,7 @@ class OvirtProviderTest {
     void coldMigrationDownloadsThroughImageTransfersAndEndsEachOne() throws Exception {
         Path raw = TestDisks.raw(dir.resolve("web-1.raw"), 8L << 20, 3, 0, 1 << 20, 5L << 20, 2L << 20);
         engine.diskData("d-web-0", raw);
-        Path folder = documents("migrate", login());
-        Files.writeString(folder.resolve("plan.yaml"), maps() + """
-                ---
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Plan
-                metadata: {name: web, namespace: vmlift}
-                spec:
-                  targetNamespace: migrated
-                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
-                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
-                  vms: [{name: web-1}]
-                """);
+        Path folder = webPlan("migrate");
         Path out = dir.resolve("migrate-out");
         Cli.Run migrate = Cli.run("migrate", "-f", folder, "--output-dir", out, "--progress", "plain",
                 "--power-off-timeout", "5");
