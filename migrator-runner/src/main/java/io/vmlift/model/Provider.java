@@ -26,6 +26,11 @@ public record Provider(String apiVersion, String kind, ObjectMeta metadata, Spec
         return "openshift".equals(type());
     }
 
+    /** The name of the Secret spec.secret names, or "(none)", for messages. */
+    public String secretName() {
+        return spec == null || spec.secret() == null || spec.secret().name() == null ? "(none)" : spec.secret().name();
+    }
+
     public String setting(String key) {
         return spec == null || spec.settings() == null ? null : spec.settings().get(key);
     }

@@ -13,6 +13,21 @@ import java.util.TreeSet;
 public final class SourceProviders {
     private SourceProviders() {}
 
+    /**
+     * A login source needs a user and a password: bad input naming the Secret (and the variables that may stand in
+     * for it) when either is missing.
+     */
+    public static void requireLogin(Located<Provider> provider, Credentials credentials, String userExample) {
+        String user = credentials.user();
+        String password = credentials.password();
+        if (user == null || user.isBlank() || password == null || password.isEmpty()) {
+            throw VmliftException.badInput(provider.where("/spec/secret") + ": " + provider.describe()
+                    + " needs 'user' (e.g. " + userExample + ") and 'password' in Secret "
+                    + provider.document().secretName() + " (or VMLIFT_<SECRET>_USER and VMLIFT_<SECRET>_PASSWORD in"
+                    + " the environment)");
+        }
+    }
+
     /** A source that logged in but could not be read: exit 4, one line, the same for every provider. */
     public static VmliftException unreadable(String url, Throwable cause, String rootMessage, String advice) {
         return new VmliftException(ExitCode.UNREACHABLE, "reading the inventory of " + url + " failed: " + rootMessage

@@ -11,6 +11,7 @@ import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
+import io.vmlift.source.SourceProviders;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -53,14 +54,10 @@ public final class OvirtProviderFactory implements SourceProviderFactory {
     public SourceProvider connect(Located<Provider> provider, Credentials credentials) {
         String url = apiUrl(provider);
         boolean cdiImageio = cdiImageio(provider);
-        String secret = provider.document().spec().secret() == null ? "(none)"
-                : provider.document().spec().secret().name();
+        String secret = provider.document().secretName();
+        SourceProviders.requireLogin(provider, credentials, "admin@internal");
         String user = credentials.user();
         String password = credentials.password();
-        if (user == null || user.isBlank() || password == null || password.isEmpty()) {
-            throw VmliftException.badInput(provider.where("/spec/secret") + ": " + provider.describe()
-                    + " needs 'user' (e.g. admin@internal) and 'password' in Secret " + secret);
-        }
         Path trustStore = null;
         try {
             ConnectionBuilder builder = ConnectionBuilder.connection().url(url).user(user).password(password)

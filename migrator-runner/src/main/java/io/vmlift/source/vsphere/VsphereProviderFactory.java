@@ -9,6 +9,7 @@ import io.vmlift.source.ProviderSettings;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;
+import io.vmlift.source.SourceProviders;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -36,15 +37,10 @@ public final class VsphereProviderFactory implements SourceProviderFactory {
     public SourceProvider connect(Located<Provider> provider, Credentials credentials) {
         URL sdk = sdkUrl(provider);
         checkSettings(provider);
-        String secret = provider.document().spec().secret() == null ? "(none)"
-                : provider.document().spec().secret().name();
+        String secret = provider.document().secretName();
+        SourceProviders.requireLogin(provider, credentials, "administrator@vsphere.local");
         String user = credentials.user();
         String password = credentials.password();
-        if (user == null || user.isBlank() || password == null || password.isEmpty()) {
-            throw VmliftException.badInput(provider.where("/spec/secret") + ": " + provider.describe()
-                    + " needs 'user' and 'password' in Secret " + secret + " (or VMLIFT_<SECRET>_USER and"
-                    + " VMLIFT_<SECRET>_PASSWORD in the environment)");
-        }
         ProviderTrust trust = ProviderTrust.from(credentials, provider.where("/spec/secret") + " (Secret " + secret + ")");
         VsphereConnection connection = VsphereConnection.open(sdk, user, password, trust, secret, LOGIN_ATTEMPTS,
                 LOGIN_BACKOFF);
