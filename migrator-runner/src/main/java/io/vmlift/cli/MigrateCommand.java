@@ -8,6 +8,7 @@ import io.vmlift.engine.MigrationEngine;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.engine.StateStore;
+import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.PrintWriter;
@@ -84,7 +85,8 @@ final class MigrateCommand implements Callable<Integer> {
         }
         results.prepare();
         PrintWriter err = spec.commandLine().getErr();
-        try (PlanSession session = PlanSession.open(documents.load(), plan.name);
+        DocumentSet loaded = documents.load();
+        try (PlanSession session = PlanSession.open(loaded, plan.name);
                 Destination destination = outputDir != null
                         ? Destination.folder(outputDir, diskFormat, session.plan.name())
                         : Destination.cluster(cluster, uploadProxy, session)) {
@@ -101,7 +103,7 @@ final class MigrateCommand implements Callable<Integer> {
                         store, progress, new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
                                 new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),
-                                        cutover == null ? Instant.EPOCH : cutover)));
+                                        cutoverOf(loaded, session))));
                 state = engine.run(session.plan);
             }
             printSummary(state);
@@ -120,6 +122,11 @@ final class MigrateCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /** --cutover, else the cutover of a Migration document for the plan, else right after the first precopy. */
+    private Instant cutoverOf(DocumentSet loaded, PlanSession session) {
+        return cutover != null ? cutover : loaded.cutover(session.plan.plan()).orElse(Instant.EPOCH);
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.vmlift.VmliftException;
@@ -26,12 +27,15 @@ import java.util.stream.Stream;
  * Every error names file:line and says how to fix it.
  */
 public final class DocumentLoader {
-    private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("^---(\\s.*)?$");
+    /** Larger files are refused before they are read. */
+    static final long MAX_FILE_BYTES = 64L << 20;
     private static final Map<String, Class<? extends Document>> KINDS = Map.of(
             "forklift.konveyor.io/v1beta1/" + Provider.KIND, Provider.class,
             "forklift.konveyor.io/v1beta1/" + NetworkMap.KIND, NetworkMap.class,
             "forklift.konveyor.io/v1beta1/" + StorageMap.KIND, StorageMap.class,
             "forklift.konveyor.io/v1beta1/" + Plan.KIND, Plan.class,
+            "forklift.konveyor.io/v1beta1/" + Migration.KIND, Migration.class,
+            "forklift.konveyor.io/v1beta1/" + Hook.KIND, Hook.class,
             "v1/" + Secret.KIND, Secret.class);
 
     private DocumentLoader() {}
@@ -82,60 +86,39 @@ public final class DocumentLoader {
     static List<Located<?>> loadFile(Path file, boolean skipForeign) {
         String text;
         try {
+            // Size first: a document is never this large, and reading it would cost the memory it claims.
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw VmliftException.badInput(file + ": " + Files.size(file) + " bytes is more than vmlift reads"
+                        + " as documents (" + (MAX_FILE_BYTES >> 20) + " MiB); split it, or pass the right file");
+            }
             text = Files.readString(file);
         } catch (IOException e) {
             throw VmliftException.badInput(file + ": cannot read: " + Serialization.describe(e), e);
         }
         List<Located<?>> documents = new ArrayList<>();
-        String[] lines = text.split("\n", -1);
-        StringBuilder current = new StringBuilder();
-        int currentStart = 1;
-        for (int i = 0; i < lines.length; i++) {
-            if (DOCUMENT_SEPARATOR.matcher(lines[i]).matches()) {
-                addDocument(file, currentStart, current.toString(), documents, skipForeign);
-                current.setLength(0);
-                currentStart = i + 2;
-            } else {
-                current.append(lines[i]).append('\n');
-            }
+        for (YamlTrees.Tree tree : YamlTrees.read(file, text)) {
+            addDocument(file, tree, documents, skipForeign);
         }
-        addDocument(file, currentStart, current.toString(), documents, skipForeign);
         if (documents.isEmpty() && !skipForeign) {
             throw VmliftException.badInput(file + ":1: the file holds no document");
         }
         return documents;
     }
 
-    private static void addDocument(Path file, int startLine, String text, List<Located<?>> into,
-            boolean skipForeign) {
-        if (text.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
-            return;
+    private static void addDocument(Path file, YamlTrees.Tree parsed, List<Located<?>> into, boolean skipForeign) {
+        JsonNode tree = parsed.root();
+        int startLine = parsed.line();
+        if (tree.isNull()) {
+            return; // an empty document (comments only), as kubectl passes it over
         }
-        JsonNode tree;
-        try {
-            tree = Serialization.yaml().readTree(text);
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? startLine : startLine + e.getLocation().getLineNr() - 1;
-            String problem = e.getOriginalMessage();
-            if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException yaml) {
-                // snakeyaml's message spans several lines with a caret drawing; keep its problem and its line.
-                problem = (yaml.getContext() == null ? "" : yaml.getContext() + ": ") + yaml.getProblem();
-                var mark = yaml.getContextMark() != null ? yaml.getContextMark() : yaml.getProblemMark();
-                if (mark != null) {
-                    line = startLine + mark.getLine();
-                }
-            }
-            throw VmliftException.badInput(file + ":" + line + ": malformed YAML: " + problem.replaceAll("\\s+", " ")
-                    + "; fix the syntax (indentation, quotes, colons) at that line", e);
-        }
-        if (tree == null || !tree.isObject()) {
+        if (!tree.isObject()) {
             throw VmliftException.badInput(file + ":" + startLine
                     + ": a document must be a mapping with apiVersion, kind and metadata");
         }
         if (skipForeign && !tree.has("apiVersion") && !tree.has("kind")) {
             return;
         }
-        Map<String, Integer> lines = lineIndex(text, startLine);
+        Map<String, Integer> lines = parsed.lines();
         if ("v1".equals(tree.path("apiVersion").asText()) && "List".equals(tree.path("kind").asText())) {
             // What `kubectl get plans,networkmaps,... -o yaml` prints: the documents are its items.
             JsonNode items = tree.path("items");
@@ -160,7 +143,7 @@ public final class DocumentLoader {
         Class<? extends Document> type = KINDS.get(apiVersion + "/" + kind);
         if (type == null) {
             throw VmliftException.badInput(file + ":" + line + ": unknown document " + apiVersion + " " + kind
-                    + "; vmlift reads Provider, NetworkMap, StorageMap and Plan (forklift.konveyor.io/v1beta1)"
+                    + "; vmlift reads Provider, NetworkMap, StorageMap, Plan, Migration and Hook (forklift.konveyor.io/v1beta1)"
                     + " and Secret (v1), alone or as items of a v1 List");
         }
         try {
@@ -172,10 +155,14 @@ public final class DocumentLoader {
                     + dotted(pointer(e)) + "' in " + kind + "; check the spelling (known there: "
                     + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "))
                     + ")", e);
+        } catch (InvalidNullException e) {
+            throw VmliftException.badInput(file + ":" + Located.lineOf(lines, prefix + pointer(e), line)
+                    + ": '" + dotted(pointer(e)) + "' in " + kind + " is empty (null); fill it in or remove it", e);
         } catch (MismatchedInputException e) {
             throw VmliftException.badInput(file + ":" + Located.lineOf(lines, prefix + pointer(e), line)
                     + ": wrong type for '" + dotted(pointer(e)) + "' in " + kind + ": expected "
-                    + describeType(e.getTargetType()), e);
+                    + describeType(e.getTargetType()) + (e.getTargetType() == String.class
+                            ? " (quote it: YAML reads on, off, yes, no and bare numbers as other types)" : ""), e);
         } catch (JsonMappingException e) {
             throw VmliftException.badInput(file + ":" + Located.lineOf(lines, prefix + pointer(e), line)
                     + ": invalid value for '" + dotted(pointer(e)) + "' in " + kind + ": " + e.getOriginalMessage(), e);
@@ -239,26 +226,5 @@ public final class DocumentLoader {
             return "a number";
         }
         return "a " + type.getSimpleName().toLowerCase(Locale.ROOT);
-    }
-
-    /** The absolute line of every field and list item, keyed by JSON pointer. */
-    private static Map<String, Integer> lineIndex(String text, int startLine) {
-        Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser parser = Serialization.yaml().getFactory().createParser(text)) {
-            JsonToken token;
-            while ((token = parser.nextToken()) != null) {
-                JsonStreamContext context = parser.getParsingContext();
-                if (token.isStructStart() && context.getParent() != null) {
-                    context = context.getParent();
-                }
-                if (token == JsonToken.FIELD_NAME || context.inArray()) {
-                    lines.putIfAbsent(context.pathAsPointer().toString(),
-                            startLine + parser.currentTokenLocation().getLineNr() - 1);
-                }
-            }
-        } catch (IOException e) {
-            // The document already parsed as a tree; an index without lines only makes messages less exact.
-        }
-        return lines;
     }
 }

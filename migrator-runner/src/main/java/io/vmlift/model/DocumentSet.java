@@ -65,10 +65,27 @@ public final class DocumentSet {
                 "source Provider", "add one (type vsphere, ovirt or ova) with -f", "--provider");
     }
 
-    /** The one Plan (or the one named). */
+    /**
+     * The one Plan (or the one named). Among several Plans, a single Migration document chooses, as a Migration
+     * starts its Plan in Forklift.
+     */
     public Located<Plan> plan(String name) {
+        List<Located<Migration>> migrations = ofType(Migration.class);
+        if (name == null && ofType(Plan.class).size() > 1 && migrations.size() == 1) {
+            name = migrations.get(0).document().plan().name();
+        }
         return single(ofType(Plan.class), name, "Plan",
                 "write one with 'vmlift plan --vm NAME ...' or add it with -f", "--plan");
+    }
+
+    /** The cutover time a Migration document sets for the plan, if any (Forklift: spec.cutover). */
+    public Optional<java.time.Instant> cutover(Located<Plan> plan) {
+        return ofType(Migration.class).stream()
+                .filter(m -> plan.document().name().equals(m.document().plan().name()))
+                .map(m -> m.document().spec().cutover())
+                .filter(c -> c != null && !c.isBlank())
+                .map(c -> java.time.OffsetDateTime.parse(c).toInstant())
+                .findFirst();
     }
 
     /** The only candidate, or the one named; otherwise a bad-input error that says how to choose. */
@@ -169,6 +186,43 @@ public final class DocumentSet {
         ofType(NetworkMap.class).forEach(this::checkNetworkMap);
         ofType(StorageMap.class).forEach(this::checkStorageMap);
         ofType(Plan.class).forEach(this::checkPlan);
+        ofType(Migration.class).forEach(this::checkMigration);
+    }
+
+    private void checkMigration(Located<Migration> located) {
+        Migration migration = located.document();
+        if (migration.plan() == null || isBlank(migration.plan().name())) {
+            throw VmliftException.badInput(located.where("/spec") + ": " + located.describe()
+                    + " names no plan; set spec.plan.name");
+        }
+        requireReference(located, "/spec/plan", Plan.class, migration.plan());
+        String cutover = migration.spec().cutover();
+        if (cutover != null && !cutover.isBlank()) {
+            try {
+                java.time.OffsetDateTime.parse(cutover);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw VmliftException.badInput(located.where("/spec/cutover") + ": cutover '" + cutover + "' of "
+                        + located.describe() + " is not an RFC 3339 time; write e.g. 2024-04-04T01:23:45Z");
+            }
+        }
+    }
+
+    /**
+     * A source named by two entries of one map: vmlift gives each source one destination. (Forklift hands a
+     * network's entries out to the VM's NICs in turn; vmlift does not, so it refuses rather than pick one.)
+     */
+    private static void requireUniqueSources(Located<?> located, List<SourceRef> sources) {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < sources.size(); i++) {
+            SourceRef source = sources.get(i);
+            String key = !isBlank(source.id()) ? "id " + source.id() : "name " + source.name();
+            Integer earlier = seen.putIfAbsent(key, i);
+            if (earlier != null) {
+                throw VmliftException.badInput(located.where("/spec/map/" + i) + ": " + located.describe()
+                        + " maps source " + key + " twice (also entry " + earlier + " at "
+                        + located.where("/spec/map/" + earlier) + "); keep one entry per source");
+            }
+        }
     }
 
     /** data values must be base64; the message names the key, never the value. */
@@ -250,6 +304,11 @@ public final class DocumentSet {
             NetworkMap.Pair pair = pairs.get(i);
             String at = "/spec/map/" + i;
             requireSource(located, at, pair.source());
+        }
+        requireUniqueSources(located, pairs.stream().map(NetworkMap.Pair::source).toList());
+        for (int i = 0; i < pairs.size(); i++) {
+            NetworkMap.Pair pair = pairs.get(i);
+            String at = "/spec/map/" + i;
             NetworkMap.Destination destination = pair.destination();
             if (destination == null || !NetworkMap.Destination.TYPES.contains(destination.type())) {
                 throw VmliftException.badInput(located.where(at + "/destination") + ": destination type '"
@@ -272,9 +331,12 @@ public final class DocumentSet {
         checkProviderPair(located, map.spec().provider(), false);
         List<StorageMap.Pair> pairs = map.pairs();
         for (int i = 0; i < pairs.size(); i++) {
+            requireSource(located, "/spec/map/" + i, pairs.get(i).source());
+        }
+        requireUniqueSources(located, pairs.stream().map(StorageMap.Pair::source).toList());
+        for (int i = 0; i < pairs.size(); i++) {
             StorageMap.Pair pair = pairs.get(i);
             String at = "/spec/map/" + i;
-            requireSource(located, at, pair.source());
             StorageMap.Destination destination = pair.destination();
             if (destination == null) {
                 throw VmliftException.badInput(located.where(at) + ": " + located.describe()

@@ -1,6 +1,7 @@
 package io.vmlift.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,40 +35,47 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
             Boolean archived,
             Boolean skipGuestConversion,
             Boolean migrateSharedDisks,
-            // Forklift fields vmlift accepts but does not act on (see ignoredFields()).
-            JsonNode serviceAccount,
-            JsonNode transferNetwork,
-            JsonNode preserveClusterCpuModel,
-            JsonNode runPreflightInspection,
-            JsonNode xfsCompatibility,
-            JsonNode deleteGuestConversionPod,
-            JsonNode installLegacyDrivers,
-            JsonNode enableNestedVirtualization,
-            JsonNode targetNodeSelector,
-            JsonNode targetAffinity,
-            JsonNode convertorLabels,
-            JsonNode convertorNodeSelector,
-            JsonNode convertorAffinity,
-            JsonNode conversionTempStorageClass,
-            JsonNode conversionTempStorageSize,
-            JsonNode pvcNameTemplate,
-            JsonNode pvcNameTemplateUseGenerateName,
-            JsonNode volumeNameTemplate,
-            JsonNode networkNameTemplate,
-            JsonNode rdmAsLun,
-            JsonNode scsiReservation,
-            JsonNode customizationScripts,
-            JsonNode virtV2vImage,
-            JsonNode tagMapping,
-            JsonNode skipZoneNodeSelector) {
+            // Forklift fields vmlift accepts but does not act on (see ignoredFields()), typed as Forklift's
+            // PlanSpec (pkg/apis/forklift/v1beta1/plan.go) so that a wrong type is refused as Kubernetes would.
+            String serviceAccount,
+            ObjectReference transferNetwork,
+            Boolean preserveClusterCpuModel,
+            Boolean runPreflightInspection,
+            Boolean xfsCompatibility,
+            Boolean deleteGuestConversionPod,
+            Boolean installLegacyDrivers,
+            Boolean enableNestedVirtualization,
+            Map<String, String> targetNodeSelector,
+            ObjectNode targetAffinity,
+            Map<String, String> convertorLabels,
+            Map<String, String> convertorNodeSelector,
+            ObjectNode convertorAffinity,
+            String conversionTempStorageClass,
+            String conversionTempStorageSize,
+            String pvcNameTemplate,
+            Boolean pvcNameTemplateUseGenerateName,
+            String volumeNameTemplate,
+            String networkNameTemplate,
+            Boolean rdmAsLun,
+            Boolean scsiReservation,
+            ObjectReference customizationScripts,
+            String virtV2vImage,
+            TagMapping tagMapping,
+            Boolean skipZoneNodeSelector,
+            String diskBus) {
 
         public static Spec of(
                 String targetNamespace, ProviderPair provider, Maps map, String type, List<Vm> vms) {
             return new Spec(null, targetNamespace, provider, map, type, null, vms, null, null, null, null, null,
                     null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
     }
+
+    public record TagMapping(Boolean disabled, List<String> labelTags) {}
+
+    /** plan.HookRef: a Hook document run at a step (PreHook, PostHook). */
+    public record HookRef(String step, ObjectReference hook) {}
 
     public record Maps(ObjectReference network, ObjectReference storage) {}
 
@@ -80,18 +88,18 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
             String targetName,
             String targetPowerState,
             Boolean deleteVmOnFailMigration,
-            JsonNode hooks,
-            JsonNode luks,
-            JsonNode nbdeClevis,
-            JsonNode rootDisk,
-            JsonNode instanceType,
-            JsonNode pvcNameTemplate,
-            JsonNode volumeNameTemplate,
-            JsonNode networkNameTemplate,
-            JsonNode migrateSharedDisks,
-            JsonNode enableNestedVirtualization,
-            JsonNode rdmAsLun,
-            JsonNode scsiReservation) {
+            List<HookRef> hooks,
+            ObjectReference luks,
+            Boolean nbdeClevis,
+            String rootDisk,
+            String instanceType,
+            String pvcNameTemplate,
+            String volumeNameTemplate,
+            String networkNameTemplate,
+            Boolean migrateSharedDisks,
+            Boolean enableNestedVirtualization,
+            Boolean rdmAsLun,
+            Boolean scsiReservation) {
 
         public static Vm ref(String id, String name) {
             return new Vm(id, name, null, null, null, null, null, null, null, null, null, null, null, null, null,
@@ -178,6 +186,30 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         candidates.put("virtV2vImage", spec.virtV2vImage());
         candidates.put("tagMapping", spec.tagMapping());
         candidates.put("skipZoneNodeSelector", spec.skipZoneNodeSelector());
+        candidates.put("diskBus", spec.diskBus());
+        candidates.forEach((field, value) -> {
+            if (value != null) {
+                ignored.add(field);
+            }
+        });
+        return ignored;
+    }
+
+    /** The names of Forklift per-VM fields set on this VM that vmlift does not act on (hooks: see Plan checks). */
+    public static List<String> ignoredFields(Vm vm) {
+        Map<String, Object> candidates = new LinkedHashMap<>();
+        candidates.put("luks", vm.luks());
+        candidates.put("nbdeClevis", vm.nbdeClevis());
+        candidates.put("rootDisk", vm.rootDisk());
+        candidates.put("instanceType", vm.instanceType());
+        candidates.put("pvcNameTemplate", vm.pvcNameTemplate());
+        candidates.put("volumeNameTemplate", vm.volumeNameTemplate());
+        candidates.put("networkNameTemplate", vm.networkNameTemplate());
+        candidates.put("migrateSharedDisks", vm.migrateSharedDisks());
+        candidates.put("enableNestedVirtualization", vm.enableNestedVirtualization());
+        candidates.put("rdmAsLun", vm.rdmAsLun());
+        candidates.put("scsiReservation", vm.scsiReservation());
+        List<String> ignored = new ArrayList<>();
         candidates.forEach((field, value) -> {
             if (value != null) {
                 ignored.add(field);

@@ -2,10 +2,16 @@ package io.vmlift.model;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.cfg.MutableCoercionConfig;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -49,7 +55,29 @@ public final class Serialization {
                 .enable(SerializationFeature.INDENT_OUTPUT)
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
                 // Only record components and fields are data: isLinux()-style helpers are not.
-                .visibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE);
+                .visibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
+                // Kubernetes' types are strict: 99999 is no boolean, true is no string, and a list entry
+                // left empty (vms: [null]) is an error, not a hole for later code to fall into.
+                .defaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL))
+                .withCoercionConfig(LogicalType.Boolean, strict())
+                .withCoercionConfig(LogicalType.Integer, strict())
+                .withCoercionConfig(LogicalType.Float, strict())
+                .withCoercionConfig(LogicalType.Textual, config -> {
+                    for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
+                            CoercionInputShape.Boolean)) {
+                        config.setCoercion(shape, CoercionAction.Fail);
+                    }
+                });
+    }
+
+    /** No scalar becomes another kind of scalar; an empty string stays an empty string. */
+    private static java.util.function.Consumer<MutableCoercionConfig> strict() {
+        return config -> {
+            for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
+                    CoercionInputShape.Boolean, CoercionInputShape.String, CoercionInputShape.EmptyString)) {
+                config.setCoercion(shape, CoercionAction.Fail);
+            }
+        };
     }
 
     public static YAMLMapper yaml() {

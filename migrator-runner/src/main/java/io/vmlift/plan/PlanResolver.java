@@ -68,6 +68,7 @@ public final class PlanResolver {
                         "remove one entry"));
                 continue;
             }
+            ignoredVmFields(entry, vm, concerns);
             String name = targetName(entry, vm, usedNames, concerns);
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, concerns, macOwners);
             List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns, source, plan.name());
@@ -106,6 +107,22 @@ public final class PlanResolver {
         for (String field : plan.ignoredFields()) {
             concerns.add(Concern.warning("FieldIgnored", null, "spec." + field + " is a Forklift setting vmlift"
                     + " does not act on", "remove it, or migrate this plan with Forklift"));
+        }
+    }
+
+    /** Forklift per-VM settings vmlift does not act on: a Warning each, never silence. */
+    private static void ignoredVmFields(Plan.Vm entry, Vm vm, List<Concern> concerns) {
+        for (String field : Plan.ignoredFields(entry)) {
+            concerns.add(Concern.warning("FieldIgnored", vm.name(), "vms[]." + field + " is a Forklift setting vmlift"
+                    + " does not act on", "remove it, or migrate this VM with Forklift"));
+        }
+        if (entry.hooks() != null) {
+            for (Plan.HookRef hook : entry.hooks()) {
+                String name = hook.hook() == null ? null : hook.hook().name();
+                concerns.add(Concern.warning("FieldIgnored", vm.name(), "Hook '" + name + "' at step " + hook.step()
+                        + " will not run: vmlift does not run Forklift hooks yet", "run the hook's playbook"
+                        + " yourself before or after this stage of the pipeline, or migrate this VM with Forklift"));
+            }
         }
     }
 

@@ -163,7 +163,7 @@ class DocumentLoaderTest {
         assertThat(loadFails(badName).getMessage()).contains("name.yaml:11").contains("'../escaped' is not a valid name");
         Path duplicateKey = write("dup.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
                 + "stringData: {user: a}\nstringData: {user: b}\n");
-        assertThat(loadFails(duplicateKey).getMessage()).contains("dup.yaml:5").contains("Duplicate field 'stringData'");
+        assertThat(loadFails(duplicateKey).getMessage()).contains("dup.yaml:5").contains("key 'stringData' is given twice");
         Path notBase64 = write("b64.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
                 + "data:\n  user: YWRtaW4=\n  password: hunter2!!\n");
         String message = loadFails(notBase64).getMessage();
