@@ -107,7 +107,7 @@ final class ProgressPrinter implements ProgressListener, AutoCloseable {
     }
 
     private void line(String text) {
-        err.println(LocalTime.now().format(CLOCK) + " " + text);
+        err.println(LocalTime.now().format(CLOCK) + " " + io.vmlift.Printable.oneLine(text));
         err.flush();
     }
 

@@ -15,7 +15,7 @@ final class Table {
     Table row(Object... cells) {
         String[] row = new String[cells.length];
         for (int i = 0; i < cells.length; i++) {
-            row[i] = cells[i] == null ? "" : cells[i].toString();
+            row[i] = cells[i] == null ? "" : io.vmlift.Printable.oneLine(cells[i].toString());
         }
         rows.add(row);
         return this;

@@ -2,6 +2,7 @@ package io.vmlift.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmlift.ExitCode;
+import io.vmlift.Printable;
 import io.vmlift.VmliftException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -41,9 +42,16 @@ public final class Vmlift {
         CommandLine commandLine = new CommandLine(new Vmlift());
         addCommonHelp(commandLine);
         commandLine.setExecutionExceptionHandler(Vmlift::handle);
+        // Whatever writers a caller set, everything printed goes through Printable (escapes, masked secrets).
+        CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+        commandLine.setExecutionStrategy(parseResult -> {
+            commandLine.setOut(Printable.safe(commandLine.getOut()));
+            commandLine.setErr(Printable.safe(commandLine.getErr()));
+            return run.execute(parseResult);
+        });
         commandLine.setParameterExceptionHandler((exception, args) -> {
             PrintWriter err = exception.getCommandLine().getErr();
-            err.println("vmlift: " + exception.getMessage() + " (see '"
+            err.println("vmlift: " + Printable.oneLine(exception.getMessage()) + " (see '"
                     + exception.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ExitCode.BAD_INPUT.code();
         });
@@ -85,6 +93,7 @@ public final class Vmlift {
             code = ExitCode.INTERNAL;
             message = "internal error: " + exception + "; rerun with --debug and report it";
         }
+        message = Printable.oneLine(message);
         err.println("vmlift: " + message);
         writeErrorResult(parseResult, message, code);
         if (debug) {

@@ -57,10 +57,14 @@ public final class DescriptorVmdkImage implements DiskImage {
                 if (!extent.matches()) {
                     continue;
                 }
-                long sectors = Long.parseLong(extent.group(2));
+                long sectors = sectors(extent.group(2), descriptor, lineNumber);
                 String type = extent.group(3).toUpperCase(Locale.ROOT);
                 String file = extent.group(4);
-                long offsetSectors = extent.group(5) == null ? 0 : Long.parseLong(extent.group(5));
+                long offsetSectors = extent.group(5) == null ? 0 : sectors(extent.group(5), descriptor, lineNumber);
+                if (start + sectors * SECTOR > MAX_VIRTUAL_SIZE) {
+                    throw new CorruptImageException(descriptor.name() + ":" + lineNumber + ": the extents add up to"
+                            + " more than " + (MAX_VIRTUAL_SIZE >> 40) + " TiB: the descriptor is damaged");
+                }
                 DiskImage image = switch (type) {
                     case "ZERO" -> null;
                     case "FLAT", "VMFS", "VMFSRAW" -> flat(siblings, descriptor, file, offsetSectors, sectors, lineNumber);
@@ -108,6 +112,20 @@ public final class DescriptorVmdkImage implements DiskImage {
             throw new CorruptImageException(descriptor.name() + ":" + line + ": the extent file '" + file
                     + "' is missing; keep the descriptor and its extent files together");
         }
+    }
+
+    /** A sector count of an extent line, at most MAX_VIRTUAL_SIZE bytes, so products cannot overflow. */
+    private static long sectors(String digits, ByteSource descriptor, int line) throws CorruptImageException {
+        try {
+            long sectors = Long.parseLong(digits);
+            if (sectors <= MAX_VIRTUAL_SIZE / SECTOR) {
+                return sectors;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CorruptImageException(descriptor.name() + ":" + line + ": " + digits + " sectors is more than "
+                + (MAX_VIRTUAL_SIZE >> 40) + " TiB: the descriptor is damaged");
     }
 
     private static DiskImage flat(DiskImages.SiblingResolver siblings, ByteSource descriptor, String file,

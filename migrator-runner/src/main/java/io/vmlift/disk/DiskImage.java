@@ -11,6 +11,13 @@ import java.util.List;
  */
 public interface DiskImage extends Closeable {
     /**
+     * The largest virtual disk vmlift reads or writes: 64 TiB, above VMware's 62 TB VMDK limit. Any header or
+     * descriptor that says more is damaged or hostile, and a size that large could not be written as qcow2
+     * that qemu opens.
+     */
+    long MAX_VIRTUAL_SIZE = 64L << 40;
+
+    /**
      * The format as a short name: raw, blank, qcow2, vmdk-sparse, vmdk-stream, or vmdk-&lt;createType&gt; for
      * descriptor-based VMDKs (vmdk-monolithicFlat, vmdk-twoGbMaxExtentSparse, ...).
      */

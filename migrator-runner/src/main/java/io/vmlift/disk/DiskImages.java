@@ -3,6 +3,7 @@ package io.vmlift.disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -62,12 +63,7 @@ public final class DiskImages {
             image = new RawImage(source);
         }
         // oVirt labels the qcow2 disks of its OVA exports as VMDK: a declared VMDK may be either.
-        boolean fits = switch (declared) {
-            case VMDK -> image.format().startsWith("vmdk") || image.format().equals("qcow2");
-            case QCOW2 -> image.format().equals("qcow2");
-            default -> true;
-        };
-        if (!fits) {
+        if (!fits(declared, image.format().startsWith("vmdk") ? "vmdk" : image.format())) {
             image.close();
             throw new CorruptImageException(source.name() + ": declared as " + declared.name().toLowerCase(Locale.ROOT)
                     + " but its contents are " + image.format() + "; the package is corrupt or mislabelled");
@@ -86,7 +82,66 @@ public final class DiskImages {
             throw new CorruptImageException("'" + name + "' points outside its package; only names of files"
                     + " beside the descriptor are allowed");
         }
+        // A symbolic link is followed by every later open: where it really leads must be inside too.
+        if (Files.exists(resolved)) {
+            try {
+                Path real = resolved.toRealPath();
+                if (!real.startsWith(base.toRealPath())) {
+                    throw new CorruptImageException("'" + name + "' is a symbolic link to a file outside its package;"
+                            + " copy the file into the package instead");
+                }
+                return real;
+            } catch (IOException e) {
+                throw new CorruptImageException("'" + name + "' cannot be resolved: " + e.getMessage());
+            }
+        }
         return resolved;
+    }
+
+    /**
+     * The same refusal in the engine and in plan checks: an image larger than the capacity its source
+     * declares would not fit the target disk made for it.
+     */
+    public static void requireFits(DiskImage image, long declaredCapacity, String diskName)
+            throws CorruptImageException {
+        if (image.virtualSize() > declaredCapacity) {
+            throw new CorruptImageException("disk " + diskName + ": the image holds " + image.virtualSize()
+                    + " bytes, more than the " + declaredCapacity + " the source declares; fix the declared capacity");
+        }
+    }
+
+    /**
+     * What the first bytes of an image say: its family (vmdk, qcow2, raw) and, for sparse VMDK and qcow2, the
+     * virtual size in its header (-1 when the header has none). For images that can only be read as a stream
+     * (gzip), where plan checks must not keep the whole file.
+     */
+    public record Probe(String family, long virtualSize) {}
+
+    public static Probe probe(ByteBuffer start) {
+        ByteBuffer bytes = start.duplicate();
+        if (SparseVmdkImage.matches(bytes.duplicate()) && bytes.remaining() >= 20) {
+            long sectors = bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(bytes.position() + 12);
+            return new Probe("vmdk", sectors < 0 || sectors > MAX_SECTORS ? Long.MAX_VALUE : sectors * 512);
+        }
+        if (isDescriptor(bytes.duplicate())) {
+            return new Probe("vmdk", -1);
+        }
+        if (Qcow2Image.matches(bytes.duplicate()) && bytes.remaining() >= 32) {
+            long size = bytes.getLong(bytes.position() + 24);
+            return new Probe("qcow2", size < 0 ? Long.MAX_VALUE : size);
+        }
+        return new Probe("raw", -1);
+    }
+
+    private static final long MAX_SECTORS = DiskImage.MAX_VIRTUAL_SIZE / 512;
+
+    /** Whether the family a probe found is one the declared format allows (oVirt's qcow2 labelled VMDK too). */
+    public static boolean fits(Declared declared, String family) {
+        return switch (declared) {
+            case VMDK -> family.equals("vmdk") || family.equals("qcow2");
+            case QCOW2 -> family.equals("qcow2");
+            default -> true;
+        };
     }
 
     /** A disk of the given size with no data: an OVF disk that references no file. */

@@ -50,6 +50,10 @@ public final class Qcow2Image implements DiskImage {
         }
         this.clusterSize = 1 << clusterBits;
         this.virtualSize = header.getLong(24);
+        if (virtualSize < 0 || virtualSize > MAX_VIRTUAL_SIZE) {
+            throw corrupt("its virtual size of " + virtualSize + " bytes is outside 0.." + (MAX_VIRTUAL_SIZE >> 40)
+                    + " TiB: the header is damaged");
+        }
         if (header.getInt(32) != 0) {
             throw corrupt("the image is encrypted; decrypt it first");
         }
@@ -61,7 +65,7 @@ public final class Qcow2Image implements DiskImage {
         long l1Offset = header.getLong(40);
         long entriesPerL2 = clusterSize / 8;
         long needed = (virtualSize + ((long) clusterSize * entriesPerL2) - 1) / ((long) clusterSize * entriesPerL2);
-        if (l1Size < needed || l1Offset <= 0 || l1Offset + 8L * l1Size > source.size()) {
+        if (l1Size < needed || l1Offset <= 0 || l1Offset > source.size() || 8L * l1Size > source.size() - l1Offset) {
             throw corrupt("the L1 table (" + l1Size + " entries at byte " + l1Offset + ") does not fit the image: "
                     + "it is truncated or corrupt");
         }

@@ -63,7 +63,7 @@ public final class SparseVmdkImage implements DiskImage {
         if (entriesPerTable <= 0 || entriesPerTable > 1 << 16) {
             throw corrupt("grain table size of " + entriesPerTable + " entries is invalid");
         }
-        if (capacitySectors < 0 || capacitySectors > (1L << 53) / SECTOR) {
+        if (capacitySectors < 0 || capacitySectors > MAX_VIRTUAL_SIZE / SECTOR) {
             throw corrupt("capacity of " + capacitySectors + " sectors is invalid");
         }
         this.virtualSize = capacitySectors * SECTOR;
@@ -119,7 +119,7 @@ public final class SparseVmdkImage implements DiskImage {
         }
         int tables = (int) ((grainCount + entriesPerTable - 1) / entriesPerTable);
         long fileSize = source.size();
-        if (gdOffset <= 0 || gdOffset * SECTOR + 4L * tables > fileSize) {
+        if (gdOffset <= 0 || gdOffset > fileSize / SECTOR || gdOffset * SECTOR + 4L * tables > fileSize) {
             throw corrupt("the grain directory at sector " + gdOffset + " lies past the end of the file ("
                     + fileSize + " bytes): the image is truncated");
         }

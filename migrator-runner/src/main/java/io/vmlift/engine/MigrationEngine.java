@@ -5,6 +5,7 @@ import io.vmlift.VmliftException;
 import io.vmlift.disk.CorruptImageException;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
+import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.Extent;
 import io.vmlift.plan.Concern;
 import io.vmlift.plan.ResolvedPlan;
@@ -363,11 +364,7 @@ public final class MigrationEngine {
         diskState.completed = false;
         diskState.copiedBytes = 0;
         try (DiskImage image = sourceDisk.open()) {
-            long capacity = disk.source().capacityBytes();
-            if (image.virtualSize() > capacity) {
-                throw new IOException("disk " + disk.source().name() + ": the image holds " + image.virtualSize()
-                        + " bytes, more than the " + capacity + " the source declares; fix the declared capacity");
-            }
+            DiskImages.requireFits(image, disk.source().capacityBytes(), disk.source().name());
             diskState.allocatedBytes = DiskCopier.plannedBytes(image);
             progress.copyStarted(vm.name(), disk.dataVolumeName(), diskState.allocatedBytes);
             boolean copied = false;

@@ -15,8 +15,17 @@ public final class Credentials {
         this.lookup = lookup;
     }
 
+    /** Keys whose values are secret: each value read is registered, so that nothing vmlift prints shows it. */
+    private static final java.util.Set<String> SECRET_KEYS = java.util.Set.of("password", "token", "secretKey");
+
     public static Credentials of(Function<String, String> lookup) {
-        return new Credentials(lookup);
+        return new Credentials(key -> {
+            String value = lookup.apply(key);
+            if (SECRET_KEYS.contains(key)) {
+                io.vmlift.Printable.registerSecret(value);
+            }
+            return value;
+        });
     }
 
     public String user() {

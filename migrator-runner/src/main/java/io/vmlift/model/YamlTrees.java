@@ -63,7 +63,7 @@ final class YamlTrees {
                 trees.add(new Tree(root, line(node.getStartMark()), converter.lines));
             }
         } catch (MarkedYAMLException e) {
-            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
             String problem = (e.getContext() == null ? "" : e.getContext() + ": ") + e.getProblem();
             String fix = problem.contains("undefined alias")
                     ? "define the anchor (&name) before the alias (*name) uses it"

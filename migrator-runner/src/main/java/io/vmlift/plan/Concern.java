@@ -33,7 +33,7 @@ public record Concern(String id, Category category, String vm, String label, Str
 
     /** One line for logs: "Critical VMNotFound (web-1): label; assessment". */
     public String oneLine() {
-        return category + " " + id + (vm == null ? "" : " (" + vm + ")") + ": " + label
-                + (assessment == null || assessment.isEmpty() ? "" : "; " + assessment);
+        return io.vmlift.Printable.oneLine(category + " " + id + (vm == null ? "" : " (" + vm + ")") + ": " + label
+                + (assessment == null || assessment.isEmpty() ? "" : "; " + assessment));
     }
 }

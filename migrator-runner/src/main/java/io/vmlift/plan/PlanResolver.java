@@ -4,9 +4,11 @@ import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Located;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.Plan;
+import io.vmlift.model.SourceRef;
 import io.vmlift.model.StorageMap;
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
+import io.vmlift.model.inventory.Network;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Storage;
 import io.vmlift.model.inventory.Vm;
@@ -40,6 +42,10 @@ public final class PlanResolver {
         StorageMap storageMap = documents.find(StorageMap.class, plan.spec().map().storage()).orElseThrow().document();
         List<Concern> concerns = new ArrayList<>();
         planConcerns(plan, source, concerns);
+        for (String warning : inventory.warningsOrNone()) {
+            concerns.add(Concern.warning("SourceItemSkipped", null, warning, "fix or remove it; the rest of the"
+                    + " source is used as it is"));
+        }
 
         List<ResolvedPlan.TargetVm> vms = new ArrayList<>();
         Set<String> seenIds = new HashSet<>();
@@ -70,7 +76,7 @@ public final class PlanResolver {
             }
             ignoredVmFields(entry, vm, concerns);
             String name = targetName(entry, vm, usedNames, concerns);
-            List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, concerns, macOwners);
+            List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, inventory, concerns, macOwners);
             List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns, source, plan.name());
             concerns.addAll(source.validate(vm));
             if ("warm".equals(plan.migrationType()) && source.snapshots() != null) {
@@ -171,13 +177,13 @@ public final class PlanResolver {
         return unique;
     }
 
-    private static List<ResolvedPlan.TargetNic> nics(Vm vm, NetworkMap map, List<Concern> concerns,
-            Map<String, String> macOwners) {
+    private static List<ResolvedPlan.TargetNic> nics(Vm vm, NetworkMap map, Inventory inventory,
+            List<Concern> concerns, Map<String, String> macOwners) {
         List<ResolvedPlan.TargetNic> nics = new ArrayList<>();
         int podNetworks = 0;
         for (Nic nic : vm.nics()) {
             NetworkMap.Destination destination = map.pairs().stream()
-                    .filter(pair -> pair.source().matches(nic.networkId(), nic.network()))
+                    .filter(pair -> namesNetwork(pair.source(), nic, inventory))
                     .map(NetworkMap.Pair::destination)
                     .findFirst()
                     .orElse(null);
@@ -204,14 +210,25 @@ public final class PlanResolver {
         return nics;
     }
 
+    /** A map source names a NIC's network by vmlift's id or name, or by the id Forklift gives that network. */
+    private static boolean namesNetwork(SourceRef source, Nic nic, Inventory inventory) {
+        if (source.matches(nic.networkId(), nic.network())) {
+            return true;
+        }
+        String forkliftId = inventory.network(nic.networkId()).map(Network::forkliftId).orElse(null);
+        return forkliftId != null && forkliftId.equals(source.id());
+    }
+
     private static List<ResolvedPlan.TargetDisk> disks(Vm vm, String targetName, StorageMap map,
             Inventory inventory, List<Concern> concerns, SourceProvider source, String planName) {
         List<ResolvedPlan.TargetDisk> disks = new ArrayList<>();
         for (int i = 0; i < vm.disks().size(); i++) {
             Disk disk = vm.disks().get(i);
-            String storageName = inventory.storage(disk.storageId()).map(Storage::name).orElse(disk.storageId());
+            Storage storage = inventory.storage(disk.storageId())
+                    .orElse(new Storage(disk.storageId(), disk.storageId(), 0, 0));
+            String storageName = storage.name();
             StorageMap.Destination destination = map.pairs().stream()
-                    .filter(pair -> pair.source().matches(disk.storageId(), storageName))
+                    .filter(pair -> storage.namedBy(pair.source()))
                     .map(StorageMap.Pair::destination)
                     .findFirst()
                     .orElse(null);

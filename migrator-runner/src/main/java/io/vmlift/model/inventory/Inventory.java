@@ -4,7 +4,17 @@ import java.util.List;
 import java.util.Optional;
 
 /** What exists at a source provider, collected in one pass. Written as inventory.json by connect/inventory. */
-public record Inventory(ProviderInfo provider, List<Vm> vms, List<Network> networks, List<Storage> storage) {
+public record Inventory(ProviderInfo provider, List<Vm> vms, List<Network> networks, List<Storage> storage,
+        List<String> warnings) {
+
+    /** @param warnings what the source holds that vmlift passed over (a package it cannot read), or null */
+    public Inventory(ProviderInfo provider, List<Vm> vms, List<Network> networks, List<Storage> storage) {
+        this(provider, vms, networks, storage, null);
+    }
+
+    public List<String> warningsOrNone() {
+        return warnings == null ? List.of() : warnings;
+    }
 
     public record ProviderInfo(String name, String type, String url) {}
 

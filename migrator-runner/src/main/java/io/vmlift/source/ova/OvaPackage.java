@@ -3,12 +3,12 @@ package io.vmlift.source.ova;
 import io.vmlift.disk.ByteSource;
 import io.vmlift.disk.ConcatByteSource;
 import io.vmlift.disk.CorruptImageException;
+import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.FileByteSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +34,11 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * beside it. Resolves the OVF's File references, including chunked and gzip-compressed files.
  */
 final class OvaPackage implements Closeable {
-    private static final Pattern MANIFEST_LINE = Pattern.compile("(?m)^\\s*(SHA1|SHA256|SHA512)\\((.+?)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
+    // "SHA256(disk.vmdk)= ab12..." (ovftool) and "SHA1 (disk.vmdk) = ab12..." (vSphere's exports).
+    private static final Pattern MANIFEST_LINE =
+            Pattern.compile("(?m)^\\s*(SHA1|SHA256|SHA512)\\s*\\((.+?)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
+    /** VCSA's descriptor, the largest real one seen, is 330 KB; XML this large is no descriptor. */
+    private static final long MAX_DESCRIPTOR_BYTES = 16 << 20;
     private final Path path;
     private final String location;
     private final OvfDescriptor descriptor;
@@ -55,10 +59,18 @@ final class OvaPackage implements Closeable {
 
     /** Opens an .ova or .ovf; location is how reports name it (relative to the provider's url). */
     static OvaPackage open(Path path, String location) throws IOException {
+        return open(path, location, null);
+    }
+
+    /** @param deploymentOption the OVF configuration to read (provider setting deploymentOption), or null */
+    static OvaPackage open(Path path, String location, String deploymentOption) throws IOException {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".ovf")) {
+            if (Files.size(path) > MAX_DESCRIPTOR_BYTES) {
+                throw new OvfException(location + ": " + Files.size(path) + " bytes is too large for an OVF descriptor");
+            }
             try (InputStream xml = Files.newInputStream(path)) {
-                return new OvaPackage(path, location, OvfParser.parse(xml, location), null, Map.of(),
+                return new OvaPackage(path, location, OvfParser.parse(xml, location, deploymentOption), null, Map.of(),
                         path.getFileName().toString());
             }
         }
@@ -74,9 +86,13 @@ final class OvaPackage implements Closeable {
             if (ovf == null) {
                 throw new OvfException(location + ": the OVA holds no .ovf descriptor");
             }
+            if (ovf.getSize() > MAX_DESCRIPTOR_BYTES) {
+                throw new OvfException(location + "/" + ovf.getName() + ": " + ovf.getSize()
+                        + " bytes is too large for an OVF descriptor");
+            }
             OvfDescriptor descriptor;
             try (InputStream xml = tar.getInputStream(ovf)) {
-                descriptor = OvfParser.parse(xml, location + "/" + ovf.getName());
+                descriptor = OvfParser.parse(xml, location + "/" + ovf.getName(), deploymentOption);
             }
             return new OvaPackage(path, location, descriptor, FileByteSource.open(path), members,
                     memberName(ovf.getName()));
@@ -227,8 +243,17 @@ final class OvaPackage implements Closeable {
         return chunks;
     }
 
-    /** The bytes of a referenced file, decompressed and reassembled from chunks as the OVF says. */
-    ByteSource open(OvfDescriptor.FileRef file) throws IOException {
+    /** The bytes of a referenced file, decompressed (at most limit bytes) and reassembled from chunks. */
+    ByteSource open(OvfDescriptor.FileRef file, long limit) throws IOException {
+        ByteSource raw = storedBytes(file);
+        if ("gzip".equalsIgnoreCase(file.compression())) {
+            return decompress(raw, limit);
+        }
+        return raw;
+    }
+
+    /** The stored bytes of a referenced file, reassembled from chunks, as the OVF says. */
+    private ByteSource storedBytes(OvfDescriptor.FileRef file) throws IOException {
         String problem = problem(file);
         if (problem != null) {
             if (problem.endsWith(" is missing")) {
@@ -246,9 +271,6 @@ final class OvaPackage implements Closeable {
             raw = new ConcatByteSource(display(file.href()), chunks);
         } else {
             raw = openMember(file.href());
-        }
-        if ("gzip".equalsIgnoreCase(file.compression())) {
-            return decompress(raw);
         }
         return raw;
     }
@@ -275,19 +297,91 @@ final class OvaPackage implements Closeable {
     }
 
     /**
-     * A gzip stream has no random access: inflate it into a temporary file, deleted when the returned source
-     * is closed (or, if inflating fails, at once).
+     * At most how many bytes the stored file of a disk of this capacity can hold: the capacity, plus what its
+     * format adds (grain markers and sector padding of a streamOptimized VMDK: up to 1/128; tables; headers).
      */
-    private ByteSource decompress(ByteSource compressed) throws IOException {
-        Path temporary = Files.createTempFile("vmlift-ova-", ".disk");
-        try (InputStream in = new GZIPInputStream(new SourceInputStream(compressed), 1 << 16);
-                OutputStream out = Files.newOutputStream(temporary)) {
-            in.transferTo(out);
+    static long storedLimit(long capacityBytes) {
+        long capacity = capacityBytes > 0 ? capacityBytes : DiskImage.MAX_VIRTUAL_SIZE;
+        return capacity + capacity / 64 + (16 << 20);
+    }
+
+    /**
+     * Inflates a gzip file as a stream, handing each piece to sink, and stops with an error as soon as it
+     * passes limit bytes: a small file that claims to be a disk can never fill memory or a disk.
+     */
+    private static void inflate(ByteSource compressed, long limit, java.util.function.Consumer<ByteBuffer> sink)
+            throws IOException {
+        try (InputStream in = new GZIPInputStream(new SourceInputStream(compressed), 1 << 16)) {
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > limit) {
+                    throw new OvfException(compressed.name() + ": the gzip data inflates past " + limit
+                            + " bytes, more than its disk's declared capacity allows; the package is corrupt or hostile");
+                }
+                sink.accept(ByteBuffer.wrap(buffer, 0, n));
+            }
+        } catch (OvfException e) {
+            throw e;
         } catch (IOException e) {
-            Files.deleteIfExists(temporary);
             throw new OvfException(compressed.name() + ": the gzip data cannot be inflated (" + e.getMessage() + ")");
-        } finally {
-            compressed.close();
+        }
+    }
+
+    /**
+     * What plan checks of a gzip file: it inflates whole, within the limit, into what the OVF declares and
+     * no larger than the disk's capacity. Reads it as a stream and keeps nothing but its first bytes.
+     */
+    String gzipProblem(OvfDescriptor.FileRef file, OvfDescriptor.DiskDef disk) {
+        ByteBuffer start = ByteBuffer.allocate(4096);
+        try (ByteSource raw = storedBytes(file)) {
+            inflate(raw, storedLimit(disk.capacityBytes()), piece -> {
+                if (start.hasRemaining()) {
+                    ByteBuffer slice = piece.duplicate();
+                    slice.limit(slice.position() + Math.min(slice.remaining(), start.remaining()));
+                    start.put(slice);
+                }
+            });
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+        DiskImages.Probe probe = DiskImages.probe(start.flip());
+        DiskImages.Declared declared = DiskImages.Declared.fromUri(disk.format());
+        if (!DiskImages.fits(declared, probe.family())) {
+            return display(file.href()) + ": declared as " + declared.name().toLowerCase(Locale.ROOT)
+                    + " but its inflated contents are " + probe.family() + "; the package is corrupt or mislabelled";
+        }
+        if (disk.capacityBytes() > 0 && probe.virtualSize() > disk.capacityBytes()) {
+            return display(file.href()) + ": the image inside holds " + probe.virtualSize() + " bytes, more than the "
+                    + disk.capacityBytes() + " disk " + disk.id() + " declares; fix the declared capacity";
+        }
+        return null;
+    }
+
+    /**
+     * A gzip stream has no random access: inflate it into a temporary file (at most limit bytes), deleted when
+     * the returned source is closed (or, if inflating fails, at once).
+     */
+    private ByteSource decompress(ByteSource compressed, long limit) throws IOException {
+        Path temporary = Files.createTempFile("vmlift-ova-", ".disk");
+        try (compressed; java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(temporary,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            inflate(compressed, limit, piece -> {
+                try {
+                    while (piece.hasRemaining()) {
+                        out.write(piece);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            if (e instanceof java.io.UncheckedIOException unchecked) {
+                throw unchecked.getCause();
+            }
+            throw e;
         }
         return FileByteSource.openTemporary(temporary, compressed.name());
     }

@@ -11,6 +11,7 @@ import io.vmlift.model.inventory.Vm;
 import io.vmlift.plan.Concern;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
+import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,15 +44,29 @@ final class OvaProvider implements SourceProvider {
     private final Inventory inventory;
 
     private final boolean verifyManifest;
+    private final List<String> skipped = new ArrayList<>();
 
-    /** @param verifyManifest check each disk file against the package's .mf digests (reads the files whole) */
-    OvaProvider(Inventory.ProviderInfo info, Path root, boolean verifyManifest) throws IOException {
+    /**
+     * @param verifyManifest check each disk file against the package's .mf digests (reads the files whole)
+     * @param deploymentOption the OVF configuration to read where a package offers several, or null
+     */
+    OvaProvider(Inventory.ProviderInfo info, Path root, boolean verifyManifest, String deploymentOption)
+            throws IOException {
         this.info = info;
         this.verifyManifest = verifyManifest;
         try {
-            for (Path file : packagesAt(root)) {
-                String location = Files.isDirectory(root) ? root.relativize(file).toString() : file.getFileName().toString();
-                packages.add(OvaPackage.open(file, location));
+            boolean folder = Files.isDirectory(root);
+            for (Path file : packagesAt(root, skipped)) {
+                String location = folder ? root.relativize(file).toString() : file.getFileName().toString();
+                try {
+                    packages.add(OvaPackage.open(file, location, deploymentOption));
+                } catch (IOException e) {
+                    if (!folder) {
+                        throw e;
+                    }
+                    // As Forklift does: one broken package does not hide the others; it is named instead.
+                    skipped.add(location + " was passed over: " + SourceFailures.rootMessage(e));
+                }
             }
             this.inventory = collect();
         } catch (IOException | RuntimeException e) {
@@ -60,26 +75,45 @@ final class OvaProvider implements SourceProvider {
         }
     }
 
-    private static List<Path> packagesAt(Path root) throws IOException {
+    /**
+     * The packages at root: itself, or in a folder the .ova files up to one subfolder deep and the .ovf files up
+     * to two (Forklift's cmd/provider-common/inventory/scan.go). Links that lead out of the folder are passed over.
+     */
+    private static List<Path> packagesAt(Path root, List<String> skipped) throws IOException {
         if (!Files.exists(root)) {
             throw new NoSuchFileException(root + " does not exist");
         }
         if (!Files.isDirectory(root)) {
             return List.of(root);
         }
-        try (Stream<Path> files = Files.walk(root, 2)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(ova|ovf)"))
-                    .sorted()
-                    .collect(Collectors.toList());
+        Path realRoot = root.toRealPath();
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root, 3)) {
+            for (Path file : files.sorted().toList()) {
+                String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+                int depth = root.relativize(file).getNameCount();
+                boolean ova = name.endsWith(".ova") && depth <= 2;
+                boolean ovf = name.endsWith(".ovf") && depth <= 3;
+                if (!(ova || ovf) || !Files.isRegularFile(file)) {
+                    continue;
+                }
+                if (!file.toRealPath().startsWith(realRoot)) {
+                    skipped.add(root.relativize(file) + " was passed over: it is a symbolic link to a file outside "
+                            + root);
+                    continue;
+                }
+                found.add(file);
+            }
         }
+        return found;
     }
 
     private Inventory collect() {
         Map<String, Network> networks = new LinkedHashMap<>();
+        long total = 0;
         for (OvaPackage pkg : packages) {
             OvfDescriptor descriptor = pkg.descriptor();
-            descriptor.networks().forEach(n -> networks.putIfAbsent(n, new Network(n, n, null)));
+            descriptor.networks().forEach(n -> networks.putIfAbsent(n, network(n)));
             for (OvfDescriptor.VirtualSystem system : descriptor.systems()) {
                 String id = UUID.nameUUIDFromBytes((pkg.location() + "#" + system.id()).getBytes(StandardCharsets.UTF_8))
                         .toString();
@@ -90,10 +124,11 @@ final class OvaProvider implements SourceProvider {
                     disks.add(Disk.ofImage(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
                             STORAGE_ID, file == null ? null : pkg.display(file.href()), systemDisk.bus(),
                             def == null ? null : format(def.format())));
+                    total += def == null ? 0 : Math.max(0, def.capacityBytes());
                 }
                 List<Nic> nics = new ArrayList<>();
                 for (OvfDescriptor.SystemNic nic : system.nics()) {
-                    networks.putIfAbsent(nic.network(), new Network(nic.network(), nic.network(), null));
+                    networks.putIfAbsent(nic.network(), network(nic.network()));
                     nics.add(new Nic(nic.name(), nic.mac(), nic.network(), nic.network(), nic.model()));
                 }
                 Vm vm = new Vm(id, system.name(), system.cpus(), system.coresPerSocket(), system.memoryMiB(),
@@ -101,10 +136,16 @@ final class OvaProvider implements SourceProvider {
                 byVmId.put(id, new Entry(pkg, system, vm));
             }
         }
-        long total = packages.stream().mapToLong(p -> p.descriptor().disks().values().stream()
-                .mapToLong(d -> Math.max(0, d.capacityBytes())).sum()).sum();
+        // Forklift's OVA storage was one per provider under this name (its documentation's maps use it).
+        Storage storage = new Storage(STORAGE_ID, STORAGE_ID, total, 0,
+                List.of("Dummy storage for source provider " + info.name()));
         return new Inventory(info, byVmId.values().stream().map(Entry::vm).collect(Collectors.toList()),
-                new ArrayList<>(networks.values()), List.of(new Storage(STORAGE_ID, STORAGE_ID, total, 0)));
+                new ArrayList<>(networks.values()), List.of(storage), skipped.isEmpty() ? null : List.copyOf(skipped));
+    }
+
+    /** OVF networks are known by name; Forklift's inventory knows them by a hash of it. */
+    private static Network network(String name) {
+        return new Network(name, name, null, ForkliftIds.network(name));
     }
 
     /** The OVF disk format URL's fragment, as vmlift names formats. */
@@ -132,6 +173,10 @@ final class OvaProvider implements SourceProvider {
         Entry entry = entry(vm);
         OvfDescriptor descriptor = entry.pkg().descriptor();
         List<Concern> concerns = new ArrayList<>();
+        for (String problem : entry.system().problems()) {
+            concerns.add(Concern.critical("ova.descriptor.invalid", vm.name(), "The OVF in " + entry.pkg().location()
+                    + " says what no VM can have: " + problem, "fix the descriptor, or export the VM again"));
+        }
         List<SourceDisk> readers = disks(vm);
         for (int index = 0; index < entry.system().disks().size(); index++) {
             OvfDescriptor.SystemDisk systemDisk = entry.system().disks().get(index);
@@ -150,14 +195,19 @@ final class OvaProvider implements SourceProvider {
                 concerns.add(Concern.critical("ova.disk.missing", vm.name(), "The file of disk " + def.id()
                         + " cannot be read: " + problem, "re-export the OVA with its disks"));
             } else {
-                if (file.compression() != null) {
-                    concerns.add(Concern.info("ova.disk.compressed", vm.name(), "Disk " + def.id() + " is "
-                            + file.compression() + " compressed", "vmlift inflates it to a temporary file first"));
-                }
                 if (verifyManifest) {
                     manifestConcern(entry.pkg(), file, vm).ifPresent(concerns::add);
                 }
-                if (file.compression() == null) {
+                if (file.compression() != null) {
+                    concerns.add(Concern.info("ova.disk.compressed", vm.name(), "Disk " + def.id() + " is "
+                            + file.compression() + " compressed", "vmlift inflates it to a temporary file first"));
+                    String gzip = "gzip".equalsIgnoreCase(file.compression()) ? entry.pkg().gzipProblem(file, def)
+                            : "compression '" + file.compression() + "' is not one OVF defines (gzip)";
+                    if (gzip != null) {
+                        concerns.add(Concern.critical("ova.disk.unreadable", vm.name(), "Disk " + def.id()
+                                + " cannot be read: " + gzip, "re-export the OVA, or convert the disk with qemu-img"));
+                    }
+                } else {
                     readabilityConcern(readers.get(index), def, vm).ifPresent(concerns::add);
                 }
             }
@@ -178,10 +228,13 @@ final class OvaProvider implements SourceProvider {
     /**
      * Opens the disk as the copy will (headers, grain tables, declared format), so that a damaged image is a
      * Critical concern before anything happens, not a failure in the middle of a migration. Gzip files are
-     * not opened here: that would inflate them whole.
+     * checked as a stream instead (OvaPackage.gzipProblem): opening them would inflate them to a file.
      */
     private static Optional<Concern> readabilityConcern(SourceDisk reader, OvfDescriptor.DiskDef def, Vm vm) {
         try (DiskImage image = reader.open()) {
+            if (def.capacityBytes() > 0) {
+                DiskImages.requireFits(image, def.capacityBytes(), reader.disk().name());
+            }
             return Optional.empty();
         } catch (IOException e) {
             return Optional.of(Concern.critical("ova.disk.unreadable", vm.name(), "Disk " + def.id()
@@ -253,7 +306,8 @@ final class OvaProvider implements SourceProvider {
                         throw new NoSuchFileException(entry.pkg().location() + ": disk " + disk.key()
                                 + " has no file");
                     }
-                    return DiskImages.open(entry.pkg().open(file), entry.pkg()::openMember,
+                    return DiskImages.open(entry.pkg().open(file, OvaPackage.storedLimit(disk.capacityBytes())),
+                            entry.pkg()::openMember,
                             DiskImages.Declared.fromUri(def.format()));
                 }
             });

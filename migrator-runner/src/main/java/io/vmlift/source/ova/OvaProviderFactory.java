@@ -21,6 +21,10 @@ import java.util.Set;
 public final class OvaProviderFactory implements SourceProviderFactory {
     /** Provider setting: "true" checks disk files against the package's .mf digests during plan checks. */
     public static final String VERIFY_MANIFEST = "verifyManifest";
+    /** Provider setting: the OVF configuration (DeploymentOptionSection) to read; default: the OVF's default. */
+    public static final String DEPLOYMENT_OPTION = "deploymentOption";
+    /** Forklift takes an NFS export, server:/path, which it mounts itself. */
+    private static final java.util.regex.Pattern NFS_EXPORT = java.util.regex.Pattern.compile("^[\\w.\\-\\[\\]]+:/.*");
 
     @Override
     public String type() {
@@ -32,7 +36,8 @@ public final class OvaProviderFactory implements SourceProviderFactory {
         Path root = resolve(provider);
         try {
             return new OvaProvider(new Inventory.ProviderInfo(provider.document().name(), type(),
-                    provider.document().url()), root, verifyManifest(provider));
+                    provider.document().url()), root, verifyManifest(provider),
+                    provider.document().setting(DEPLOYMENT_OPTION));
         } catch (NoSuchFileException e) {
             throw VmliftException.badInput(provider.where("/spec/url") + ": " + root + " does not exist; point "
                     + provider.describe() + " at a folder, .ova or .ovf");
@@ -43,12 +48,17 @@ public final class OvaProviderFactory implements SourceProviderFactory {
 
     /** The ova settings: only verifyManifest, "true" or "false". */
     private static boolean verifyManifest(Located<Provider> provider) {
-        ProviderSettings.requireKnown(provider, Set.of(VERIFY_MANIFEST));
+        ProviderSettings.requireKnown(provider, Set.of(VERIFY_MANIFEST, DEPLOYMENT_OPTION));
         return ProviderSettings.flag(provider, VERIFY_MANIFEST);
     }
 
     static Path resolve(Located<Provider> provider) {
         String url = provider.document().url();
+        if (NFS_EXPORT.matcher(url).matches() && !url.startsWith("file:")) {
+            throw VmliftException.badInput(provider.where("/spec/url") + ": '" + url + "' is an NFS export, which"
+                    + " Forklift mounts itself; vmlift reads local paths: mount it (mount -t nfs " + url
+                    + " /mnt/ova) and set spec.url of " + provider.describe() + " to the mount point");
+        }
         Path path;
         try {
             path = url.startsWith("file:") ? Path.of(URI.create(url)) : Path.of(url);
