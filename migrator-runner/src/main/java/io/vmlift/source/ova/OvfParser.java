@@ -68,6 +68,13 @@ final class OvfParser {
         Map<String, OvfDescriptor.DiskDef> disks = new LinkedHashMap<>();
         for (Element disk : sectionChildren(envelope, "DiskSection", "Disk")) {
             OvfDescriptor.DiskDef def = disk(disk, where);
+            if (def.fileRef() != null && !files.containsKey(def.fileRef())) {
+                // oVirt's OVF names the File by its href, not its id.
+                String byHref = files.values().stream().filter(f -> def.fileRef().equals(f.href()))
+                        .map(OvfDescriptor.FileRef::id).findFirst().orElse(def.fileRef());
+                def = new OvfDescriptor.DiskDef(def.id(), byHref, def.capacityBytes(), def.format(),
+                        def.populatedSize(), def.bus(), def.problem());
+            }
             disks.put(def.id(), def);
         }
         List<String> networks = new ArrayList<>();
@@ -77,7 +84,7 @@ final class OvfParser {
         String configuration = configuration(envelope, where, deploymentOption);
         List<OvfDescriptor.VirtualSystem> systems = new ArrayList<>();
         for (Element system : virtualSystems(envelope)) {
-            systems.add(system(system, where, configuration, disks));
+            systems.add(system(system, where, configuration, disks, files));
         }
         if (systems.isEmpty()) {
             throw new OvfException(where + ": the OVF envelope describes no VirtualSystem");
@@ -190,7 +197,8 @@ final class OvfParser {
     }
 
     private static OvfDescriptor.VirtualSystem system(Element system, String where, String configuration,
-            Map<String, OvfDescriptor.DiskDef> diskDefs) throws OvfException {
+            Map<String, OvfDescriptor.DiskDef> diskDefs, Map<String, OvfDescriptor.FileRef> files)
+            throws OvfException {
         String id = attribute(system, "id");
         String name = text(first(system, "Name"));
         if (name.isEmpty()) {
@@ -268,7 +276,9 @@ final class OvfParser {
             String diskId = DISK_RESOURCE.matcher(resource).replaceFirst("");
             OvfDescriptor.DiskDef def = diskDefs.get(diskId);
             if (def == null) {
-                def = diskDefs.values().stream().filter(d -> resource.equals(d.fileRef())).findFirst().orElse(null);
+                def = diskDefs.values().stream().filter(d -> resource.equals(d.fileRef())
+                        || files.containsKey(d.fileRef()) && resource.equals(files.get(d.fileRef()).href()))
+                        .findFirst().orElse(null);
                 diskId = def == null ? diskId : def.id();
             }
             String bus = def != null && def.bus() != null ? def.bus()

@@ -229,7 +229,7 @@ class OvaProviderTest {
     }
 
     @Test
-    void virtualBoxOvaWithoutMacsIsReadAndFlagged() throws Exception {
+    void virtualBoxOvaTakesItsMacsFromTheVirtualBoxSection() throws Exception {
         byte[] disk1 = Files.readAllBytes(streamVmdk(rawSource("vbox.raw", 1), "debian-disk001.vmdk"));
         byte[] disk2 = Files.readAllBytes(emptyStreamVmdk("debian-disk002.vmdk", 2 * GIB));
         // OVF 1.0 as VirtualBox writes it: default namespace, plain byte capacities, "MegaBytes".
@@ -379,14 +379,13 @@ class OvaProviderTest {
                     .containsExactly(
                             tuple("vmdisk1", VIRTUAL, "sata"),
                             tuple("vmdisk2", 2 * GIB, "ide"));
+            // The Item has no MAC; VirtualBox keeps it in its own vbox:Machine section, read from there.
             assertThat(vm.nics()).singleElement().satisfies(nic -> {
-                assertThat(nic.mac()).isNull();
+                assertThat(nic.mac()).isEqualTo("08:00:27:a1:b2:c3");
                 assertThat(nic.network()).isEqualTo("NAT");
                 assertThat(nic.model()).isEqualTo("e1000");
             });
-            assertThat(provider.validate(vm))
-                    .extracting(Concern::id, Concern::category)
-                    .containsExactly(tuple("ova.nic.mac.missing", Concern.Category.Information));
+            assertThat(provider.validate(vm)).isEmpty();
         }
     }
 
@@ -591,15 +590,20 @@ class OvaProviderTest {
     }
 
     @Test
-    void unknownCapacityUnitsAreBadInputNamingTheUnit() throws Exception {
+    void unknownCapacityUnitsAreCriticalNamingTheUnit() throws Exception {
         String ovf = singleDiskOvf("odd", "odd-disk1.vmdk", "", STREAM_OPTIMIZED)
                 .replace("ovf:capacityAllocationUnits=\"byte\"", "ovf:capacityAllocationUnits=\"furlongs\"");
         assertThat(ovf).contains("furlongs");
         Path ova = ova("odd.ova", member("odd.ovf", ovf),
                 member("odd-disk1.vmdk", Files.readAllBytes(emptyStreamVmdk("odd-disk1.vmdk", VIRTUAL))));
 
-        VmliftException e = badInput(ova.toString());
-        assertThat(e.getMessage()).contains("'furlongs'").contains("odd.ova/odd.ovf").contains("disk vmdisk1");
+        // The package reads; the VM whose disk has no size vmlift understands is blocked, naming the unit.
+        try (SourceProvider provider = connect(ova.toString())) {
+            Vm vm = onlyVm(provider);
+            assertThat(provider.validate(vm)).filteredOn(Concern::blocks).extracting(Concern::oneLine)
+                    .anyMatch(line -> line.contains("ova.descriptor.invalid") && line.contains("'furlongs'")
+                            && line.contains("odd.ova") && line.contains("disk vmdisk1"));
+        }
     }
 
     @Test
@@ -615,8 +619,14 @@ class OvaProviderTest {
         Path folder = Files.createDirectories(dir.resolve("xxe"));
         Files.writeString(folder.resolve("xxe.ovf"), ovf);
 
-        VmliftException e = badInput(folder.toString());
+        VmliftException e = badInput(folder.resolve("xxe.ovf").toString());
         assertThat(e.getMessage()).contains("xxe.ovf").contains("DOCTYPE").doesNotContain("xxe-secret-7f3a");
+        // In a folder, the package is passed over and named, and nothing of the secret is read either.
+        try (SourceProvider provider = connect(folder.toString())) {
+            assertThat(provider.inventory().vms()).isEmpty();
+            assertThat(provider.inventory().warningsOrNone()).singleElement().asString().contains("xxe.ovf")
+                    .contains("DOCTYPE").doesNotContain("xxe-secret-7f3a");
+        }
     }
 
     @Test
