@@ -68,10 +68,11 @@ final class OvfParser {
         Map<String, OvfDescriptor.DiskDef> disks = new LinkedHashMap<>();
         for (Element disk : sectionChildren(envelope, "DiskSection", "Disk")) {
             OvfDescriptor.DiskDef def = disk(disk, where);
-            if (def.fileRef() != null && !files.containsKey(def.fileRef())) {
+            String fileRef = def.fileRef();
+            if (fileRef != null && !files.containsKey(fileRef)) {
                 // oVirt's OVF names the File by its href, not its id.
-                String byHref = files.values().stream().filter(f -> def.fileRef().equals(f.href()))
-                        .map(OvfDescriptor.FileRef::id).findFirst().orElse(def.fileRef());
+                String byHref = files.values().stream().filter(f -> fileRef.equals(f.href()))
+                        .map(OvfDescriptor.FileRef::id).findFirst().orElse(fileRef);
                 def = new OvfDescriptor.DiskDef(def.id(), byHref, def.capacityBytes(), def.format(),
                         def.populatedSize(), def.bus(), def.problem());
             }

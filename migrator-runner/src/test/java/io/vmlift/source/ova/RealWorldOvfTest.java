@@ -203,7 +203,8 @@ class RealWorldOvfTest {
             String href = attr(file, "href");
             Element disk = null;
             for (int j = 0; j < disks.getLength(); j++) {
-                if (id.equals(attr((Element) disks.item(j), "fileRef"))) {
+                String fileRef = attr((Element) disks.item(j), "fileRef");
+                if (id.equals(fileRef) || href.equals(fileRef)) { // oVirt's OVF refers to the href
                     disk = (Element) disks.item(j);
                 }
             }
