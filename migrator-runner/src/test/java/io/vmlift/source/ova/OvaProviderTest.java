@@ -49,8 +49,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class OvaProviderTest {
     private static final long MIB = 1024 * 1024;
     private static final long GIB = 1024 * MIB;
-    private static final long VIRTUAL = 8 * MIB + 3 * 512; // not a multiple of the grain or of a read buffer
-    private static final String STREAM_OPTIMIZED =
+    static final long VIRTUAL = 8 * MIB + 3 * 512; // not a multiple of the grain or of a read buffer
+    static final String STREAM_OPTIMIZED =
             "http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized";
     private static final String SPARSE = "http://www.vmware.com/interfaces/specifications/vmdk.html#sparse";
 
@@ -825,7 +825,7 @@ class OvaProviderTest {
     }
 
     /** A minimal VMware-style OVF with one VM and one disk of VIRTUAL bytes (units "byte"). */
-    private static String singleDiskOvf(String vm, String href, String extraFileAttributes, String format) {
+    static String singleDiskOvf(String vm, String href, String extraFileAttributes, String format) {
         return """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"
@@ -889,7 +889,7 @@ class OvaProviderTest {
                 """.formatted(vm, href, extraFileAttributes, VIRTUAL, format);
     }
 
-    private static byte[] gzip(byte[] data) throws IOException {
+    static byte[] gzip(byte[] data) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
             gzip.write(data);
