@@ -52,6 +52,7 @@ final class ConnectCommand implements Callable<Integer> {
         }
         try (SourceSession session = SourceSession.open(documents)) {
             Inventory inventory = session.source.inventory();
+            session.printWarnings(spec.commandLine().getErr());
             if (inventoryFile != null) {
                 Serialization.writeAtomically(inventoryFile, Serialization.toJson(inventory));
             }
@@ -63,6 +64,7 @@ final class ConnectCommand implements Callable<Integer> {
             summary.put("vms", inventory.vms().size());
             summary.put("networks", inventory.networks().size());
             summary.put("storage", inventory.storage().size());
+            summary.put("skipped", inventory.warningsOrNone().size());
             if (!output.printStructured(spec.commandLine().getOut(), summary)) {
                 Table table = new Table("PROVIDER", "TYPE", "CONNECTED", "VMS", "NETWORKS", "STORAGE");
                 table.row(summary.get("provider"), summary.get("type"), "True", summary.get("vms"),

@@ -26,7 +26,15 @@ final class InventoryCommand implements Callable<Integer> {
                             vm.nics().stream().map(n -> n.network()).collect(Collectors.joining(",")));
                 }
                 table.print(spec.commandLine().getOut());
+                if (inventory.networks().stream().anyMatch(n -> n.forkliftId() != null)) {
+                    // The ids Forklift knows these networks by, for maps written for either tool.
+                    Table networks = new Table("NETWORK", "ID", "FORKLIFT ID");
+                    inventory.networks().forEach(n -> networks.row(n.name(), n.id(), n.forkliftId()));
+                    spec.commandLine().getOut().println();
+                    networks.print(spec.commandLine().getOut());
+                }
             }
+            session.printWarnings(spec.commandLine().getErr());
             return 0;
         }
     }

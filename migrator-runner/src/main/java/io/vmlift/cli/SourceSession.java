@@ -28,6 +28,14 @@ final class SourceSession implements AutoCloseable {
         return new SourceSession(documents, provider, SourceProviders.connect(provider, documents.credentials(provider)));
     }
 
+    /** What the source holds that vmlift passed over (a package it cannot read), one line each on stderr. */
+    void printWarnings(java.io.PrintWriter err) throws IOException {
+        for (String warning : source.inventory().warningsOrNone()) {
+            err.println("vmlift: warning: " + warning);
+        }
+        err.flush();
+    }
+
     @Override
     public void close() throws IOException {
         source.close();

@@ -46,7 +46,9 @@ public final class MapSuggester {
                     ? new NetworkMap.Destination(NetworkMap.Destination.POD, null, null)
                     : new NetworkMap.Destination(NetworkMap.Destination.MULTUS, targetNamespace,
                             TargetNames.normalize(network.name()));
-            networkPairs.add(new NetworkMap.Pair(new SourceRef(network.id(), network.name(), null, null,
+            // Where Forklift knows the network by another id, that id: the map then resolves in both tools.
+            String sourceId = network.forkliftId() != null ? network.forkliftId() : network.id();
+            networkPairs.add(new NetworkMap.Pair(new SourceRef(sourceId, network.name(), null, null,
                     network.vlan()), destination));
         }
         List<String> storageIds = vms.stream().flatMap(vm -> vm.disks().stream()).map(Disk::storageId).distinct()

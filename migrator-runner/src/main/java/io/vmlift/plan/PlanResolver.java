@@ -219,6 +219,12 @@ public final class PlanResolver {
         return forkliftId != null && forkliftId.equals(source.id());
     }
 
+    /** A map source names a disk's storage by the name Forklift gives it (OVA: the disk's own file). */
+    private static boolean namesDiskStorage(SourceRef source, Disk disk) {
+        return disk.forkliftStorage() != null && (source.id() == null || source.id().isEmpty())
+                && disk.forkliftStorage().equals(source.name());
+    }
+
     private static List<ResolvedPlan.TargetDisk> disks(Vm vm, String targetName, StorageMap map,
             Inventory inventory, List<Concern> concerns, SourceProvider source, String planName) {
         List<ResolvedPlan.TargetDisk> disks = new ArrayList<>();
@@ -228,7 +234,7 @@ public final class PlanResolver {
                     .orElse(new Storage(disk.storageId(), disk.storageId(), 0, 0));
             String storageName = storage.name();
             StorageMap.Destination destination = map.pairs().stream()
-                    .filter(pair -> storage.namedBy(pair.source()))
+                    .filter(pair -> storage.namedBy(pair.source()) || namesDiskStorage(pair.source(), disk))
                     .map(StorageMap.Pair::destination)
                     .findFirst()
                     .orElse(null);

@@ -12,6 +12,9 @@ package io.vmlift.model.inventory;
  *     where the source has none
  * @param thin whether storage is allocated on demand; null when the source does not say
  * @param rawDeviceMapping "physical" or "virtual" for a disk that maps a raw LUN, else null
+ * @param forkliftStorage the storage name Forklift's inventory gives this disk where it differs from vmlift's
+ *     (OVA: each disk file is a storage of its own, named by its file), so that maps written for Forklift
+ *     resolve; null otherwise
  */
 public record Disk(
         String key,
@@ -24,11 +27,23 @@ public record Disk(
         boolean shared,
         String mode,
         Boolean thin,
-        String rawDeviceMapping) {
+        String rawDeviceMapping,
+        String forkliftStorage) {
+
+    public Disk(String key, String name, long capacityBytes, String storageId, String file, String bus, String format,
+            boolean shared, String mode, Boolean thin, String rawDeviceMapping) {
+        this(key, name, capacityBytes, storageId, file, bus, format, shared, mode, thin, rawDeviceMapping, null);
+    }
 
     /** A disk of an image package: no modes, no LUNs. */
     public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, String bus,
             String format) {
-        return new Disk(key, name, capacityBytes, storageId, file, bus, format, false, null, null, null);
+        return ofImage(key, name, capacityBytes, storageId, file, bus, format, null);
+    }
+
+    public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, String bus,
+            String format, String forkliftStorage) {
+        return new Disk(key, name, capacityBytes, storageId, file, bus, format, false, null, null, null,
+                forkliftStorage);
     }
 }

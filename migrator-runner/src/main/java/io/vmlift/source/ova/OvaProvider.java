@@ -123,7 +123,7 @@ final class OvaProvider implements SourceProvider {
                     OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
                     disks.add(Disk.ofImage(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
                             STORAGE_ID, file == null ? null : pkg.display(file.href()), systemDisk.bus(),
-                            def == null ? null : format(def.format())));
+                            def == null ? null : format(def.format()), file == null ? null : file.href()));
                     total += def == null ? 0 : Math.max(0, def.capacityBytes());
                 }
                 List<Nic> nics = new ArrayList<>();
@@ -136,7 +136,8 @@ final class OvaProvider implements SourceProvider {
                 byVmId.put(id, new Entry(pkg, system, vm));
             }
         }
-        // Forklift's OVA storage was one per provider under this name (its documentation's maps use it).
+        // Forklift's OVA storage was one per provider under this name (its documentation's maps use it); since
+        // late 2024 it is one per disk file, named by the file (Disk.forkliftStorage).
         Storage storage = new Storage(STORAGE_ID, STORAGE_ID, total, 0,
                 List.of("Dummy storage for source provider " + info.name()));
         return new Inventory(info, byVmId.values().stream().map(Entry::vm).collect(Collectors.toList()),

@@ -390,6 +390,36 @@ class OvaProviderTest {
     }
 
     @Test
+    void minAndMaxBoundItemsAreNotTheVmsAndSecureBootIsReadAsVsphereExportsIt() throws Exception {
+        String memory = """
+                      <Item>
+                        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
+                        <rasd:InstanceID>2</rasd:InstanceID>
+                        <rasd:ResourceType>4</rasd:ResourceType>
+                        <rasd:VirtualQuantity>1024</rasd:VirtualQuantity>
+                      </Item>
+                """;
+        String ovf = singleDiskOvf("bounded", "bounded.vmdk", "", STREAM_OPTIMIZED)
+                .replace(memory.stripTrailing(), memory.stripTrailing()
+                        + memory.replace("<Item>", "<Item ovf:bound=\"min\">").replace(">1024<", ">512<").stripTrailing()
+                        + memory.replace("<Item>", "<Item ovf:bound=\"max\">").replace(">1024<", ">8192<").stripTrailing())
+                .replace("</VirtualHardwareSection>", """
+                      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="efi"/>
+                      <vmw:Config ovf:required="false" vmw:key="bootOptions.efiSecureBootEnabled" vmw:value="true"/>
+                    </VirtualHardwareSection>""");
+        assertThat(ovf).contains("ovf:bound=\"max\"").contains("efiSecureBootEnabled");
+        Path folder = Files.createDirectories(dir.resolve("bounded"));
+        Files.writeString(folder.resolve("bounded.ovf"), ovf);
+        Files.copy(emptyStreamVmdk("bounded.vmdk", VIRTUAL), folder.resolve("bounded.vmdk"));
+        try (SourceProvider provider = connect(folder.resolve("bounded.ovf").toString())) {
+            Vm vm = onlyVm(provider);
+            assertThat(vm.memoryMiB()).isEqualTo(1024);
+            assertThat(vm.firmware()).isEqualTo(Vm.EFI);
+            assertThat(vm.secureBoot()).isTrue();
+        }
+    }
+
+    @Test
     void ovf2StorageAndEthernetPortItemsAreFound() throws Exception {
         byte[] disk = Files.readAllBytes(emptyStreamVmdk("app-disk1.vmdk", 4 * GIB));
         String ovf = """

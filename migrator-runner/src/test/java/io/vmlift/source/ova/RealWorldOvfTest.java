@@ -1,7 +1,6 @@
 package io.vmlift.source.ova;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,11 +13,9 @@ import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.plan.Concern;
 import io.vmlift.source.SourceProvider;
-import io.vmlift.testing.QemuImg;
+import io.vmlift.testing.OvfStandIns;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,14 +25,10 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 /**
  * vmlift over real OVF descriptors nobody on this project wrote (../shared/realworld/ovf, with their sources in
@@ -44,18 +37,11 @@ import org.w3c.dom.NodeList;
  * What vmlift reads is compared with ovf-expected.yaml, written by reading each XML by hand.
  */
 class RealWorldOvfTest {
-    /** Where the corpus is; Maven sets it (migrator-runner/pom.xml), CI has ../shared beside the clone. */
-    static final String REALWORLD_DIR_PROPERTY = "vmlift.realworldDir";
-
     @TempDir
     Path scratch;
 
     static Path corpus() {
-        String dir = System.getProperty(REALWORLD_DIR_PROPERTY);
-        Path path = dir == null ? null : Path.of(dir, "ovf");
-        assumeTrue(path != null && Files.isDirectory(path),
-                "the real-world corpus (../shared/realworld/ovf) is not beside this clone: skipped");
-        return path;
+        return OvfStandIns.realworld().resolve("ovf");
     }
 
     private static JsonNode expected() throws IOException {
@@ -80,7 +66,7 @@ class RealWorldOvfTest {
 
     private void checkDescriptor(Path descriptor, JsonNode expected) throws Exception {
         Path folder = Files.createDirectories(scratch.resolve(descriptor.getFileName().toString() + ".d"));
-        Path ovf = standIn(descriptor, folder);
+        Path ovf = OvfStandIns.standIn(descriptor, folder);
         try (SourceProvider provider = connect(ovf, null)) {
             Inventory inventory = provider.inventory();
             JsonNode vms = expected.get("vms");
@@ -121,7 +107,7 @@ class RealWorldOvfTest {
     @Test
     void vcsaReadsItsDefaultDeploymentOptionOrTheOneTheProviderChooses() throws Exception {
         Path folder = Files.createDirectories(scratch.resolve("vcsa"));
-        Path ovf = standIn(corpus().resolve("govmomi-vcsa-9.1.ovf"), folder);
+        Path ovf = OvfStandIns.standIn(corpus().resolve("govmomi-vcsa-9.1.ovf"), folder);
         try (SourceProvider tiny = connect(ovf, null)) {
             Vm vm = tiny.inventory().vms().get(0);
             assertThat(vm.cpus()).isEqualTo(2);
@@ -161,7 +147,7 @@ class RealWorldOvfTest {
         int descriptors = 0;
         try (Stream<Path> files = Files.walk(corpus())) {
             for (Path descriptor : files.filter(f -> f.toString().endsWith(".ovf")).sorted().toList()) {
-                standIn(descriptor, Files.createDirectories(folder.resolve("nested").resolve(
+                OvfStandIns.standIn(descriptor, Files.createDirectories(folder.resolve("nested").resolve(
                         descriptor.getFileName().toString().replace(".ovf", ""))));
                 descriptors++;
             }
@@ -187,101 +173,6 @@ class RealWorldOvfTest {
                 ObjectMeta.named("realworld", "vmlift"), new Provider.Spec("ova", url.toString(), null, settings), null);
         return new OvaProviderFactory().connect(new Located<>(provider, scratch.resolve("provider.yaml"), 1, Map.of()),
                 Credentials.NONE);
-    }
-
-    /** Copies a descriptor into folder with stand-ins for the disk files it references; returns the copy. */
-    static Path standIn(Path descriptor, Path folder) throws Exception {
-        String xml = Files.readString(descriptor);
-        var factory = DocumentBuilderFactory.newInstance();
-        factory.setNamespaceAware(true);
-        var document = factory.newDocumentBuilder().parse(descriptor.toFile());
-        NodeList files = document.getElementsByTagNameNS("*", "File");
-        NodeList disks = document.getElementsByTagNameNS("*", "Disk");
-        for (int i = 0; i < files.getLength(); i++) {
-            Element file = (Element) files.item(i);
-            String id = attr(file, "id");
-            String href = attr(file, "href");
-            Element disk = null;
-            for (int j = 0; j < disks.getLength(); j++) {
-                String fileRef = attr((Element) disks.item(j), "fileRef");
-                if (id.equals(fileRef) || href.equals(fileRef)) { // oVirt's OVF refers to the href
-                    disk = (Element) disks.item(j);
-                }
-            }
-            if (disk == null || href.isEmpty()) {
-                continue; // an ISO or NVRAM file: vmlift never reads it
-            }
-            long capacity = capacity(disk);
-            Path target = folder.resolve(href);
-            Files.createDirectories(target.getParent());
-            Path plain = folder.resolve(".standin-" + i);
-            if (attr(disk, "format").toLowerCase().contains("vmdk")) {
-                QemuImg.require("create", "-q", "-f", "vmdk", "-o", "subformat=streamOptimized", plain.toString(),
-                        Long.toString(capacity));
-            } else {
-                try (var raw = java.nio.channels.FileChannel.open(plain, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE)) {
-                    raw.truncate(0).write(java.nio.ByteBuffer.allocate(1), capacity - 1);
-                }
-            }
-            if ("gzip".equals(attr(file, "compression"))) {
-                try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(target))) {
-                    Files.copy(plain, out);
-                }
-            } else {
-                Files.move(plain, target);
-            }
-            Files.deleteIfExists(plain);
-            long stored = Files.size(target);
-            long chunk = attr(file, "chunkSize").isEmpty() ? 0 : Long.parseLong(attr(file, "chunkSize"));
-            if (chunk > 0) {
-                byte[] bytes = Files.readAllBytes(target);
-                Files.delete(target);
-                for (int part = 0; part * chunk < bytes.length || part == 0; part++) {
-                    int from = (int) (part * chunk);
-                    Files.write(folder.resolve(String.format("%s.%09d", href, part)),
-                            java.util.Arrays.copyOfRange(bytes, from, (int) Math.min(bytes.length, from + chunk)));
-                }
-            }
-            xml = patchSize(xml, href, stored);
-        }
-        Path copy = folder.resolve(descriptor.getFileName());
-        Files.writeString(copy, xml, StandardCharsets.UTF_8);
-        return copy;
-    }
-
-    /** The File element of href gets ovf:size of its stand-in (the real export's disk is not here). */
-    private static String patchSize(String xml, String href, long size) {
-        Matcher file = Pattern.compile("<(\\w+:)?File\\b[^>]*href=[\"']" + Pattern.quote(href) + "[\"'][^>]*>")
-                .matcher(xml);
-        if (!file.find()) {
-            throw new AssertionError("no File element for " + href);
-        }
-        String element = file.group();
-        String patched = element.replaceFirst("(\\w+:)?size=([\"'])[^\"']*([\"'])", "ovf:size=$2" + size + "$3");
-        return xml.substring(0, file.start()) + patched + xml.substring(file.end());
-    }
-
-    private static long capacity(Element disk) {
-        String units = attr(disk, "capacityAllocationUnits").replace(" ", "");
-        long unit = 1;
-        Matcher power = Pattern.compile("byte\\*(\\d+)\\^(\\d+)").matcher(units);
-        if (power.matches()) {
-            unit = (long) Math.pow(Long.parseLong(power.group(1)), Long.parseLong(power.group(2)));
-        }
-        return Long.parseLong(attr(disk, "capacity")) * unit;
-    }
-
-    private static String attr(Element element, String localName) {
-        var attributes = element.getAttributes();
-        for (int i = 0; i < attributes.getLength(); i++) {
-            var attribute = attributes.item(i);
-            String local = attribute.getLocalName() != null ? attribute.getLocalName() : attribute.getNodeName();
-            if (localName.equals(local)) {
-                return attribute.getNodeValue();
-            }
-        }
-        return "";
     }
 
     @Test
