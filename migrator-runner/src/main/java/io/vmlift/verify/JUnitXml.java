@@ -53,7 +53,9 @@ public final class JUnitXml {
         } catch (XMLStreamException e) {
             throw new IllegalStateException(e);
         }
-        return text + "\n";
+        // XML 1.0 cannot carry control characters at all, not even as references: names with them are shown
+        // escaped, as everything vmlift prints is.
+        return io.vmlift.Printable.clean(text.toString()) + "\n";
     }
 
     private static String seconds(double seconds) {

@@ -72,7 +72,9 @@ final class VimClient {
         for (String header : response.headers().allValues("Set-Cookie")) {
             if (header.startsWith(COOKIE + "=")) {
                 int end = header.indexOf(';');
-                return end < 0 ? header : header.substring(0, end);
+                String cookie = end < 0 ? header : header.substring(0, end);
+                io.vmlift.Printable.registerSecret(cookie.substring(COOKIE.length() + 1));
+                return cookie;
             }
         }
         throw new IOException(sdk + " accepted the login but set no session cookie");
