@@ -3,7 +3,8 @@ package io.vmlift;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * What vmlift prints is made safe here, in one place: control characters from names that documents and sources
@@ -11,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * log viewer, and the values of loaded secrets are masked, also in stack traces that --debug prints.
  */
 public final class Printable {
-    private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
+    /** Longest first: a secret that contains another must be masked whole, not around the shorter one. */
+    private static final Set<String> SECRETS = new ConcurrentSkipListSet<>(
+            Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
     /** Shorter values would mask ordinary words; passwords this short are refused by every source anyway. */
     private static final int SHORTEST_SECRET = 4;
     static final String MASK = "***";

@@ -156,9 +156,8 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
 
     /** The names of Forklift fields set in this plan that vmlift does not act on. */
     public List<String> ignoredFields() {
-        List<String> ignored = new ArrayList<>();
         if (spec == null) {
-            return ignored;
+            return List.of();
         }
         Map<String, Object> candidates = new LinkedHashMap<>();
         candidates.put("serviceAccount", spec.serviceAccount());
@@ -187,12 +186,18 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         candidates.put("tagMapping", spec.tagMapping());
         candidates.put("skipZoneNodeSelector", spec.skipZoneNodeSelector());
         candidates.put("diskBus", spec.diskBus());
+        return setOnes(candidates);
+    }
+
+    /** The names among candidates whose values are set. */
+    private static List<String> setOnes(Map<String, Object> candidates) {
+        List<String> set = new ArrayList<>();
         candidates.forEach((field, value) -> {
             if (value != null) {
-                ignored.add(field);
+                set.add(field);
             }
         });
-        return ignored;
+        return set;
     }
 
     /** The names of Forklift per-VM fields set on this VM that vmlift does not act on (hooks: see Plan checks). */
@@ -209,12 +214,6 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         candidates.put("enableNestedVirtualization", vm.enableNestedVirtualization());
         candidates.put("rdmAsLun", vm.rdmAsLun());
         candidates.put("scsiReservation", vm.scsiReservation());
-        List<String> ignored = new ArrayList<>();
-        candidates.forEach((field, value) -> {
-            if (value != null) {
-                ignored.add(field);
-            }
-        });
-        return ignored;
+        return setOnes(candidates);
     }
 }

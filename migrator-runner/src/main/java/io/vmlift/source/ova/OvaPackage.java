@@ -309,8 +309,7 @@ final class OvaPackage implements Closeable {
      * Inflates a gzip file as a stream, handing each piece to sink, and stops with an error as soon as it
      * passes limit bytes: a small file that claims to be a disk can never fill memory or a disk.
      */
-    private static void inflate(ByteSource compressed, long limit, java.util.function.Consumer<ByteBuffer> sink)
-            throws IOException {
+    private static void inflate(ByteSource compressed, long limit, Sink sink) throws IOException {
         try (InputStream in = new GZIPInputStream(new SourceInputStream(compressed), 1 << 16)) {
             byte[] buffer = new byte[1 << 16];
             long total = 0;
@@ -322,11 +321,14 @@ final class OvaPackage implements Closeable {
                 }
                 sink.accept(ByteBuffer.wrap(buffer, 0, n));
             }
-        } catch (OvfException e) {
-            throw e;
-        } catch (IOException e) {
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
             throw new OvfException(compressed.name() + ": the gzip data cannot be inflated (" + e.getMessage() + ")");
         }
+    }
+
+    /** Where inflated bytes go. */
+    private interface Sink {
+        void accept(ByteBuffer piece) throws IOException;
     }
 
     /**
@@ -368,19 +370,12 @@ final class OvaPackage implements Closeable {
         try (compressed; java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(temporary,
                 java.nio.file.StandardOpenOption.WRITE)) {
             inflate(compressed, limit, piece -> {
-                try {
-                    while (piece.hasRemaining()) {
-                        out.write(piece);
-                    }
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                while (piece.hasRemaining()) {
+                    out.write(piece);
                 }
             });
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);
-            if (e instanceof java.io.UncheckedIOException unchecked) {
-                throw unchecked.getCause();
-            }
             throw e;
         }
         return FileByteSource.openTemporary(temporary, compressed.name());
