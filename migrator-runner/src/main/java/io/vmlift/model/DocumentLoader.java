@@ -1,8 +1,6 @@
 package io.vmlift.model;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -84,6 +81,9 @@ public final class DocumentLoader {
 
     /** @param skipForeign pass over documents without apiVersion and kind (not Kubernetes objects at all) */
     static List<Located<?>> loadFile(Path file, boolean skipForeign) {
+        if (skipForeign && isForeignJson(file)) {
+            return List.of();
+        }
         String text;
         try {
             // Size first: a document is never this large, and reading it would cost the memory it claims.
@@ -103,6 +103,30 @@ public final class DocumentLoader {
             throw VmliftException.badInput(file + ":1: the file holds no document");
         }
         return documents;
+    }
+
+    /**
+     * A JSON file whose top level has neither apiVersion nor kind (vmlift's inventory, concerns, reports): read
+     * as a stream, field names only, so that a large inventory in a workspace folder costs neither time nor the
+     * document size limits.
+     */
+    private static boolean isForeignJson(Path file) {
+        try (JsonParser parser = Serialization.json().getFactory().createParser(file.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                if (name.equals("apiVersion") || name.equals("kind")) {
+                    return false;
+                }
+                parser.nextToken();
+                parser.skipChildren();
+            }
+            return true;
+        } catch (IOException e) {
+            return false; // not JSON after all: the YAML reader says what is wrong, with its line
+        }
     }
 
     private static void addDocument(Path file, YamlTrees.Tree parsed, List<Located<?>> into, boolean skipForeign) {

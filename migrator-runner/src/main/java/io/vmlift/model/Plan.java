@@ -186,6 +186,11 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         candidates.put("tagMapping", spec.tagMapping());
         candidates.put("skipZoneNodeSelector", spec.skipZoneNodeSelector());
         candidates.put("diskBus", spec.diskBus());
+        candidates.put("preserveStaticIPs", spec.preserveStaticIPs());
+        candidates.put("archived", spec.archived());
+        candidates.put("migrateSharedDisks", spec.migrateSharedDisks());
+        // vmlift never converts guests: only asking for conversion goes unheard.
+        candidates.put("skipGuestConversion", Boolean.FALSE.equals(spec.skipGuestConversion()) ? false : null);
         return setOnes(candidates);
     }
 

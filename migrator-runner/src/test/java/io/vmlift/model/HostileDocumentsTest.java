@@ -234,4 +234,17 @@ class HostileDocumentsTest {
         assertThat(fails(badTime)).startsWith(":" + line(badTime, "cutover: tomorrow") + ": ")
                 .contains("RFC 3339");
     }
+
+    @Test
+    void aLargeInventoryInAWorkspaceFolderIsPassedOverNotRefused() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("workspace"));
+        Files.writeString(folder.resolve("docs.yaml"), BASE + "---\n" + PLAN + "  vms: [{name: a}]\n");
+        StringBuilder inventory = new StringBuilder("{\"provider\": {\"name\": \"src\"}, \"vms\": [\n");
+        for (int i = 0; inventory.length() < (5 << 20); i++) {
+            inventory.append(i == 0 ? "" : ",\n").append("{\"id\": \"vm-").append(i).append("\", \"name\": \"")
+                    .append("v".repeat(200)).append("\"}");
+        }
+        Files.writeString(folder.resolve("inventory.json"), inventory.append("]}\n"));
+        assertThat(DocumentLoader.load(List.of(folder)).all()).hasSize(5);
+    }
 }
