@@ -219,9 +219,11 @@ final class TektonCommand {
             if ("True".equals(condition.getStatus())) {
                 err.println(now() + " PipelineRun " + run.getMetadata().getName() + ": Succeeded");
                 if (run.getStatus().getResults() != null) {
-                    run.getStatus().getResults().forEach(r -> spec.commandLine().getOut().println(r.getName() + ": "
-                            + (r.getValue() == null ? "" : r.getValue().getStringVal() != null
-                                    ? r.getValue().getStringVal() : String.valueOf(r.getValue().getArrayVal()))));
+                    // Results are written by the Tasks' pods: shown escaped, on one line each.
+                    run.getStatus().getResults().forEach(r -> spec.commandLine().getOut().println(
+                            io.vmlift.Printable.oneLine(r.getName() + ": " + (r.getValue() == null ? ""
+                                    : r.getValue().getStringVal() != null ? r.getValue().getStringVal()
+                                    : String.valueOf(r.getValue().getArrayVal())))));
                 }
                 return 0;
             }

@@ -42,10 +42,11 @@ public final class Vmlift {
         CommandLine commandLine = new CommandLine(new Vmlift());
         addCommonHelp(commandLine);
         commandLine.setExecutionExceptionHandler(Vmlift::handle);
-        // Whatever writers a caller set, everything printed goes through Printable (escapes, masked secrets).
+        // Whatever writer a caller set, messages go through Printable (escapes, masked secrets). Standard output
+        // carries documents and JSON, which must stay as written: tables escape their cells, and Serialization
+        // escapes what could drive a terminal.
         CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
         commandLine.setExecutionStrategy(parseResult -> {
-            commandLine.setOut(Printable.safe(commandLine.getOut()));
             commandLine.setErr(Printable.safe(commandLine.getErr()));
             return run.execute(parseResult);
         });

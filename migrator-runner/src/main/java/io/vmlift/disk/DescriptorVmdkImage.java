@@ -68,7 +68,7 @@ public final class DescriptorVmdkImage implements DiskImage {
                 DiskImage image = switch (type) {
                     case "ZERO" -> null;
                     case "FLAT", "VMFS", "VMFSRAW" -> flat(siblings, descriptor, file, offsetSectors, sectors, lineNumber);
-                    case "SPARSE", "VMFSSPARSE" -> new SparseVmdkImage(sibling(siblings, descriptor, file, lineNumber));
+                    case "SPARSE", "VMFSSPARSE" -> sparse(sibling(siblings, descriptor, file, lineNumber));
                     default -> throw new CorruptImageException(descriptor.name() + ":" + lineNumber + ": extent type "
                             + type + " is not supported (FLAT, SPARSE, VMFS and ZERO are)");
                 };
@@ -111,6 +111,16 @@ public final class DescriptorVmdkImage implements DiskImage {
         } catch (NoSuchFileException e) {
             throw new CorruptImageException(descriptor.name() + ":" + line + ": the extent file '" + file
                     + "' is missing; keep the descriptor and its extent files together");
+        }
+    }
+
+    /** A sparse extent; its file is closed if it is no sparse VMDK after all. */
+    private static DiskImage sparse(ByteSource extent) throws IOException {
+        try {
+            return new SparseVmdkImage(extent);
+        } catch (IOException | RuntimeException e) {
+            extent.close();
+            throw e;
         }
     }
 

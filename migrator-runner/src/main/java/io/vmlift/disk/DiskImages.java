@@ -47,20 +47,26 @@ public final class DiskImages {
         if (declared == Declared.RAW) {
             return new RawImage(source);
         }
-        ByteBuffer start = ByteBuffer.allocate((int) Math.min(512, source.size()));
-        source.readFully(0, start);
-        start.flip();
         DiskImage image;
-        if (SparseVmdkImage.matches(start.duplicate())) {
-            image = new SparseVmdkImage(source);
-        } else if (isDescriptor(start)) {
-            try (source) {
-                image = DescriptorVmdkImage.open(source, siblings);
+        try {
+            ByteBuffer start = ByteBuffer.allocate((int) Math.min(512, source.size()));
+            source.readFully(0, start);
+            start.flip();
+            if (SparseVmdkImage.matches(start.duplicate())) {
+                image = new SparseVmdkImage(source);
+            } else if (isDescriptor(start)) {
+                try (source) {
+                    image = DescriptorVmdkImage.open(source, siblings);
+                }
+            } else if (Qcow2Image.matches(start.duplicate())) {
+                image = new Qcow2Image(source);
+            } else {
+                image = new RawImage(source);
             }
-        } else if (Qcow2Image.matches(start.duplicate())) {
-            image = new Qcow2Image(source);
-        } else {
-            image = new RawImage(source);
+        } catch (IOException | RuntimeException e) {
+            // The image never took the source over: close it here (an inflated temporary file is deleted then).
+            source.close();
+            throw e;
         }
         // oVirt labels the qcow2 disks of its OVA exports as VMDK: a declared VMDK may be either.
         if (!fits(declared, image.format().startsWith("vmdk") ? "vmdk" : image.format())) {
@@ -120,20 +126,21 @@ public final class DiskImages {
     public static Probe probe(ByteBuffer start) {
         ByteBuffer bytes = start.duplicate();
         if (SparseVmdkImage.matches(bytes.duplicate()) && bytes.remaining() >= 20) {
-            long sectors = bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(bytes.position() + 12);
-            return new Probe("vmdk", sectors < 0 || sectors > MAX_SECTORS ? Long.MAX_VALUE : sectors * 512);
+            return new Probe("vmdk", orTooLarge(SparseVmdkImage.capacityBytes(bytes)));
         }
         if (isDescriptor(bytes.duplicate())) {
             return new Probe("vmdk", -1);
         }
         if (Qcow2Image.matches(bytes.duplicate()) && bytes.remaining() >= 32) {
-            long size = bytes.getLong(bytes.position() + 24);
-            return new Probe("qcow2", size < 0 ? Long.MAX_VALUE : size);
+            return new Probe("qcow2", orTooLarge(Qcow2Image.virtualSize(bytes)));
         }
         return new Probe("raw", -1);
     }
 
-    private static final long MAX_SECTORS = DiskImage.MAX_VIRTUAL_SIZE / 512;
+    /** A header's size, where -1 (no disk can be that large) becomes larger than any declared capacity. */
+    private static long orTooLarge(long size) {
+        return size < 0 ? Long.MAX_VALUE : size;
+    }
 
     /** Whether the family a probe found is one the declared format allows (oVirt's qcow2 labelled VMDK too). */
     public static boolean fits(Declared declared, String family) {

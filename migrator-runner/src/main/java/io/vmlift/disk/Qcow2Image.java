@@ -49,10 +49,10 @@ public final class Qcow2Image implements DiskImage {
             throw corrupt("cluster size 2^" + clusterBits + " is invalid");
         }
         this.clusterSize = 1 << clusterBits;
-        this.virtualSize = header.getLong(24);
-        if (virtualSize < 0 || virtualSize > MAX_VIRTUAL_SIZE) {
-            throw corrupt("its virtual size of " + virtualSize + " bytes is outside 0.." + (MAX_VIRTUAL_SIZE >> 40)
-                    + " TiB: the header is damaged");
+        this.virtualSize = virtualSize(header);
+        if (virtualSize < 0) {
+            throw corrupt("its virtual size of " + header.getLong(24) + " bytes is outside 0.."
+                    + (MAX_VIRTUAL_SIZE >> 40) + " TiB: the header is damaged");
         }
         if (header.getInt(32) != 0) {
             throw corrupt("the image is encrypted; decrypt it first");
@@ -183,6 +183,15 @@ public final class Qcow2Image implements DiskImage {
         } catch (DataFormatException e) {
             throw corrupt("compressed cluster " + index + " is not a valid deflate stream (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * The virtual size a qcow2 header declares (the buffer holds the file from byte 0), or -1 when no disk can be
+     * that large.
+     */
+    static long virtualSize(ByteBuffer header) {
+        long size = header.getLong(24);
+        return size < 0 || size > MAX_VIRTUAL_SIZE ? -1 : size;
     }
 
     private CorruptImageException corrupt(String what) {

@@ -63,10 +63,10 @@ public final class SparseVmdkImage implements DiskImage {
         if (entriesPerTable <= 0 || entriesPerTable > 1 << 16) {
             throw corrupt("grain table size of " + entriesPerTable + " entries is invalid");
         }
-        if (capacitySectors < 0 || capacitySectors > MAX_VIRTUAL_SIZE / SECTOR) {
+        this.virtualSize = capacityBytes(header);
+        if (virtualSize < 0) {
             throw corrupt("capacity of " + capacitySectors + " sectors is invalid");
         }
-        this.virtualSize = capacitySectors * SECTOR;
         this.grainBytes = (int) (grainSectorsCount * SECTOR);
         this.entriesPerTable = entriesPerTable;
         this.grainCount = (virtualSize + grainBytes - 1) / grainBytes;
@@ -268,6 +268,15 @@ public final class SparseVmdkImage implements DiskImage {
         } finally {
             out.limit(limit);
         }
+    }
+
+    /**
+     * The capacity a sparse VMDK header declares (the buffer holds the file from byte 0), or -1 when no disk can
+     * be that large.
+     */
+    static long capacityBytes(ByteBuffer header) {
+        long sectors = header.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(12);
+        return sectors < 0 || sectors > MAX_VIRTUAL_SIZE / SECTOR ? -1 : sectors * SECTOR;
     }
 
     private CorruptImageException corrupt(String what) {

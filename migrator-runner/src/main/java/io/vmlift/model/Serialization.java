@@ -43,7 +43,32 @@ public final class Serialization {
                     .disable(YAMLGenerator.Feature.SPLIT_LINES)
                     .build()))
             .build();
-    private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
+    private static final JsonMapper JSON = configure(JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactoryBuilder()
+            .characterEscapes(new TerminalSafeEscapes()).build())).build();
+
+    /**
+     * JSON escapes C0 controls by itself; these also escape DEL, the C1 controls and the bidi overrides, which
+     * a terminal or log viewer would act on. The value read back is the same.
+     */
+    private static final class TerminalSafeEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        TerminalSafeEscapes() {
+            ascii[0x7f] = ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+            boolean unsafe = (ch >= 0x80 && ch <= 0x9f) || (ch >= 0x202a && ch <= 0x202e)
+                    || (ch >= 0x2066 && ch <= 0x2069);
+            return unsafe ? new com.fasterxml.jackson.core.io.SerializedString(String.format("\\u%04x", ch)) : null;
+        }
+    }
 
     private Serialization() {}
 

@@ -11,6 +11,11 @@ public record SourceRef(String id, String name, String namespace, String type, S
         return name != null && name.equals(objectName);
     }
 
+    /** True when this ref names an object by this other name (a name some other tool gives it), not by id. */
+    public boolean namesOnly(String otherName) {
+        return (id == null || id.isEmpty()) && otherName != null && otherName.equals(name);
+    }
+
     public String describe() {
         return id != null && !id.isEmpty() ? "id " + id : "name " + name;
     }

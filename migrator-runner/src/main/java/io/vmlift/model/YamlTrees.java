@@ -38,7 +38,9 @@ final class YamlTrees {
     static final int MAX_VALUES = 1_000_000;
     static final int MAX_DEPTH = 64;
     static final int MAX_LINE_CHARS = 1 << 20;
-    static final int MAX_ALIASED_COLLECTIONS = 100;
+    /** A Plan of thousands of VMs may merge one base into each; the bomb is stopped by the budgets below. */
+    static final int MAX_ALIASED_COLLECTIONS = 10_000;
+    static final long MAX_EXPANDED_CHARACTERS = 64L << 20;
 
     /** One document: its tree, the line it starts on, and the line of each field keyed by JSON pointer. */
     record Tree(JsonNode root, int line, Map<String, Integer> lines) {}
@@ -46,47 +48,54 @@ final class YamlTrees {
     private YamlTrees() {}
 
     static List<Tree> read(Path file, String text) {
-        checkSizes(file, text);
-        LoaderOptions options = new LoaderOptions();
-        options.setCodePointLimit(MAX_DOCUMENT_CODE_POINTS);
-        options.setMaxAliasesForCollections(MAX_ALIASED_COLLECTIONS);
-        options.setNestingDepthLimit(MAX_DEPTH);
-        options.setAllowRecursiveKeys(false);
         List<Tree> trees = new ArrayList<>();
-        try {
-            for (Node node : new Yaml(options).composeAll(new StringReader(text))) {
-                if (node == null) {
-                    continue;
+        for (Chunk chunk : documents(file, text)) {
+            // A parser of its own per document: SnakeYAML's limits (code points, aliases) count per parser.
+            LoaderOptions options = new LoaderOptions();
+            options.setCodePointLimit(MAX_DOCUMENT_CODE_POINTS + MAX_LINE_CHARS);
+            options.setMaxAliasesForCollections(MAX_ALIASED_COLLECTIONS);
+            options.setNestingDepthLimit(MAX_DEPTH);
+            options.setAllowRecursiveKeys(false);
+            int offset = chunk.firstLine() - 1;
+            try {
+                for (Node node : new Yaml(options).composeAll(new StringReader(chunk.text()))) {
+                    if (node == null) {
+                        continue;
+                    }
+                    Converter converter = new Converter(file, offset);
+                    JsonNode root = converter.convert(node, "", 0);
+                    trees.add(new Tree(root, offset + line(node.getStartMark()), converter.lines));
                 }
-                Converter converter = new Converter(file);
-                JsonNode root = converter.convert(node, "", 0);
-                trees.add(new Tree(root, line(node.getStartMark()), converter.lines));
+            } catch (MarkedYAMLException e) {
+                Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
+                String problem = (e.getContext() == null ? "" : e.getContext() + ": ") + e.getProblem();
+                String fix = problem.contains("undefined alias")
+                        ? "define the anchor (&name) before the alias (*name) uses it"
+                        : "fix the syntax (indentation, quotes, colons) at that line";
+                throw VmliftException.badInput(file + ":" + (offset + (mark == null ? 1 : line(mark)))
+                        + ": malformed YAML: " + problem.replaceAll("\\s+", " ") + "; " + fix);
+            } catch (YAMLException e) {
+                throw VmliftException.badInput(file + ":" + chunk.firstLine() + ": cannot read YAML: "
+                        + e.getMessage().replaceAll("\\s+", " ") + "; a document has at most "
+                        + MAX_ALIASED_COLLECTIONS + " aliases of lists and mappings");
             }
-        } catch (MarkedYAMLException e) {
-            Mark mark = e.getContextMark() != null ? e.getContextMark() : e.getProblemMark();
-            String problem = (e.getContext() == null ? "" : e.getContext() + ": ") + e.getProblem();
-            String fix = problem.contains("undefined alias")
-                    ? "define the anchor (&name) before the alias (*name) uses it"
-                    : "fix the syntax (indentation, quotes, colons) at that line";
-            throw VmliftException.badInput(file + ":" + (mark == null ? 1 : line(mark)) + ": malformed YAML: "
-                    + problem.replaceAll("\\s+", " ") + "; " + fix);
-        } catch (YAMLException e) {
-            // The code point and alias limits end here, before the input is read whole.
-            throw VmliftException.badInput(file + ": cannot read YAML: " + e.getMessage().replaceAll("\\s+", " ")
-                    + "; a document is at most " + (MAX_DOCUMENT_CODE_POINTS >> 20) + " Mi characters,"
-                    + " with at most " + MAX_ALIASED_COLLECTIONS + " aliases of collections");
         }
         return trees;
     }
 
+    /** The text of one YAML document and the line of the file it starts on. */
+    private record Chunk(String text, int firstLine) {}
+
     /**
-     * Long lines and documents are refused before SnakeYAML sees them: its scanner takes minutes over a
-     * 10 MB scalar before its own code point limit applies.
+     * Splits the stream at its document markers (a line starting with ---) and refuses long lines and documents
+     * before SnakeYAML sees them: its scanner takes minutes over a 10 MB scalar.
      */
-    private static void checkSizes(Path file, String text) {
+    private static List<Chunk> documents(Path file, String text) {
+        List<Chunk> chunks = new ArrayList<>();
         int line = 1;
         int lineStart = 0;
         int documentStart = 0;
+        int documentLine = 1;
         for (int i = 0; i <= text.length(); i++) {
             if (i < text.length() && text.charAt(i) != '\n') {
                 continue;
@@ -96,8 +105,10 @@ final class YamlTrees {
                         + " characters long, more than vmlift reads (" + (MAX_LINE_CHARS >> 20) + " Mi); is this"
                         + " the right file?");
             }
-            if (text.startsWith("---", lineStart)) {
+            if (isMarker(text, lineStart, i) && lineStart > documentStart) {
+                chunks.add(new Chunk(text.substring(documentStart, lineStart), documentLine));
                 documentStart = lineStart;
+                documentLine = line;
             } else if (i - documentStart > MAX_DOCUMENT_CODE_POINTS) {
                 throw VmliftException.badInput(file + ":" + line + ": the document reaches past "
                         + (MAX_DOCUMENT_CODE_POINTS >> 20) + " Mi characters; Kubernetes objects are at most"
@@ -106,6 +117,13 @@ final class YamlTrees {
             line++;
             lineStart = i + 1;
         }
+        chunks.add(new Chunk(text.substring(Math.min(documentStart, text.length())), documentLine));
+        return chunks;
+    }
+
+    /** "---" alone or followed by a space: the start of a document. */
+    private static boolean isMarker(String text, int from, int to) {
+        return text.startsWith("---", from) && (to - from == 3 || Character.isWhitespace(text.charAt(from + 3)));
     }
 
     private static int line(Mark mark) {
@@ -114,22 +132,41 @@ final class YamlTrees {
 
     private static final class Converter {
         private final Path file;
+        private final int offset;
         private final Map<String, Integer> lines = new HashMap<>();
         private final IdentityHashMap<Node, Boolean> inProgress = new IdentityHashMap<>();
         private int values;
+        /** Characters of keys and pointers made so far: aliases can repeat a long key a million times. */
+        private long characters;
 
-        Converter(Path file) {
+        Converter(Path file, int offset) {
             this.file = file;
+            this.offset = offset;
+        }
+
+        private int lineOf(Node node) {
+            return offset + line(node.getStartMark());
+        }
+
+        /** Records where a pointer is, unless known (a merge key's base must not move the mapping's own lines). */
+        private void place(String pointer, Node node) {
+            characters += pointer.length();
+            if (characters > MAX_EXPANDED_CHARACTERS) {
+                throw VmliftException.badInput(file + ":" + lineOf(node) + ": the document expands to more than "
+                        + (MAX_EXPANDED_CHARACTERS >> 20) + " Mi characters (aliases that repeat aliases?);"
+                        + " write the values out");
+            }
+            lines.putIfAbsent(pointer, lineOf(node));
         }
 
         JsonNode convert(Node node, String pointer, int depth) {
             if (++values > MAX_VALUES || depth > MAX_DEPTH) {
-                throw VmliftException.badInput(file + ":" + line(node.getStartMark()) + ": the document expands to"
+                throw VmliftException.badInput(file + ":" + lineOf(node) + ": the document expands to"
                         + " more than " + (depth > MAX_DEPTH ? MAX_DEPTH + " levels" : MAX_VALUES + " values")
                         + " (aliases that repeat aliases?); write the values out");
             }
             if (inProgress.put(node, Boolean.TRUE) != null) {
-                throw VmliftException.badInput(file + ":" + line(node.getStartMark()) + ": an alias refers to a"
+                throw VmliftException.badInput(file + ":" + lineOf(node) + ": an alias refers to a"
                         + " collection that contains it; YAML documents for vmlift cannot be recursive");
             }
             try {
@@ -141,7 +178,7 @@ final class YamlTrees {
                     List<Node> items = sequence.getValue();
                     for (int i = 0; i < items.size(); i++) {
                         String at = pointer + "/" + i;
-                        lines.putIfAbsent(at, line(items.get(i).getStartMark()));
+                        place(at, items.get(i));
                         array.add(convert(items.get(i), at, depth + 1));
                     }
                     return array;
@@ -162,16 +199,16 @@ final class YamlTrees {
                     continue;
                 }
                 if (!(keyNode instanceof ScalarNode key)) {
-                    throw VmliftException.badInput(file + ":" + line(keyNode.getStartMark())
+                    throw VmliftException.badInput(file + ":" + lineOf(keyNode)
                             + ": a mapping key must be a plain value, not a list or mapping");
                 }
                 String name = key.getValue();
                 String at = pointer + "/" + escape(name);
                 if (object.has(name)) {
-                    throw VmliftException.badInput(file + ":" + line(keyNode.getStartMark()) + ": key '" + name
+                    throw VmliftException.badInput(file + ":" + lineOf(keyNode) + ": key '" + name
                             + "' is given twice in one mapping; keep one");
                 }
-                lines.put(at, line(keyNode.getStartMark()));
+                place(at, keyNode);
                 object.set(name, convert(tuple.getValueNode(), at, depth + 1));
             }
             // Merge keys (<<: *base) add the fields the mapping does not set itself, as YAML 1.1 says.
@@ -181,7 +218,7 @@ final class YamlTrees {
                 for (Node source : sources) {
                     JsonNode merged = convert(source, pointer, depth + 1);
                     if (!merged.isObject()) {
-                        throw VmliftException.badInput(file + ":" + line(source.getStartMark())
+                        throw VmliftException.badInput(file + ":" + lineOf(source)
                                 + ": a merge key (<<) takes a mapping or a list of mappings");
                     }
                     merged.fields().forEachRemaining(field -> {

@@ -182,11 +182,10 @@ public final class PlanResolver {
         List<ResolvedPlan.TargetNic> nics = new ArrayList<>();
         int podNetworks = 0;
         for (Nic nic : vm.nics()) {
-            NetworkMap.Destination destination = map.pairs().stream()
+            NetworkMap.Destination destination = single(map.pairs().stream()
                     .filter(pair -> namesNetwork(pair.source(), nic, inventory))
                     .map(NetworkMap.Pair::destination)
-                    .findFirst()
-                    .orElse(null);
+                    .toList(), vm.name(), "Network '" + nic.network() + "'", "Network", map.name(), concerns);
             if (destination == null) {
                 concerns.add(Concern.critical("VMNetworksNotMapped", vm.name(), "Network '" + nic.network()
                         + "' of NIC " + nic.name() + " is not in NetworkMap '" + map.name() + "'",
@@ -221,8 +220,20 @@ public final class PlanResolver {
 
     /** A map source names a disk's storage by the name Forklift gives it (OVA: the disk's own file). */
     private static boolean namesDiskStorage(SourceRef source, Disk disk) {
-        return disk.forkliftStorage() != null && (source.id() == null || source.id().isEmpty())
-                && disk.forkliftStorage().equals(source.name());
+        return source.namesOnly(disk.forkliftStorage());
+    }
+
+    /**
+     * The one entry of a map that names a source object. Two entries that name it by different names (vmlift's
+     * and Forklift's) are as ambiguous as two with the same name, which loading already refuses: Critical.
+     */
+    private static <P> P single(List<P> matches, String vm, String what, String mapKind, String mapName,
+            List<Concern> concerns) {
+        if (matches.size() > 1) {
+            concerns.add(Concern.critical("Source" + mapKind + "NotValid", vm, what + " is named by " + matches.size()
+                    + " entries of " + mapKind + "Map '" + mapName + "'", "keep one entry for it"));
+        }
+        return matches.isEmpty() ? null : matches.get(0);
     }
 
     private static List<ResolvedPlan.TargetDisk> disks(Vm vm, String targetName, StorageMap map,
@@ -233,11 +244,11 @@ public final class PlanResolver {
             Storage storage = inventory.storage(disk.storageId())
                     .orElse(new Storage(disk.storageId(), disk.storageId(), 0, 0));
             String storageName = storage.name();
-            StorageMap.Destination destination = map.pairs().stream()
+            StorageMap.Destination destination = single(map.pairs().stream()
                     .filter(pair -> storage.namedBy(pair.source()) || namesDiskStorage(pair.source(), disk))
                     .map(StorageMap.Pair::destination)
-                    .findFirst()
-                    .orElse(null);
+                    .toList(), vm.name(), "Storage '" + storageName + "' of disk " + disk.name(), "Storage",
+                    map.name(), concerns);
             if (destination == null) {
                 concerns.add(Concern.critical("VMStorageNotMapped", vm.name(), "Storage '" + storageName
                         + "' of disk " + disk.name() + " is not in StorageMap '" + map.name() + "'",

@@ -17,13 +17,13 @@ public final class JUnitXml {
             xml.writeStartDocument("UTF-8", "1.0");
             xml.writeCharacters("\n");
             xml.writeStartElement("testsuites");
-            xml.writeAttribute("name", "vmlift " + report.plan());
+            xml.writeAttribute("name", safe("vmlift " + report.plan()));
             xml.writeAttribute("tests", Long.toString(report.passedCount() + report.failedCount()));
             xml.writeAttribute("failures", Long.toString(report.failedCount()));
             for (TestReport.VmResult vm : report.vms()) {
                 xml.writeCharacters("\n  ");
                 xml.writeStartElement("testsuite");
-                xml.writeAttribute("name", report.plan() + "." + vm.name());
+                xml.writeAttribute("name", safe(report.plan() + "." + vm.name()));
                 xml.writeAttribute("tests", Integer.toString(vm.checks().size()));
                 xml.writeAttribute("failures", Long.toString(vm.checks().stream().filter(c -> !c.passed()).count()));
                 xml.writeAttribute("errors", "0");
@@ -32,13 +32,13 @@ public final class JUnitXml {
                 for (TestReport.Check check : vm.checks()) {
                     xml.writeCharacters("\n    ");
                     xml.writeStartElement("testcase");
-                    xml.writeAttribute("classname", "vmlift." + report.plan() + "." + vm.name());
-                    xml.writeAttribute("name", check.name());
+                    xml.writeAttribute("classname", safe("vmlift." + report.plan() + "." + vm.name()));
+                    xml.writeAttribute("name", safe(check.name()));
                     xml.writeAttribute("time", seconds(check.seconds()));
                     if (!check.passed()) {
                         xml.writeStartElement("failure");
-                        xml.writeAttribute("message", check.message());
-                        xml.writeCharacters(check.message());
+                        xml.writeAttribute("message", safe(check.message()));
+                        xml.writeCharacters(safe(check.message()));
                         xml.writeEndElement();
                     }
                     xml.writeEndElement();
@@ -53,9 +53,15 @@ public final class JUnitXml {
         } catch (XMLStreamException e) {
             throw new IllegalStateException(e);
         }
-        // XML 1.0 cannot carry control characters at all, not even as references: names with them are shown
-        // escaped, as everything vmlift prints is.
-        return io.vmlift.Printable.clean(text.toString()) + "\n";
+        return text + "\n";
+    }
+
+    /**
+     * XML 1.0 cannot carry control characters at all, not even as references: names with them are shown escaped,
+     * and secrets masked, as everywhere vmlift prints.
+     */
+    private static String safe(String value) {
+        return io.vmlift.Printable.clean(value);
     }
 
     private static String seconds(double seconds) {

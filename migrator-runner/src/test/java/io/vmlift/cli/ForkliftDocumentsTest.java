@@ -110,4 +110,30 @@ class ForkliftDocumentsTest {
         Cli.Run connect = Cli.run("connect", "-f", provider, "-o", "json");
         assertThat(Serialization.json().readTree(connect.out()).path("skipped").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void oneNetworkNamedByVmliftsNameAndForkliftsIdIsAmbiguous() throws Exception {
+        ovaShare();
+        copy("derived/docs-ova-cli-filled.yaml");
+        copy("derived/host-provider.yaml");
+        Path docs = workspace.resolve("docs-ova-cli-filled.yaml");
+        Files.writeString(docs, Files.readString(docs).replace("""
+                    - destination:
+                        name: pod-net
+                        type: pod
+                """, """
+                    - destination:
+                        name: pod-net
+                        type: pod
+                      source:
+                        name: VM Network
+                    - destination:
+                        name: pod-net
+                        type: pod
+                """));
+        Cli.Run plan = Cli.run("plan", "-f", workspace, "-o", "json");
+        assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
+        assertThat(concerns(plan, "Critical")).singleElement().asString().startsWith("SourceNetworkNotValid")
+                .contains("VM Network").contains("2 entries");
+    }
 }

@@ -247,4 +247,39 @@ class HostileDocumentsTest {
         Files.writeString(folder.resolve("inventory.json"), inventory.append("]}\n"));
         assertThat(DocumentLoader.load(List.of(folder)).all()).hasSize(5);
     }
+
+    @Test
+    void aliasesThatRepeatALongKeyStopAtTheCharacterBudget() throws IOException {
+        StringBuilder bomb = new StringBuilder("a0: &a0\n  ? " + "k".repeat(500_000) + "\n  : 1\n");
+        for (int level = 1; level <= 6; level++) {
+            bomb.append('a').append(level).append(": &a").append(level).append(" [");
+            for (int i = 0; i < 10; i++) {
+                bomb.append(i == 0 ? "" : ", ").append("*a").append(level - 1);
+            }
+            bomb.append("]\n");
+        }
+        assertThat(fails(bomb.toString())).contains("expands to more than");
+    }
+
+    @Test
+    void limitsCountPerDocumentNotPerFile() throws IOException {
+        StringBuilder many = new StringBuilder();
+        for (int d = 0; d < 30; d++) {
+            many.append("---\napiVersion: v1\nkind: Secret\nmetadata: {name: s").append(d).append("}\n")
+                    .append("stringData: {blob: ").append("z".repeat(150_000)).append("}\n");
+        }
+        assertThat(DocumentLoader.load(List.of(write("many.yaml", many.toString()))).all()).hasSize(30);
+        StringBuilder merges = new StringBuilder(BASE + "---\n" + PLAN + "  vms:\n    - &base {name: a}\n");
+        for (int i = 0; i < 300; i++) {
+            merges.append("    - <<: *base\n      targetName: t").append(i).append('\n');
+        }
+        assertThat(DocumentLoader.load(List.of(write("merges.yaml", merges.toString()))).plan(null).document().vms())
+                .hasSize(301);
+    }
+
+    @Test
+    void aMergedBaseDoesNotMoveTheLinesOfTheMappingsOwnKeys() throws IOException {
+        String text = BASE + "---\n" + PLAN + "  vms:\n    - &base {name: a}\n    - <<: *base\n      targetName: 123\n";
+        assertThat(fails(text)).startsWith(":" + line(text, "targetName: 123") + ": ").contains("targetName");
+    }
 }

@@ -15,7 +15,6 @@ public record Storage(String id, String name, long capacityBytes, long freeBytes
 
     /** Whether a map's source names this storage, by vmlift's id or name, or by a name Forklift gives it. */
     public boolean namedBy(io.vmlift.model.SourceRef ref) {
-        return ref.matches(id, name) || (forkliftNames != null && (ref.id() == null || ref.id().isEmpty())
-                && forkliftNames.contains(ref.name()));
+        return ref.matches(id, name) || (forkliftNames != null && forkliftNames.stream().anyMatch(ref::namesOnly));
     }
 }

@@ -301,7 +301,10 @@ final class OvaPackage implements Closeable {
      * format adds (grain markers and sector padding of a streamOptimized VMDK: up to 1/128; tables; headers).
      */
     static long storedLimit(long capacityBytes) {
-        long capacity = capacityBytes > 0 ? capacityBytes : DiskImage.MAX_VIRTUAL_SIZE;
+        if (capacityBytes <= 0) {
+            return 0; // no valid capacity (a Critical concern already): nothing may be inflated for it
+        }
+        long capacity = Math.min(capacityBytes, DiskImage.MAX_VIRTUAL_SIZE);
         return capacity + capacity / 64 + (16 << 20);
     }
 
@@ -378,7 +381,12 @@ final class OvaPackage implements Closeable {
             Files.deleteIfExists(temporary);
             throw e;
         }
-        return FileByteSource.openTemporary(temporary, compressed.name());
+        try {
+            return FileByteSource.openTemporary(temporary, compressed.name());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
     }
 
     @Override

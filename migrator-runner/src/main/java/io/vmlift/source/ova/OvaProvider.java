@@ -124,7 +124,9 @@ final class OvaProvider implements SourceProvider {
                     disks.add(Disk.ofImage(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
                             STORAGE_ID, file == null ? null : pkg.display(file.href()), systemDisk.bus(),
                             def == null ? null : format(def.format()), file == null ? null : file.href()));
-                    total += def == null ? 0 : Math.max(0, def.capacityBytes());
+                    // Saturating: thousands of disks of the largest size must not wrap the total.
+                    total = Math.min(Long.MAX_VALUE - DiskImage.MAX_VIRTUAL_SIZE,
+                            total + (def == null ? 0 : Math.max(0, def.capacityBytes())));
                 }
                 List<Nic> nics = new ArrayList<>();
                 for (OvfDescriptor.SystemNic nic : system.nics()) {

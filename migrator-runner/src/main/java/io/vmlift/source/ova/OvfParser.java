@@ -105,7 +105,7 @@ final class OvfParser {
             } else {
                 long count = Long.parseLong(capacity);
                 bytes = Math.multiplyExact(count, units);
-                if (count <= 0 || bytes > DiskImage.MAX_VIRTUAL_SIZE) {
+                if (count <= 0 || bytes <= 0 || bytes > DiskImage.MAX_VIRTUAL_SIZE) {
                     problem = "its capacity of " + capacity + " x " + units + " bytes is outside 1 byte.."
                             + (DiskImage.MAX_VIRTUAL_SIZE >> 40) + " TiB";
                     bytes = -1;
@@ -228,7 +228,8 @@ final class OvfParser {
                     || !counts(item, configuration)) {
                 continue;
             }
-            int type = (int) number(text(first(item, "ResourceType")), -1);
+            long resourceType = number(text(first(item, "ResourceType")), -1);
+            int type = resourceType >= 0 && resourceType <= Integer.MAX_VALUE ? (int) resourceType : -1;
             switch (type) {
                 case CPU -> {
                     String quantity = text(first(item, "VirtualQuantity"));
@@ -413,28 +414,32 @@ final class OvfParser {
             return 1;
         }
         Matcher power = POWER_UNITS.matcher(unit);
-        if (power.matches()) {
-            try {
+        Matcher multiplied = MULTIPLIED_UNITS.matcher(unit);
+        try {
+            long value = 0;
+            if (power.matches()) {
                 long base = Long.parseLong(power.group(1));
                 int exponent = Integer.parseInt(power.group(2));
-                long value = 1;
-                for (int i = 0; i < exponent; i++) {
+                if (base > 1 && exponent > 63) {
+                    throw new ArithmeticException("past 2^63"); // and no loop of billions of steps
+                }
+                value = base == 0 && exponent > 0 ? 0 : 1;
+                for (int i = 0; base > 1 && i < exponent; i++) {
                     value = Math.multiplyExact(value, base);
                 }
+            } else if (multiplied.matches()) {
+                value = Long.parseLong(multiplied.group(1));
+            }
+            if (power.matches() || multiplied.matches()) {
+                if (value < 1) {
+                    throw new OvfException(where + ": " + what + " has allocation units '" + text
+                            + "', less than a byte; use e.g. 'byte * 2^30'");
+                }
                 return value;
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw new OvfException(where + ": " + what + " has allocation units '" + text
-                        + "' larger than any size; use e.g. 'byte * 2^30'");
             }
-        }
-        Matcher multiplied = MULTIPLIED_UNITS.matcher(unit);
-        if (multiplied.matches()) {
-            try {
-                return Long.parseLong(multiplied.group(1));
-            } catch (NumberFormatException e) {
-                throw new OvfException(where + ": " + what + " has allocation units '" + text
-                        + "' larger than any size; use e.g. 'byte * 2^30'");
-            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new OvfException(where + ": " + what + " has allocation units '" + text
+                    + "' larger than any size; use e.g. 'byte * 2^30'");
         }
         return switch (unit) {
             case "kilobytes", "kb", "kib" -> 1L << 10;
@@ -462,6 +467,8 @@ final class OvfParser {
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             factory.setExpandEntityReferences(false);
+            // Deep nesting would overflow the stack of every recursive DOM walk; real OVFs nest about 8 deep.
+            factory.setAttribute("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", "256");
             DocumentBuilder builder = factory.newDocumentBuilder();
             builder.setErrorHandler(null);
             return builder.parse(xml);

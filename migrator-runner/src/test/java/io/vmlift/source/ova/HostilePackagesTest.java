@@ -14,6 +14,7 @@ import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.ObjectMeta;
 import io.vmlift.model.Provider;
+import io.vmlift.model.Serialization;
 import io.vmlift.model.inventory.Vm;
 import io.vmlift.plan.Concern;
 import io.vmlift.source.SourceProvider;
@@ -230,14 +231,52 @@ class HostilePackagesTest {
                 metadata: {name: evil}
                 spec: {type: ova, url: %s}
                 """.formatted(folder));
-        for (Cli.Run run : List.of(Cli.run("inventory", "-f", providerYaml),
-                Cli.run("inventory", "-f", providerYaml, "-o", "yaml"),
-                Cli.run("plan", "-f", providerYaml, "--vm", "nobody", "--name", "p", "--target-namespace", "t",
-                        "--debug"))) {
-            String printed = run.out() + run.err();
-            assertThat(printed).as(run.toString()).doesNotContain("\u001b").doesNotContain("\u0007")
+        Cli.Run table = Cli.run("inventory", "-f", providerYaml);
+        Cli.Run json = Cli.run("inventory", "-f", providerYaml, "-o", "json");
+        Cli.Run yaml = Cli.run("inventory", "-f", providerYaml, "-o", "yaml");
+        Cli.Run plan = Cli.run("plan", "-f", providerYaml, "--vm", "nobody", "--name", "p", "--target-namespace", "t",
+                "--debug");
+        for (Cli.Run run : List.of(table, json, plan)) {
+            assertThat(run.out() + run.err()).as(run.toString()).doesNotContain("\u001b").doesNotContain("\u0007")
                     .doesNotContain("\u202e").doesNotContain("\nFAKE LINE");
         }
-        assertThat(Cli.run("inventory", "-f", providerYaml).out()).contains("web\\x1b[2J");
+        assertThat(table.out()).contains("web\\x1b[2J");
+        // Structured output stays what it says: escaped as JSON and YAML escape, the same name when read back.
+        assertThat(yaml.out()).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\nFAKE LINE");
+        assertThat(Serialization.json().readTree(json.out()).at("/vms/0/name").asText()).isEqualTo(evil);
+        assertThat(Serialization.yaml().readTree(yaml.out()).at("/vms/0/name").asText()).isEqualTo(evil);
+    }
+
+    @Test
+    void zeroOrEndlessAllocationUnitsAreCriticalAndQuick() throws Exception {
+        for (String units : List.of("byte * 0", "byte * 0^5", "byte * 1^2147483647", "byte * 2^64")) {
+            String ovf = singleDiskOvf("units", "units.vmdk.gz", " ovf:compression=\"gzip\"", STREAM_OPTIMIZED)
+                    .replace("ovf:capacityAllocationUnits=\"byte\"", "ovf:capacityAllocationUnits=\"" + units + "\"");
+            Path folder = folderWith("units", ovf);
+            Files.write(folder.resolve("units.vmdk.gz"), OvaProviderTest.gzip(new byte[1 << 20]));
+            long started = System.nanoTime();
+            try (SourceProvider provider = connect(folder.resolve("units.ovf"))) {
+                Vm vm = provider.inventory().vms().get(0);
+                if (units.equals("byte * 1^2147483647")) {
+                    assertThat(vm.disks().get(0).capacityBytes()).isEqualTo(VIRTUAL); // 1^n is 1
+                } else {
+                    assertThat(critical(provider, vm)).as(units).anyMatch(c -> c.contains("ova.descriptor.invalid"));
+                    Throwable refused = catchThrowable(() -> provider.disks(vm).get(0).open().close());
+                    assertThat(refused).as(units).isInstanceOf(IOException.class);
+                }
+            }
+            assertThat(System.nanoTime() - started).as(units).isLessThan(5_000_000_000L);
+        }
+    }
+
+    @Test
+    void deeplyNestedXmlIsOneLineNotAStackOverflow() throws Exception {
+        String deep = "<a>".repeat(200_000) + "x" + "</a>".repeat(200_000);
+        Path folder = folderWith("deep", singleDiskOvf("deep", "deep.vmdk", "", STREAM_OPTIMIZED)
+                .replace("<Name>deep</Name>", "<Name>" + deep + "</Name>"));
+        VmliftException e = (VmliftException) catchThrowable(() -> connect(folder.resolve("deep.ovf")).close());
+        assertThat(e).isNotNull();
+        assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(e.getMessage()).contains("deep.ovf").doesNotContain("\n");
     }
 }
