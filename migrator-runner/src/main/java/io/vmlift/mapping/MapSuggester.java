@@ -51,9 +51,14 @@ public final class MapSuggester {
             networkPairs.add(new NetworkMap.Pair(new SourceRef(sourceId, network.name(), null, null,
                     network.vlan()), destination));
         }
-        List<String> storageIds = vms.stream().flatMap(vm -> vm.disks().stream()).map(Disk::storageId).distinct()
-                .collect(Collectors.toList());
         List<StorageMap.Pair> storagePairs = new ArrayList<>();
+        List<String> diskStorages = forkliftDiskStorages(inventory, vms);
+        for (String diskStorage : diskStorages) {
+            storagePairs.add(new StorageMap.Pair(new SourceRef(null, diskStorage, null, null, null),
+                    new StorageMap.Destination(storageClass, "Filesystem", "ReadWriteOnce"), null));
+        }
+        List<String> storageIds = diskStorages.isEmpty() ? vms.stream().flatMap(vm -> vm.disks().stream())
+                .map(Disk::storageId).distinct().collect(Collectors.toList()) : List.of();
         for (String id : storageIds) {
             String storageName = inventory.storage().stream().filter(s -> s.id().equals(id)).map(Storage::name)
                     .findFirst().orElse(id);
@@ -65,6 +70,21 @@ public final class MapSuggester {
         StorageMap storageMap = new StorageMap("forklift.konveyor.io/v1beta1", StorageMap.KIND,
                 ObjectMeta.named(name + "-storage", namespace), new StorageMap.Spec(providers, storagePairs), null);
         return new Suggestion(networkMap, storageMap);
+    }
+
+    /**
+     * Forklift's OVA inventory has a storage per disk file, found by the file's name. Where every chosen disk has
+     * such a name and no other disk of the source shares it (Forklift refuses a name that finds two), the map
+     * names those, so that it resolves in Forklift as in vmlift; otherwise none (the map names vmlift's storage).
+     */
+    private static List<String> forkliftDiskStorages(Inventory inventory, List<Vm> vms) {
+        Map<String, Long> uses = inventory.vms().stream().flatMap(vm -> vm.disks().stream())
+                .map(Disk::forkliftStorage).filter(java.util.Objects::nonNull)
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        List<Disk> chosen = vms.stream().flatMap(vm -> vm.disks().stream()).toList();
+        boolean named = !chosen.isEmpty() && chosen.stream()
+                .allMatch(d -> d.forkliftStorage() != null && uses.get(d.forkliftStorage()) == 1);
+        return named ? chosen.stream().map(Disk::forkliftStorage).distinct().toList() : List.of();
     }
 
     public static ProviderPair providers(String source, String destination, String namespace) {

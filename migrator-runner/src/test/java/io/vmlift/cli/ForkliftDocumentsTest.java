@@ -136,4 +136,32 @@ class ForkliftDocumentsTest {
         assertThat(concerns(plan, "Critical")).singleElement().asString().startsWith("SourceNetworkNotValid")
                 .contains("VM Network").contains("2 entries");
     }
+
+    @Test
+    void mapsVmliftWritesNameWhatForkliftKnows() throws Exception {
+        ovaShare();
+        Path provider = Files.writeString(workspace.resolve("provider.yaml"), """
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Provider
+                metadata: {name: share}
+                spec: {type: ova, url: ova-share}
+                ---
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Provider
+                metadata: {name: host}
+                spec: {type: openshift}
+                """);
+        Cli.Run map = Cli.run("map", "-f", provider, "--target-namespace", "wave1", "--output-file",
+                workspace.resolve("maps.yaml"));
+        assertThat(map.exitCode()).as(map.toString()).isZero();
+        // Forklift finds a network by the hash of its name, and a disk's storage by the disk file's name.
+        String maps = Files.readString(workspace.resolve("maps.yaml"));
+        assertThat(maps).contains("id: ae1badc8c693926f492a01e2f357d6af321b")
+                .contains("id: 2553c79eef067534efa36eb31b52a5653570")
+                .contains("name: xp-multinic-disk1.vmdk").contains("name: xp-multinic-disk2.vmdk")
+                .doesNotContain("id: ova");
+        Cli.Run plan = Cli.run("plan", "-f", workspace, "--vm", "xp-multinic", "--name", "wave-1",
+                "--target-namespace", "wave1", "--plan-file", workspace.resolve("plan.yaml"));
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+    }
 }
