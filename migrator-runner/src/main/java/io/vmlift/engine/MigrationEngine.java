@@ -101,10 +101,14 @@ public final class MigrationEngine {
             work.add(() -> migrate(plan, vm, vmState, finalState));
         }
         store.save(state);
-        runAll(work);
-        state.phase = state.succeeded() ? "Succeeded" : "Failed";
-        state.completed = Instant.now().toString();
-        store.save(state);
+        try {
+            runAll(work);
+        } finally {
+            // Also when something escaped a VM's work: the record says how the run ended.
+            state.phase = state.succeeded() ? "Succeeded" : "Failed";
+            state.completed = Instant.now().toString();
+            store.save(state);
+        }
         return state;
     }
 
@@ -130,28 +134,38 @@ public final class MigrationEngine {
         return vmState;
     }
 
+    /**
+     * Runs every VM's work and waits for all of it, also when one escapes with an error: no VM is abandoned
+     * half-way with its source off. The first escaped error is thrown once all are done.
+     */
     private void runAll(List<Runnable> work) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(options.maxInFlight(), work.size() + 1)));
+        Throwable first = null;
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (Runnable task : work) {
                 futures.add(pool.submit(task));
             }
             for (Future<?> future : futures) {
-                future.get();
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    first = first == null ? e.getCause() : first;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("migration interrupted");
-        } catch (ExecutionException e) {
-            // migrate() records a VM's own failures; what escapes is about the run (the state record cannot be
-            // saved) or a bug.
-            if (e.getCause() instanceof VmliftException vmlift) {
-                throw vmlift;
-            }
-            throw new IllegalStateException(e.getCause());
         } finally {
             pool.shutdown(); // never interrupt a VM's work: interrupted reads close shared channels
+        }
+        // migrate() records a VM's own failures; what escapes is about the run (the state record cannot be
+        // saved) or a bug.
+        if (first instanceof VmliftException vmlift) {
+            throw vmlift;
+        }
+        if (first != null) {
+            throw new IllegalStateException(first);
         }
     }
 
@@ -187,6 +201,10 @@ public final class MigrationEngine {
             enter(vmState, Phase.Completed, state, "");
         } catch (Exception e) {
             fail(plan, vm, vmState, state, e);
+        } catch (Error e) {
+            // A bug or an exhausted JVM: still give the source its power back and record the VM as failed.
+            fail(plan, vm, vmState, state, new IOException("internal error: " + e, e));
+            throw e;
         }
     }
 

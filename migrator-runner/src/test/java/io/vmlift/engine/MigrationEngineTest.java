@@ -97,6 +97,23 @@ class MigrationEngineTest {
     }
 
     @Test
+    void anErrorThatEscapesAVmStillRestoresTheSourceAndIsRecorded() throws IOException {
+        source.on = true;
+        source.bugDisk = 0;
+        Path out = dir.resolve("out");
+        Throwable escaped = org.assertj.core.api.Assertions.catchThrowable(() -> migrate(out));
+        assertThat(escaped).isNotNull().hasRootCauseMessage("a bug on purpose");
+        // The run did not abandon the VM: its source is on again and the record says how it ended.
+        assertThat(source.calls).containsExactly("powerOff", "powerOn");
+        assertThat(source.on).isTrue();
+        MigrationState saved = FileStateStore.forPlan(out, "p").load();
+        assertThat(saved.phase).isEqualTo("Failed");
+        assertThat(saved.completed).isNotNull();
+        assertThat(saved.vms.get(0).phase).isEqualTo(Phase.Failed);
+        assertThat(saved.vms.get(0).error.reasons().get(0)).contains("internal error").contains("a bug on purpose");
+    }
+
+    @Test
     void aSourceSomeoneElsePoweredOffAfterARestoreStaysOff() throws IOException {
         source.on = true;
         source.failDisk = 1;
@@ -131,6 +148,8 @@ class MigrationEngineTest {
         final List<String> calls = new ArrayList<>();
         boolean on;
         int failDisk = -1;
+        /** Opening this disk throws an Error, as a bug would: it escapes the VM's own failure handling. */
+        int bugDisk = -1;
         boolean snapshotAppears;
 
         SwitchedSource(SourceProvider delegate) {
@@ -183,6 +202,7 @@ class MigrationEngineTest {
             for (int i = 0; i < real.size(); i++) {
                 SourceDisk disk = real.get(i);
                 boolean fail = i == failDisk;
+                boolean bug = i == bugDisk;
                 disks.add(new SourceDisk() {
                     @Override
                     public io.vmlift.model.inventory.Disk disk() {
@@ -191,6 +211,9 @@ class MigrationEngineTest {
 
                     @Override
                     public DiskImage open() throws IOException {
+                        if (bug) {
+                            throw new AssertionError("a bug on purpose");
+                        }
                         DiskImage image = disk.open();
                         return !fail ? image : new FailingImage(image);
                     }
