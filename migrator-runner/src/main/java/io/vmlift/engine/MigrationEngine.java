@@ -93,7 +93,7 @@ public final class MigrationEngine {
         List<Runnable> work = new ArrayList<>();
         for (ResolvedPlan.TargetVm vm : plan.vms()) {
             MigrationState.VmState vmState = vmState(state, vm);
-            if (vmState.phase == Phase.Completed && target.vmExists(plan, vm)) {
+            if (vmState.phase == Phase.Completed && target.vmExists(plan, vm) && disksStillComplete(plan, vm, vmState)) {
                 progress.phase(vm.name(), Phase.Completed, "already migrated, nothing to do");
                 continue;
             }
@@ -110,6 +110,28 @@ public final class MigrationEngine {
             store.save(state);
         }
         return state;
+    }
+
+    /** A rerun trusts what it finds, not only what the record says: every disk must still be as it completed. */
+    private boolean disksStillComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState)
+            throws IOException {
+        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+            if (!stillComplete(plan, vm, disk, vmState.disks.get(disk.index()))) {
+                progress.phase(vm.name(), vmState.phase, disk.dataVolumeName() + " is missing or changed on the"
+                        + " target: migrating it again");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean stillComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            MigrationState.DiskState diskState) throws IOException {
+        if (!diskState.completed || !target.diskComplete(plan, vm, disk)) {
+            return false;
+        }
+        // No digest: a record written before digests, or a target that keeps its own proof.
+        return diskState.digest == null || diskState.digest.equals(target.storedDigest(plan, vm, disk));
     }
 
     private MigrationState.VmState vmState(MigrationState state, ResolvedPlan.TargetVm vm) {
@@ -197,6 +219,10 @@ public final class MigrationEngine {
             target.createVm(plan, vm);
             enter(vmState, Phase.WaitForVM, state, "");
             target.waitForVm(plan, vm, options.readyTimeout());
+            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
+                // As the VM completes: a warm cutover wrote changes over the precopied images since.
+                vmState.disks.get(disk.index()).digest = target.storedDigest(plan, vm, disk);
+            }
             vmState.completed = Instant.now().toString();
             enter(vmState, Phase.Completed, state, "");
         } catch (Exception e) {
@@ -375,11 +401,12 @@ public final class MigrationEngine {
 
     private void copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             SourceDisk sourceDisk, MigrationState.DiskState diskState, MigrationState state) throws IOException {
-        if (diskState.completed && target.diskComplete(plan, vm, disk)) {
+        if (stillComplete(plan, vm, disk, diskState)) {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
         }
         diskState.completed = false;
+        diskState.digest = null;
         diskState.copiedBytes = 0;
         try (DiskImage image = sourceDisk.open()) {
             DiskImages.requireFits(image, disk.source().capacityBytes(), disk.source().name());
@@ -406,13 +433,14 @@ public final class MigrationEngine {
             }
         }
         diskState.completed = true;
+        diskState.digest = target.storedDigest(plan, vm, disk);
         store.save(state);
     }
 
     /** A disk CDI copies from the source itself: vmlift follows the DataVolume's progress. */
     private void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             MigrationState.DiskState diskState, MigrationState state, boolean completes) throws IOException {
-        if (completes && diskState.completed && target.diskComplete(plan, vm, disk)) {
+        if (completes && stillComplete(plan, vm, disk, diskState)) {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
         }
@@ -477,6 +505,7 @@ public final class MigrationEngine {
                 target.remove(plan, vm);
                 vmState.disks.forEach(d -> {
                     d.completed = false;
+                    d.digest = null;
                     d.copiedBytes = 0;
                 });
                 reasons.add("what was made on the target was removed (deleteVmOnFailMigration)");

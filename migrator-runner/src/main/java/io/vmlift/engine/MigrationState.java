@@ -42,6 +42,8 @@ public final class MigrationState {
         public long allocatedBytes;
         public long copiedBytes;
         public boolean completed;
+        /** The target's digest of the disk when it completed (folder: CRC-32C and size), checked on rerun. */
+        public String digest;
         /** Warm, copied by vmlift: the disk's CBT change id at the precopy's snapshot. */
         public String changeId;
     }

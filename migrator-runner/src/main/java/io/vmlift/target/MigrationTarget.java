@@ -38,6 +38,16 @@ public interface MigrationTarget {
     boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) throws IOException;
 
     /**
+     * A digest of the disk as the target stores it, recorded when the disk completes, so that a rerun can tell
+     * the disk is still whole (not deleted, truncated or changed); null where the target keeps its own proof
+     * (a DataVolume's phase).
+     */
+    default String storedDigest(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk)
+            throws IOException {
+        return null;
+    }
+
+    /**
      * Copies a source disk's bytes to the target with the given copier; nothing shows as complete unless the
      * copy completes. The target chooses how: positional writes into a file, or an ordered stream (an upload).
      * The target disk has the source disk's declared capacity.

@@ -19,6 +19,7 @@ import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
 import io.vmlift.target.manifests.ManifestsTarget;
 import io.vmlift.testing.Example;
+import io.vmlift.testing.QemuImg;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -111,6 +112,39 @@ class MigrationEngineTest {
         assertThat(saved.completed).isNotNull();
         assertThat(saved.vms.get(0).phase).isEqualTo(Phase.Failed);
         assertThat(saved.vms.get(0).error.reasons().get(0)).contains("internal error").contains("a bug on purpose");
+    }
+
+    @Test
+    void aRerunChecksTheTargetNotOnlyTheRecordAndRedoesWhatIsMissing() throws Exception {
+        Path out = dir.resolve("out");
+        assertThat(migrate(out).succeeded()).isTrue();
+        Path images = out.resolve("migrated/example-vm");
+        Path disk0 = images.resolve("example-vm-disk-0.qcow2");
+        Path disk1 = images.resolve("example-vm-disk-1.qcow2");
+        Path good0 = Files.copy(disk0, dir.resolve("good-0.qcow2"));
+        Path good1 = Files.copy(disk1, dir.resolve("good-1.qcow2"));
+        assertThat(FileStateStore.forPlan(out, "p").load().vms.get(0).disks)
+                .allSatisfy(d -> assertThat(d.digest).startsWith("crc32c:"));
+
+        // Deleted: the completed plan is not a no-op any more; the missing disk is copied again, the other kept.
+        Files.delete(disk1);
+        java.nio.file.attribute.FileTime kept = Files.getLastModifiedTime(disk0);
+        assertThat(migrate(out).succeeded()).isTrue();
+        assertThat(QemuImg.compare(good1, disk1).exitCode()).isZero();
+        assertThat(Files.getLastModifiedTime(disk0)).isEqualTo(kept);
+
+        // Truncated, and altered in place at the same size: both seen through the digest.
+        try (var channel = java.nio.channels.FileChannel.open(disk0, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() / 2);
+        }
+        assertThat(migrate(out).succeeded()).isTrue();
+        assertThat(QemuImg.compare(good0, disk0).exitCode()).isZero();
+        try (var channel = java.nio.channels.FileChannel.open(disk1, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(new byte[] {0x55}), channel.size() - 1);
+        }
+        assertThat(migrate(out).succeeded()).isTrue();
+        assertThat(QemuImg.compare(good1, disk1).exitCode()).isZero();
+        assertThat(Files.mismatch(good1, disk1)).as("the altered byte is gone").isNotEqualTo(Files.size(good1) - 1);
     }
 
     @Test
