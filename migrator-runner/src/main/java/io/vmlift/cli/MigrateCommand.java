@@ -11,6 +11,7 @@ import io.vmlift.engine.StateStore;
 import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,7 +105,10 @@ final class MigrateCommand implements Callable<Integer> {
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
                                 new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),
                                         cutoverOf(loaded, session))));
-                state = engine.run(session.plan);
+                state = runStoppable(engine, session.plan, store, err);
+                if (state == null) {
+                    return ExitCode.FAILED.code(); // stopped by a signal: its one line is said by the hook
+                }
             }
             printSummary(state);
             results.write("plan-name", state.plan);
@@ -122,6 +126,35 @@ final class MigrateCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * Runs the engine; a SIGTERM or Ctrl-C (a pipeline's timeout, a cancelled build) asks it to stop cleanly:
+     * the steps in flight are rolled back, sources get their power back, the record is written, and one line
+     * says so. Returns null when stopped that way.
+     */
+    private static MigrationState runStoppable(MigrationEngine engine, ResolvedPlan plan, StateStore store,
+            PrintWriter err) throws IOException {
+        Thread hook = new Thread(() -> {
+            engine.stop("the process was asked to stop (SIGTERM or Ctrl-C)");
+            try {
+                boolean done = engine.awaitFinished(Duration.ofSeconds(60));
+                err.println("vmlift: stopped by a signal; " + (done ? "the VMs in flight were rolled back and their"
+                        + " sources' power restored; the record is in " : "rolling back took over 60 s; see ")
+                        + store.describe() + "; rerun to resume");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            err.flush();
+        }, "vmlift-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        MigrationState state = engine.run(plan);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            return null; // the JVM is shutting down: the hook reports
+        }
+        return engine.stopRequested() ? null : state;
     }
 
     /** --cutover, else the cutover of a Migration document for the plan, else right after the first precopy. */

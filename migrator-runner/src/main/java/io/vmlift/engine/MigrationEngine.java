@@ -66,6 +66,8 @@ public final class MigrationEngine {
     private final StateStore store;
     private final ProgressListener progress;
     private final Options options;
+    private volatile String stopReason;
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     public MigrationEngine(SourceProvider source, MigrationTarget target, StateStore store, ProgressListener progress,
             Options options) {
@@ -76,7 +78,55 @@ public final class MigrationEngine {
         this.options = options;
     }
 
+    /** Runs the plan, holding its lock on this target for the whole run. */
     public MigrationState run(ResolvedPlan plan) throws IOException {
+        try (StateStore.Lock held = store.lock()) {
+            return runLocked(plan);
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /**
+     * Asks the run to stop (SIGTERM, Ctrl-C): each VM's step in flight ends at its next chunk or phase and is
+     * rolled back as a failure (the source gets its power back), VMs not started are recorded as stopped, and
+     * the record is written. A VM whose last step already finished completes.
+     */
+    public void stop(String reason) {
+        stopReason = reason;
+    }
+
+    public boolean stopRequested() {
+        return stopReason != null;
+    }
+
+    /** Waits until run() has returned (after stop(), once everything was rolled back and recorded). */
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void checkStopped() {
+        if (stopReason != null) {
+            throw new Stopped(stopReason);
+        }
+    }
+
+    /** A stop request, raised where the work can end cleanly. */
+    private static final class Stopped extends RuntimeException {
+        Stopped(String reason) {
+            super("stopped: " + reason + "; rerun to resume");
+        }
+    }
+
+    /** Sleeps until the given time, but no longer than a stop request lets it. */
+    private void sleepUntil(Instant wake) throws InterruptedException {
+        for (long left; (left = Duration.between(Instant.now(), wake).toMillis()) > 0; ) {
+            checkStopped();
+            Thread.sleep(Math.min(left, 500));
+        }
+    }
+
+    private MigrationState runLocked(ResolvedPlan plan) throws IOException {
         MigrationState state = store.load();
         if (state == null || !plan.name().equals(state.plan)) {
             state = new MigrationState();
@@ -282,7 +332,7 @@ public final class MigrationEngine {
             Instant next = Instant.now().plus(options.warm().precopyInterval());
             Instant wake = next.isBefore(options.warm().cutover()) ? next : options.warm().cutover();
             enter(vmState, Phase.CopyingPaused, state, "next precopy or cutover at " + wake);
-            Thread.sleep(Math.max(0, Duration.between(Instant.now(), wake).toMillis()));
+            sleepUntil(wake);
             if (!Instant.now().isBefore(options.warm().cutover())) {
                 break;
             }
@@ -325,7 +375,7 @@ public final class MigrationEngine {
         Instant cutover = options.warm().cutover();
         if (Instant.now().isBefore(cutover)) {
             enter(vmState, Phase.CopyingPaused, state, "cutover at " + cutover);
-            Thread.sleep(Math.max(0, Duration.between(Instant.now(), cutover).toMillis()));
+            sleepUntil(cutover);
         }
         powerOffSource(vm, vmState, state);
         enter(vmState, Phase.RemovePreviousSnapshot, state, snapshot);
@@ -416,6 +466,7 @@ public final class MigrationEngine {
             AtomicLong lastSave = new AtomicLong(System.nanoTime());
             try {
                 target.copyDisk(plan, vm, disk, image, new DiskCopier(options.copyThreads()), bytes -> {
+                    checkStopped(); // ends the copy at its next chunk
                     synchronized (diskState) {
                         diskState.copiedBytes += bytes;
                     }
@@ -450,6 +501,7 @@ public final class MigrationEngine {
         boolean copied = false;
         try {
             target.awaitTransfer(plan, vm, disk, percent -> {
+                checkStopped();
                 long now = capacity * percent / 100;
                 long delta;
                 synchronized (diskState) {
@@ -522,6 +574,9 @@ public final class MigrationEngine {
     }
 
     private void enter(MigrationState.VmState vmState, Phase phase, MigrationState state, String detail) {
+        if (phase != Phase.Completed) {
+            checkStopped(); // the step before finished; the next one does not start
+        }
         vmState.phase = phase;
         store.save(state);
         progress.phase(vmState.targetName, phase, detail);

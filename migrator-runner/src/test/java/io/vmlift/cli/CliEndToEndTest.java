@@ -137,8 +137,9 @@ class CliEndToEndTest {
         assertThat(run.err()).contains("Example VM").contains("example-vm-disk2.vmdk").doesNotContain("Exception");
         try (Stream<Path> left = Files.walk(out)) {
             assertThat(left.map(p -> out.relativize(p).toString()))
-                    .as("only the state record may remain")
-                    .allMatch(p -> p.isEmpty() || p.equals("example-wave-1.status.json") || p.equals("migrated"));
+                    .as("only the state record and its lock file may remain")
+                    .allMatch(p -> p.isEmpty() || p.equals("example-wave-1.status.json")
+                            || p.equals("example-wave-1.status.json.lock") || p.equals("migrated"));
         }
     }
 

@@ -57,12 +57,19 @@ class MigrationEngineTest {
     }
 
     private MigrationState migrate(Path out) throws IOException {
+        return engine(out).run(resolve());
+    }
+
+    private ResolvedPlan resolve() throws IOException {
         Located<Plan> plan = documents.plan(null);
         ResolvedPlan resolved = PlanResolver.resolve(documents, plan, source);
         assertThat(resolved.concerns()).noneMatch(Concern::blocks);
+        return resolved;
+    }
+
+    private MigrationEngine engine(Path out) {
         return new MigrationEngine(source, new ManifestsTarget(out, DiskFormat.QCOW2), FileStateStore.forPlan(out, "p"),
-                ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(5)))
-                .run(resolved);
+                ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(5)));
     }
 
     @Test
@@ -148,6 +155,30 @@ class MigrationEngineTest {
     }
 
     @Test
+    void aStopRequestRollsTheCopyBackRestoresPowerAndRecordsIt() throws Exception {
+        source.on = true;
+        source.slowDisk = 1;
+        Path out = dir.resolve("out");
+        MigrationEngine engine = engine(out);
+        ResolvedPlan plan = resolve();
+        java.util.concurrent.Future<MigrationState> run = java.util.concurrent.Executors.newSingleThreadExecutor()
+                .submit(() -> engine.run(plan));
+        assertThat(source.copying.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        engine.stop("SIGTERM in a test");
+        assertThat(engine.awaitFinished(Duration.ofSeconds(30))).isTrue();
+        MigrationState state = run.get();
+        assertThat(state.phase).isEqualTo("Failed");
+        MigrationState.VmState vm = state.vms.get(0);
+        assertThat(vm.phase).isEqualTo(Phase.Failed);
+        assertThat(vm.error.phase()).isEqualTo("CopyDisks");
+        assertThat(vm.error.reasons()).anyMatch(r -> r.contains("stopped: SIGTERM in a test"))
+                .anyMatch(r -> r.contains("powered back on"));
+        assertThat(source.on).isTrue();
+        assertThat(FileStateStore.forPlan(out, "p").load().phase).isEqualTo("Failed");
+        assertThat(out.resolve("migrated/example-vm")).doesNotExist();
+    }
+
+    @Test
     void aSourceSomeoneElsePoweredOffAfterARestoreStaysOff() throws IOException {
         source.on = true;
         source.failDisk = 1;
@@ -182,6 +213,9 @@ class MigrationEngineTest {
         final List<String> calls = new ArrayList<>();
         boolean on;
         int failDisk = -1;
+        /** Reads of this disk take their time, so that a test can stop the run mid-copy. */
+        int slowDisk = -1;
+        final java.util.concurrent.CountDownLatch copying = new java.util.concurrent.CountDownLatch(1);
         /** Opening this disk throws an Error, as a bug would: it escapes the VM's own failure handling. */
         int bugDisk = -1;
         boolean snapshotAppears;
@@ -237,6 +271,7 @@ class MigrationEngineTest {
                 SourceDisk disk = real.get(i);
                 boolean fail = i == failDisk;
                 boolean bug = i == bugDisk;
+                boolean slow = i == slowDisk;
                 disks.add(new SourceDisk() {
                     @Override
                     public io.vmlift.model.inventory.Disk disk() {
@@ -249,7 +284,7 @@ class MigrationEngineTest {
                             throw new AssertionError("a bug on purpose");
                         }
                         DiskImage image = disk.open();
-                        return !fail ? image : new FailingImage(image);
+                        return fail ? new FailingImage(image) : slow ? new SlowImage(image, copying) : image;
                     }
                 });
             }
@@ -259,6 +294,40 @@ class MigrationEngineTest {
         @Override
         public void close() throws IOException {
             delegate.close();
+        }
+    }
+
+    /** Reads that take 50 ms each, and say when the first began. */
+    private record SlowImage(DiskImage image, java.util.concurrent.CountDownLatch copying) implements DiskImage {
+        @Override
+        public String format() {
+            return image.format();
+        }
+
+        @Override
+        public long virtualSize() {
+            return image.virtualSize();
+        }
+
+        @Override
+        public List<io.vmlift.disk.Extent> extents() throws IOException {
+            return image.extents();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            copying.countDown();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            image.read(offset, dst);
+        }
+
+        @Override
+        public void close() throws IOException {
+            image.close();
         }
     }
 

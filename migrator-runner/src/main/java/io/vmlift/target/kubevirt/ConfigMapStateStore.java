@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.engine.MigrationState;
@@ -12,6 +11,11 @@ import io.vmlift.engine.StateStore;
 import io.vmlift.model.Serialization;
 import io.vmlift.target.VirtualMachineBuilder;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The state record in the cluster, as a ConfigMap beside the migrated VMs: a rerun from another machine or
@@ -24,6 +28,12 @@ public final class ConfigMapStateStore implements StateStore {
     private final String namespace;
     private final String name;
     private final String plan;
+    /** How long a run holds the plan's lock without renewing it; a run that died is followed this much later. */
+    static final Duration HOLD = Duration.ofSeconds(90);
+    static final String HOLDER = "vmlift.io/lock-holder";
+    static final String HELD_UNTIL = "vmlift.io/lock-held-until";
+    private final String identity = StateStore.identity() + " #" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    private boolean holding;
 
     public ConfigMapStateStore(KubernetesClient client, String namespace, String plan) {
         this.client = client;
@@ -48,18 +58,115 @@ public final class ConfigMapStateStore implements StateStore {
 
     @Override
     public synchronized void save(MigrationState state) {
-        ConfigMap map = new ConfigMapBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace)
-                .addToLabels("app.kubernetes.io/managed-by", "vmlift")
-                .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan))
-                .endMetadata()
-                .addToData(KEY, Serialization.toCompactJson(state)) // a ConfigMap holds at most 1 MiB
-                .build();
+        String json = Serialization.toCompactJson(state); // a ConfigMap holds at most 1 MiB
+        update(map -> {
+            if (holding && !identity.equals(holder(map))) {
+                throw new VmliftException(ExitCode.FAILED, "plan '" + plan + "': another run (" + holder(map)
+                        + ") took over ConfigMap " + describe() + " after this run stopped renewing it; this run stops");
+            }
+            map.getData().put(KEY, json);
+        });
+    }
+
+    /**
+     * The lock lives in the state record's own annotations (holder, held until), changed only by updates that
+     * name the resourceVersion they read, so two runs cannot both take it. A run renews it while it runs; a run
+     * that died leaves it to expire after {@link #HOLD}.
+     */
+    @Override
+    public synchronized Lock lock() {
+        update(map -> {
+            String holder = holder(map);
+            String until = map.getMetadata().getAnnotations().get(HELD_UNTIL);
+            boolean live = holder != null && until != null && Instant.parse(until).isAfter(Instant.now());
+            if (live && !identity.equals(holder)) {
+                throw StateStore.heldBy(plan, "namespace " + namespace, holder + ", held until " + until
+                        + " in ConfigMap " + describe());
+            }
+            hold(map);
+        });
+        holding = true;
+        ScheduledExecutorService renewal = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "vmlift-lock-renewal");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = HOLD.toSeconds() / 3;
+        renewal.scheduleAtFixedRate(this::renew, every, every, TimeUnit.SECONDS);
+        return () -> {
+            renewal.shutdownNow();
+            release();
+        };
+    }
+
+    private synchronized void renew() {
         try {
-            client.configMaps().inNamespace(namespace).resource(map).createOr(NonDeletingOperation::update);
-        } catch (KubernetesClientException e) {
-            throw new VmliftException(ExitCode.FAILED, "cannot save the state record to ConfigMap " + describe() + ": "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
+            update(map -> {
+                if (identity.equals(holder(map))) {
+                    hold(map);
+                }
+            });
+        } catch (RuntimeException e) {
+            // The next save or renewal tries again; a lock that ran out is caught by save.
+        }
+    }
+
+    private synchronized void release() {
+        holding = false;
+        try {
+            update(map -> {
+                if (identity.equals(holder(map))) {
+                    map.getMetadata().getAnnotations().remove(HOLDER);
+                    map.getMetadata().getAnnotations().remove(HELD_UNTIL);
+                }
+            });
+        } catch (RuntimeException e) {
+            // It expires by itself.
+        }
+    }
+
+    private void hold(ConfigMap map) {
+        map.getMetadata().getAnnotations().put(HOLDER, identity);
+        map.getMetadata().getAnnotations().put(HELD_UNTIL, Instant.now().plus(HOLD).toString());
+    }
+
+    private static String holder(ConfigMap map) {
+        return map.getMetadata().getAnnotations().get(HOLDER);
+    }
+
+    /**
+     * Reads the ConfigMap (or starts a new one), changes it, and writes it back naming the resourceVersion read:
+     * when another writer came between, the write is refused (409) and the change is made again on a fresh read.
+     */
+    private void update(java.util.function.Consumer<ConfigMap> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+                ConfigMap map = current != null ? current : new ConfigMapBuilder()
+                        .withNewMetadata().withName(name).withNamespace(namespace)
+                        .addToLabels("app.kubernetes.io/managed-by", "vmlift")
+                        .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan))
+                        .endMetadata().build();
+                if (map.getMetadata().getAnnotations() == null) {
+                    map.getMetadata().setAnnotations(new java.util.HashMap<>());
+                }
+                if (map.getData() == null) {
+                    map.setData(new java.util.HashMap<>());
+                }
+                change.accept(map);
+                if (current == null) {
+                    client.configMaps().inNamespace(namespace).resource(map).create();
+                } else {
+                    client.configMaps().inNamespace(namespace).resource(map).update();
+                }
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409 && attempt < 10) {
+                    continue; // someone wrote in between: read again
+                }
+                throw new VmliftException(ExitCode.FAILED, "cannot save the state record to ConfigMap " + describe()
+                        + ": " + e.getMessage().lines().findFirst().orElse(""), e);
+            }
         }
     }
 
