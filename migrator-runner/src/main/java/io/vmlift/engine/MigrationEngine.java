@@ -194,7 +194,7 @@ public final class MigrationEngine {
         vmState.name = vm.source().name();
         vmState.targetName = vm.name();
         if (vmState.disks.size() != vm.disks().size()) {
-            vmState.disks = new ArrayList<>();
+            vmState.disks = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
                 MigrationState.DiskState diskState = new MigrationState.DiskState();
                 diskState.name = disk.source().name();

@@ -1,12 +1,16 @@
 package io.vmlift.engine;
 
-import java.util.ArrayList;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.util.StdConverter;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The state record of a plan's migration, written after every step (status.json). A rerun reads it to
  * finish what is missing and skip what is done. Mutable on purpose: each VM's thread updates only its own
- * entry, and StateStore serializes the saves.
+ * entry, and StateStore serializes the saves. Its lists are copy-on-write, so that a save writing the whole
+ * record while another VM's thread adds a snapshot or a disk never fails half-way.
  */
 public final class MigrationState {
     public String plan;
@@ -14,7 +18,9 @@ public final class MigrationState {
     public String phase = "Pending";
     public String started;
     public String completed;
-    public List<VmState> vms = new ArrayList<>();
+    @JsonDeserialize(as = CopyOnWriteArrayList.class)
+    @JsonSerialize(converter = Snapshot.class)
+    public List<VmState> vms = new CopyOnWriteArrayList<>();
 
     public static final class VmState {
         public String id;
@@ -27,11 +33,17 @@ public final class MigrationState {
         public boolean poweredOffByVmlift;
         public String started;
         public String completed;
-        public List<DiskState> disks = new ArrayList<>();
+        @JsonDeserialize(as = CopyOnWriteArrayList.class)
+        @JsonSerialize(converter = Snapshot.class)
+        public List<DiskState> disks = new CopyOnWriteArrayList<>();
         /** Warm: the snapshots the DataVolumes' checkpoints name, oldest first. */
-        public List<String> checkpoints = new ArrayList<>();
+        @JsonDeserialize(as = CopyOnWriteArrayList.class)
+        @JsonSerialize(converter = Snapshot.class)
+        public List<String> checkpoints = new CopyOnWriteArrayList<>();
         /** Warm: vmlift's snapshots still at the source; removed as the migration goes and after a failure. */
-        public List<String> snapshots = new ArrayList<>();
+        @JsonDeserialize(as = CopyOnWriteArrayList.class)
+        @JsonSerialize(converter = Snapshot.class)
+        public List<String> snapshots = new CopyOnWriteArrayList<>();
         public Error error;
     }
 
@@ -53,6 +65,14 @@ public final class MigrationState {
      * (a corrupt or missing source image), which the CLI reports with exit code 2 instead of 5.
      */
     public record Error(String phase, List<String> reasons, boolean badInput) {}
+
+    /** Writes a list as it is at one moment (a copy-on-write list copies atomically), never index by index. */
+    static final class Snapshot extends StdConverter<List<?>, List<?>> {
+        @Override
+        public List<?> convert(List<?> list) {
+            return List.copyOf(list);
+        }
+    }
 
     public VmState vm(String id) {
         return vms.stream().filter(v -> v.id.equals(id)).findFirst().orElse(null);
