@@ -1,6 +1,8 @@
 package io.vmlift.engine;
 
+import io.vmlift.Backoff;
 import io.vmlift.ExitCode;
+import io.vmlift.TransientIOException;
 import io.vmlift.VmliftException;
 import io.vmlift.disk.CorruptImageException;
 import io.vmlift.disk.DiskCopier;
@@ -44,9 +46,13 @@ public final class MigrationEngine {
      * @param warm when precopies stop and the cutover starts (warm plans only)
      */
     public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout,
-            Warm warm) {
+            Warm warm, Backoff retries) {
         public Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {
             this(maxInFlight, powerOffTimeout, copyThreads, readyTimeout, Warm.CUT_OVER_AT_ONCE);
+        }
+
+        public Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout, Warm warm) {
+            this(maxInFlight, powerOffTimeout, copyThreads, readyTimeout, warm, Backoff.DEFAULT);
         }
     }
 
@@ -457,6 +463,34 @@ public final class MigrationEngine {
         }
         diskState.completed = false;
         diskState.digest = null;
+        Backoff retries = options.retries();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                copyOnce(plan, vm, disk, sourceDisk, diskState, state);
+                break;
+            } catch (TransientIOException e) {
+                if (attempt >= retries.attempts()) {
+                    throw new IOException(e.getMessage() + " (gave up after " + attempt + " attempts)", e);
+                }
+                Duration wait = retries.delay(attempt);
+                progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + ": " + e.getMessage()
+                        + "; attempt " + (attempt + 1) + " of " + retries.attempts() + " in " + wait.toMillis() + " ms");
+                try {
+                    sleepUntil(Instant.now().plus(wait));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting to retry");
+                }
+            }
+        }
+        diskState.completed = true;
+        diskState.digest = target.storedDigest(plan, vm, disk);
+        store.save(state);
+    }
+
+    /** One attempt at copying a disk; a transient failure is tried again by the caller. */
+    private void copyOnce(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+            SourceDisk sourceDisk, MigrationState.DiskState diskState, MigrationState state) throws IOException {
         diskState.copiedBytes = 0;
         try (DiskImage image = sourceDisk.open()) {
             DiskImages.requireFits(image, disk.source().capacityBytes(), disk.source().name());
@@ -483,9 +517,6 @@ public final class MigrationEngine {
                 progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
             }
         }
-        diskState.completed = true;
-        diskState.digest = target.storedDigest(plan, vm, disk);
-        store.save(state);
     }
 
     /** A disk CDI copies from the source itself: vmlift follows the DataVolume's progress. */

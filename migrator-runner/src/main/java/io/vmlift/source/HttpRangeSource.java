@@ -172,13 +172,12 @@ public final class HttpRangeSource implements ByteSource {
         }
     }
 
+    /** Range requests are cheap to repeat: short waits. */
+    private static final io.vmlift.Backoff RANGE_RETRIES =
+            new io.vmlift.Backoff(java.time.Duration.ofMillis(400), java.time.Duration.ofSeconds(5), Integer.MAX_VALUE);
+
     private static void sleepBeforeRetry(int attempt) throws InterruptedIOException {
-        try {
-            Thread.sleep(Math.min(5_000, 200L << Math.max(0, Math.min(attempt, 5))));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to retry");
-        }
+        RANGE_RETRIES.pause(attempt);
     }
 
     private HttpResponse<InputStream> send(long first, long last) throws IOException {

@@ -36,7 +36,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FakeKubevirt implements AutoCloseable {
     /** What to break. */
-    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY, NO_DELETE_PERMISSION, EXPIRED_TOKEN }
+    public enum Fault { NONE, REJECT_UPLOAD, DATA_VOLUME_FAILS, NEVER_READY, NO_DELETE_PERMISSION, EXPIRED_TOKEN,
+        /** The upload server pod is not ready for the first upload request, then it is. */
+        UPLOAD_POD_STARTING,
+        /** The upload server pod never gets ready. */
+        UPLOAD_POD_NEVER_READY }
+
+    private final java.util.concurrent.atomic.AtomicInteger notReadyAnswers = new java.util.concurrent.atomic.AtomicInteger();
 
     private final KubernetesClient client;
     private final Path uploads;
@@ -216,6 +222,14 @@ public final class FakeKubevirt implements AutoCloseable {
             String target = authorization == null ? null : tokens.get(authorization.replaceFirst("^Bearer ", ""));
             if (!"POST".equals(exchange.getRequestMethod()) || target == null) {
                 answer(exchange, 401, "invalid token");
+                return;
+            }
+            // CDI's upload proxy (pkg/uploadproxy/uploadproxy.go, handleUploadRequest) answers 503 with the reason in
+            // the body when the PVC's upload server pod is not ready within 10 s (uploadReady).
+            if (fault == Fault.UPLOAD_POD_NEVER_READY
+                    || (fault == Fault.UPLOAD_POD_STARTING && notReadyAnswers.getAndIncrement() == 0)) {
+                exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+                answer(exchange, 503, "timed out waiting for the condition");
                 return;
             }
             String[] parts = target.split("/");

@@ -89,8 +89,14 @@ public final class CdiUpload {
 
     private IOException rejected(HttpResponse<String> answer) {
         String text = answer.body() == null ? "" : answer.body().strip().lines().findFirst().orElse("");
-        return new IOException("the CDI upload proxy " + proxy + " answered " + answer.statusCode()
-                + (text.isEmpty() ? "" : ": " + text));
+        String message = "the CDI upload proxy " + proxy + " answered " + answer.statusCode()
+                + (text.isEmpty() ? "" : ": " + text);
+        // Busy or restarting (its pod starting, a gateway without a backend): worth another try.
+        boolean busy = switch (answer.statusCode()) {
+            case 429, 502, 503, 504 -> true;
+            default -> false;
+        };
+        return busy ? new io.vmlift.TransientIOException(message, null) : new IOException(message);
     }
 
     /** The proxy's URL with the upload path appended (a route or ingress may serve it under a prefix). */

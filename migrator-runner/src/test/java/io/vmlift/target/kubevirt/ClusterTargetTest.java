@@ -68,7 +68,9 @@ class ClusterTargetTest {
         ClusterTarget target = new ClusterTarget(client, new CdiUpload(HttpClient.newHttpClient(), cluster.uploadProxy()),
                 new ClusterTarget.Options(Duration.ofSeconds(10), Duration.ofMillis(50)));
         return new MigrationEngine(source, target, FileStateStore.forPlan(dir, plan.name()), ProgressListener.NONE,
-                new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(3))).run(plan);
+                new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(3),
+                        MigrationEngine.Warm.CUT_OVER_AT_ONCE,
+                        new io.vmlift.Backoff(Duration.ofMillis(20), Duration.ofMillis(100), 3))).run(plan);
     }
 
     private GenericKubernetesResource get(String apiVersion, String kind, String name) {
@@ -145,6 +147,23 @@ class ClusterTargetTest {
         cluster.breakWith(FakeKubevirt.Fault.NONE);
         MigrationState rerun = migrate();
         assertThat(rerun.vms.get(0).phase).as(String.valueOf(rerun.vms.get(0).error)).isEqualTo(Phase.Completed);
+    }
+
+    @Test
+    void anUploadServerThatIsNotReadyYetIsTriedAgain() throws Exception {
+        cluster.breakWith(FakeKubevirt.Fault.UPLOAD_POD_STARTING);
+        MigrationState state = migrate();
+        assertThat(state.vms.get(0).phase).as(String.valueOf(state.vms.get(0).error)).isEqualTo(Phase.Completed);
+    }
+
+    @Test
+    void anUploadServerThatNeverGetsReadyFailsTheVmSayingWhatWasTried() throws Exception {
+        cluster.breakWith(FakeKubevirt.Fault.UPLOAD_POD_NEVER_READY);
+        MigrationState state = migrate();
+        MigrationState.VmState vm = state.vms.get(0);
+        assertThat(vm.phase).isEqualTo(Phase.Failed);
+        assertThat(vm.error.reasons().get(0)).contains("answered 503").contains("gave up after 3 attempts");
+        assertThat(get("kubevirt.io/v1", "VirtualMachine", "example-vm")).isNull();
     }
 
     @Test
