@@ -73,8 +73,19 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Warm plans: seconds between precopies until the cutover (default: ${DEFAULT-VALUE}).")
     long precopyIntervalSeconds;
 
+    @Option(names = "--dry-run", description = "Show each VM's itinerary, the bytes to copy and a time estimate;"
+            + " change nothing at the source or the target.")
+    boolean dryRun;
+
+    @Option(names = "--throughput", paramLabel = "MIB_PER_S", defaultValue = "100",
+            description = "Dry runs: the aggregate copy rate the estimate assumes, MiB/s (default: ${DEFAULT-VALUE}).")
+    double throughputMiBs;
+
     @Override
     public Integer call() throws Exception {
+        if (dryRun) {
+            return dryRun();
+        }
         if (maxInFlight < 1) {
             throw VmliftException.badInput("--max-in-flight must be at least 1");
         }
@@ -124,6 +135,24 @@ final class MigrateCommand implements Callable<Integer> {
                 throw new VmliftException(allBadInput ? ExitCode.BAD_INPUT : ExitCode.FAILED, failed.size() + " of "
                         + state.vms.size() + " VM(s) failed" + first + "; see " + store.describe() + ", then rerun to resume");
             }
+            return 0;
+        }
+    }
+
+    /** The plan checked as migrate checks it, then shown instead of run: no target is connected or written. */
+    private int dryRun() throws IOException {
+        if (throughputMiBs <= 0) {
+            throw VmliftException.badInput("--throughput must be more than 0 MiB/s");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
+            session.requireNotBlocked(err);
+            DryRun run = DryRun.of(session.plan, session.session.source, throughputMiBs);
+            if (!output.printStructured(spec.commandLine().getOut(), run)) {
+                run.print(spec.commandLine().getOut());
+            }
+            results.write("plan-name", run.plan());
+            results.write("bytes-to-copy", Long.toString(run.bytes()));
             return 0;
         }
     }

@@ -73,6 +73,7 @@ public final class MigrationEngine {
     private final ProgressListener progress;
     private final Options options;
     private volatile String stopReason;
+    private final Map<MigrationState.VmState, Itinerary> itineraries = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     public MigrationEngine(SourceProvider source, MigrationTarget target, StateStore store, ProgressListener progress,
@@ -249,6 +250,7 @@ public final class MigrationEngine {
 
     private void migrate(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
             MigrationState state) {
+        itineraries.put(vmState, Itinerary.of(plan, vm));
         vmState.error = null;
         vmState.started = Instant.now().toString();
         vmState.completed = null;
@@ -260,9 +262,10 @@ public final class MigrationEngine {
                 throw new IOException("the source VM has changed since the plan was checked: "
                         + String.join("; ", blocking));
             }
-            if (plan.warm() && vm.disks().stream().allMatch(ResolvedPlan.TargetDisk::copiedByVmlift)) {
+            Itinerary itinerary = itineraries.get(vmState);
+            if (itinerary == Itinerary.WARM_BY_CHANGES) {
                 migrateWarmByChanges(plan, vm, vmState, state);
-            } else if (plan.warm()) {
+            } else if (itinerary == Itinerary.WARM_CDI) {
                 migrateWarm(plan, vm, vmState, state);
             } else {
                 powerOffSource(vm, vmState, state);
@@ -607,6 +610,10 @@ public final class MigrationEngine {
     private void enter(MigrationState.VmState vmState, Phase phase, MigrationState state, String detail) {
         if (phase != Phase.Completed) {
             checkStopped(); // the step before finished; the next one does not start
+        }
+        Itinerary itinerary = itineraries.get(vmState);
+        if (itinerary != null && !itinerary.phases().contains(phase)) {
+            throw new IllegalStateException(phase + " is not a step of the " + itinerary + " itinerary");
         }
         vmState.phase = phase;
         store.save(state);
