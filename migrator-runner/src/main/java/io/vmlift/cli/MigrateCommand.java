@@ -73,6 +73,10 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Warm plans: seconds between precopies until the cutover (default: ${DEFAULT-VALUE}).")
     long precopyIntervalSeconds;
 
+    @Option(names = "--ignore-changes", description = "Migrate VMs whose CPU, memory, firmware, disks, NICs or"
+            + " snapshots changed since the plan recorded them (VMChangedSincePlan becomes a Warning).")
+    boolean ignoreChanges;
+
     @Option(names = "--dry-run", description = "Show each VM's itinerary, the bytes to copy and a time estimate;"
             + " change nothing at the source or the target.")
     boolean dryRun;
@@ -98,7 +102,7 @@ final class MigrateCommand implements Callable<Integer> {
         results.prepare();
         PrintWriter err = spec.commandLine().getErr();
         DocumentSet loaded = documents.load();
-        try (PlanSession session = PlanSession.open(loaded, plan.name);
+        try (PlanSession session = PlanSession.open(loaded, plan.name, ignoreChanges);
                 Destination destination = outputDir != null
                         ? Destination.folder(outputDir, diskFormat, session.plan.name())
                         : Destination.cluster(cluster, uploadProxy, session)) {
@@ -145,7 +149,7 @@ final class MigrateCommand implements Callable<Integer> {
             throw VmliftException.badInput("--throughput must be more than 0 MiB/s");
         }
         PrintWriter err = spec.commandLine().getErr();
-        try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
+        try (PlanSession session = PlanSession.open(documents.load(), plan.name, ignoreChanges)) {
             session.requireNotBlocked(err);
             DryRun run = DryRun.of(session.plan, session.session.source, throughputMiBs);
             if (!output.printStructured(spec.commandLine().getOut(), run)) {

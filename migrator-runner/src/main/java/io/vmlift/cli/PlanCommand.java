@@ -51,7 +51,9 @@ final class PlanCommand implements Callable<Integer> {
             description = "targetNamespace of a new Plan (default: ${DEFAULT-VALUE}).")
     String targetNamespace;
 
-    @Option(names = "--plan-file", paramLabel = "FILE", description = "Where to write a new Plan (default: stdout).")
+    @Option(names = "--plan-file", paramLabel = "FILE", description = "Where to write a new Plan (default: stdout);"
+            + " without --vm, where to write the checked Plan. Either way with each VM's fingerprint recorded, so"
+            + " that migrate refuses a VM that changed since (VMChangedSincePlan).")
     Path planFile;
 
     @Option(names = "--concerns-file", paramLabel = "FILE", description = "Also write the concerns as JSON to FILE.")
@@ -73,7 +75,11 @@ final class PlanCommand implements Callable<Integer> {
             set = withNewPlan(set, out);
             plan.name = newPlanName;
         }
-        try (PlanSession session = PlanSession.open(set, plan.name)) {
+        // Writing the plan records the VMs as they are now: a change since the earlier record is no concern then.
+        try (PlanSession session = PlanSession.open(set, plan.name, planFile != null)) {
+            if (!vms.isEmpty() || planFile != null) {
+                writePlan(session, out);
+            }
             if (checkCluster) {
                 try (KubernetesClient client = session.connectDestination(cluster)) {
                     session.checkCluster(client);
@@ -129,19 +135,37 @@ final class PlanCommand implements Callable<Integer> {
         String yaml = Serialization.toYaml(plan);
         Path file = planFile;
         if (file == null) {
-            out.print(yaml);
-            out.flush();
             file = Files.createTempFile("vmlift-plan", ".yaml");
             file.toFile().deleteOnExit();
             Files.writeString(file, yaml);
         } else {
-            Serialization.writeAtomically(file, yaml);
+            Serialization.writeAtomically(file, yaml); // rewritten with the fingerprints once the source is read
         }
         List<Path> paths = new ArrayList<>(documents.paths);
         if (!coveredBy(paths, file)) {
             paths.add(file);
         }
         return DocumentLoader.load(paths);
+    }
+
+    /** The plan as checked, with each VM's fingerprint, to --plan-file or (a new plan) stdout. */
+    private void writePlan(PlanSession session, PrintWriter out) {
+        Path from = session.plan.plan().file().toAbsolutePath().normalize();
+        boolean shared = session.session.documents.all().stream()
+                .filter(d -> d.file().toAbsolutePath().normalize().equals(from)).count() > 1;
+        if (vms.isEmpty() && shared && planFile.toAbsolutePath().normalize().equals(from)) {
+            throw VmliftException.badInput("--plan-file " + planFile + " is the file the Plan was read from, and it"
+                    + " holds other documents too; write the Plan to a file of its own");
+        }
+        Map<String, String> fingerprints = new java.util.TreeMap<>();
+        session.plan.vms().forEach(vm -> fingerprints.put(vm.source().id(), vm.source().fingerprint()));
+        String yaml = Serialization.toYaml(session.plan.plan().document().withFingerprints(fingerprints));
+        if (planFile != null) {
+            Serialization.writeAtomically(planFile, yaml);
+        } else {
+            out.print(yaml);
+            out.flush();
+        }
     }
 
     /** True when -f already names the file, or the folder it was written to. */

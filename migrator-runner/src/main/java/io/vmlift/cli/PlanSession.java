@@ -25,12 +25,17 @@ final class PlanSession implements AutoCloseable {
     }
 
     static PlanSession open(DocumentSet documents, String planName) throws IOException {
+        return open(documents, planName, false);
+    }
+
+    /** @param ignoreChanges VMs changed since the plan recorded them are a Warning, not Critical */
+    static PlanSession open(DocumentSet documents, String planName, boolean ignoreChanges) throws IOException {
         Located<Plan> plan = documents.plan(planName);
         Located<Provider> provider = documents.find(Provider.class, plan.document().spec().provider().source())
                 .orElseThrow();
         SourceSession session = SourceSession.open(documents, provider);
         try {
-            return new PlanSession(session, PlanResolver.resolve(documents, plan, session.source));
+            return new PlanSession(session, PlanResolver.resolve(documents, plan, session.source, ignoreChanges));
         } catch (IOException | RuntimeException e) {
             session.close();
             throw e;

@@ -385,6 +385,12 @@ public final class DocumentSet {
         requireReference(located, "/spec/map/network", NetworkMap.class, spec.map().network());
         requireReference(located, "/spec/map/storage", StorageMap.class, spec.map().storage());
         checkPowerState(located, "/spec/targetPowerState", spec.targetPowerState());
+        try {
+            plan.fingerprints();
+        } catch (IllegalArgumentException e) {
+            throw VmliftException.badInput(located.where("/metadata/annotations") + ": " + e.getMessage() + " in "
+                    + located.describe() + "; remove it, and write the plan again with 'vmlift plan --plan-file'");
+        }
         if (plan.vms().isEmpty()) {
             throw VmliftException.badInput(located.where("/spec") + ": " + located.describe()
                     + " lists no VMs; add spec.vms with an id or name each");

@@ -115,6 +115,34 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         }
     }
 
+    /** Annotation: the fingerprint of each VM (by source id) when the plan was written, as a JSON object. */
+    public static final String FINGERPRINTS = "vmlift.io/vm-fingerprints";
+
+    /** The fingerprints the plan recorded, by VM id; empty when it recorded none. */
+    public Map<String, String> fingerprints() {
+        String json = metadata == null || metadata.annotations() == null ? null : metadata.annotations().get(FINGERPRINTS);
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            return Serialization.json().readValue(json,
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("annotation " + FINGERPRINTS + " is not a JSON object of strings");
+        }
+    }
+
+    /** This plan with the given fingerprints recorded in its annotations. */
+    public Plan withFingerprints(Map<String, String> byVmId) {
+        ObjectMeta meta = metadata == null ? ObjectMeta.named(null, null) : metadata;
+        Map<String, String> annotations = new java.util.TreeMap<>(meta.annotations() == null ? Map.of() : meta.annotations());
+        annotations.put(FINGERPRINTS, Serialization.toCompactJson(new java.util.TreeMap<>(byVmId)));
+        ObjectMeta annotated = new ObjectMeta(meta.name(), meta.generateName(), meta.namespace(), meta.uid(),
+                meta.resourceVersion(), meta.generation(), meta.creationTimestamp(), meta.labels(), annotations,
+                meta.ownerReferences(), meta.finalizers(), meta.managedFields());
+        return new Plan(apiVersion, kind, annotated, spec, status);
+    }
+
     public List<Vm> vms() {
         return spec == null || spec.vms() == null ? List.of() : spec.vms();
     }

@@ -36,6 +36,15 @@ public final class PlanResolver {
 
     public static ResolvedPlan resolve(DocumentSet documents, Located<Plan> located, SourceProvider source)
             throws IOException {
+        return resolve(documents, located, source, false);
+    }
+
+    /**
+     * @param ignoreChanges a VM whose inventory changed since the plan recorded its fingerprint is a Warning,
+     *     not Critical (migrate --ignore-changes)
+     */
+    public static ResolvedPlan resolve(DocumentSet documents, Located<Plan> located, SourceProvider source,
+            boolean ignoreChanges) throws IOException {
         Plan plan = located.document();
         Inventory inventory = source.inventory();
         NetworkMap networkMap = documents.find(NetworkMap.class, plan.spec().map().network()).orElseThrow().document();
@@ -74,6 +83,7 @@ public final class PlanResolver {
                         "remove one entry"));
                 continue;
             }
+            changedSincePlan(plan, vm, ignoreChanges, concerns);
             ignoredVmFields(entry, vm, concerns);
             String name = targetName(entry, vm, usedNames, concerns);
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, inventory, concerns, macOwners);
@@ -114,6 +124,20 @@ public final class PlanResolver {
             concerns.add(Concern.warning("FieldIgnored", null, "spec." + field + " is a Forklift setting vmlift"
                     + " does not act on", "remove it, or migrate this plan with Forklift"));
         }
+    }
+
+    /** A VM whose CPU, memory, firmware, disks, NICs or snapshots differ from when the plan recorded them. */
+    private static void changedSincePlan(Plan plan, Vm vm, boolean ignore, List<Concern> concerns) {
+        String recorded = plan.fingerprints().get(vm.id());
+        if (recorded == null || recorded.equals(vm.fingerprint())) {
+            return;
+        }
+        String label = "The VM's CPU, memory, firmware, disks, NICs or snapshots differ from when the plan was"
+                + " written (fingerprint " + recorded + ", now " + vm.fingerprint() + ")";
+        concerns.add(ignore ? Concern.warning("VMChangedSincePlan", vm.name(), label, "migrated as it is now"
+                + " (--ignore-changes)") : Concern.critical("VMChangedSincePlan", vm.name(), label, "check it with"
+                + " 'vmlift inventory', then write the plan again (vmlift plan --plan-file), or migrate with"
+                + " --ignore-changes"));
     }
 
     /** Forklift per-VM settings vmlift does not act on: a Warning each, never silence. */

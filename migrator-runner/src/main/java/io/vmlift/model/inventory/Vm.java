@@ -50,6 +50,31 @@ public record Vm(
     public static final String BIOS = "bios";
     public static final String EFI = "efi";
 
+    /**
+     * What a migration depends on, as one short digest: CPU, memory, firmware, disks (id, size, storage, bus),
+     * NICs (MAC, network, model) and snapshots. A plan records it; migrate refuses a VM whose digest changed.
+     */
+    public String fingerprint() {
+        StringBuilder text = new StringBuilder();
+        text.append(cpus).append('/').append(coresPerSocket).append('|').append(memoryMiB).append('|')
+                .append(firmware).append('|').append(secureBoot).append('|')
+                .append(details == null ? 0 : details.snapshots());
+        for (Disk disk : disks) {
+            text.append("|d:").append(disk.key()).append(',').append(disk.capacityBytes()).append(',')
+                    .append(disk.storageId()).append(',').append(disk.bus());
+        }
+        for (Nic nic : nics) {
+            text.append("|n:").append(nic.mac()).append(',').append(nic.networkId()).append(',').append(nic.model());
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
+    }
+
     public int sockets() {
         int cores = Math.max(1, coresPerSocket);
         return Math.max(1, cpus / cores);
