@@ -49,7 +49,16 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Image format in the output folder: qcow2 or raw (default: ${DEFAULT-VALUE}).")
     DiskFormat diskFormat;
 
-    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "4",
+    @Option(names = "--max-per-host", paramLabel = "N", defaultValue = "0",
+            description = "VMs in flight at once from one source host; 0: no limit (default: ${DEFAULT-VALUE}).")
+    int maxPerHost;
+
+    @Option(names = "--max-per-datastore", paramLabel = "N", defaultValue = "0",
+            description = "VMs in flight at once with disks on one datastore or storage domain; 0: no limit"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int maxPerDatastore;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "20",
             description = "VMs migrated at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
@@ -93,6 +102,9 @@ final class MigrateCommand implements Callable<Integer> {
         if (maxInFlight < 1) {
             throw VmliftException.badInput("--max-in-flight must be at least 1");
         }
+        if (maxPerHost < 0 || maxPerDatastore < 0) {
+            throw VmliftException.badInput("--max-per-host and --max-per-datastore must be 0 (no limit) or more");
+        }
         if (progressInterval < 1) {
             throw VmliftException.badInput("--progress-interval must be at least 1 second");
         }
@@ -119,7 +131,8 @@ final class MigrateCommand implements Callable<Integer> {
                         store, progress, new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
                                 new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),
-                                        cutoverOf(loaded, session))));
+                                        cutoverOf(loaded, session)), io.vmlift.Backoff.DEFAULT,
+                                new MigrationEngine.Limits(maxPerHost, maxPerDatastore)));
                 state = runStoppable(engine, session.plan, store, err);
                 if (state == null) {
                     return ExitCode.FAILED.code(); // stopped by a signal: its one line is said by the hook

@@ -46,7 +46,7 @@ public final class MigrationEngine {
      * @param warm when precopies stop and the cutover starts (warm plans only)
      */
     public record Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout,
-            Warm warm, Backoff retries) {
+            Warm warm, Backoff retries, Limits limits) {
         public Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout) {
             this(maxInFlight, powerOffTimeout, copyThreads, readyTimeout, Warm.CUT_OVER_AT_ONCE);
         }
@@ -54,6 +54,19 @@ public final class MigrationEngine {
         public Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout, Warm warm) {
             this(maxInFlight, powerOffTimeout, copyThreads, readyTimeout, warm, Backoff.DEFAULT);
         }
+
+        public Options(int maxInFlight, Duration powerOffTimeout, int copyThreads, Duration readyTimeout, Warm warm,
+                Backoff retries) {
+            this(maxInFlight, powerOffTimeout, copyThreads, readyTimeout, warm, retries, Limits.NONE);
+        }
+    }
+
+    /**
+     * How many VMs may be in flight at once on one source host, and with disks on one datastore (0: no limit
+     * beyond maxInFlight): a host's NFC connections and a datastore's I/O are shared by every VM on them.
+     */
+    public record Limits(int perHost, int perDatastore) {
+        public static final Limits NONE = new Limits(0, 0);
     }
 
     /**
@@ -155,7 +168,7 @@ public final class MigrationEngine {
                 continue;
             }
             MigrationState finalState = state;
-            work.add(() -> migrate(plan, vm, vmState, finalState));
+            work.add(() -> withinLimits(vm, () -> migrate(plan, vm, vmState, finalState)));
         }
         store.save(state);
         try {
@@ -211,6 +224,40 @@ public final class MigrationEngine {
             }
         }
         return vmState;
+    }
+
+    private final Map<String, java.util.concurrent.Semaphore> permits = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Runs a VM's work once its source host and every datastore its disks are on have room (Limits), taking
+     * the permits in one order (host, then datastores sorted) so that two VMs never wait on each other.
+     */
+    private void withinLimits(ResolvedPlan.TargetVm vm, Runnable work) {
+        List<java.util.concurrent.Semaphore> held = new ArrayList<>();
+        try {
+            String host = vm.source().details() == null ? null : vm.source().details().host();
+            if (options.limits().perHost() > 0 && host != null) {
+                held.add(permit("host " + host, options.limits().perHost()));
+            }
+            if (options.limits().perDatastore() > 0) {
+                for (String datastore : new TreeSet<>(vm.source().disks().stream()
+                        .map(io.vmlift.model.inventory.Disk::storageId).filter(Objects::nonNull).toList())) {
+                    held.add(permit("datastore " + datastore, options.limits().perDatastore()));
+                }
+            }
+            work.run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            held.forEach(java.util.concurrent.Semaphore::release);
+        }
+    }
+
+    private java.util.concurrent.Semaphore permit(String key, int limit) throws InterruptedException {
+        java.util.concurrent.Semaphore semaphore = permits.computeIfAbsent(key,
+                k -> new java.util.concurrent.Semaphore(limit, true));
+        semaphore.acquire();
+        return semaphore;
     }
 
     /**

@@ -85,6 +85,39 @@ class MultiVmPlanTest {
     }
 
     @Test
+    void aDatastoreLimitKeepsTheVmsOnItOneAtATime() throws Exception {
+        copyWithMacs("a.ova", 0x21);
+        copyWithMacs("b.ova", 0x22);
+        copyWithMacs("c.ova", 0x23);
+        planByIds(vmIds());
+        io.vmlift.model.DocumentSet documents = io.vmlift.model.DocumentLoader.load(List.of(docs));
+        try (io.vmlift.source.SourceProvider source = io.vmlift.source.SourceProviders.connect(
+                documents.sourceProvider(null), documents.credentials(documents.sourceProvider(null)))) {
+            io.vmlift.plan.ResolvedPlan plan = io.vmlift.plan.PlanResolver.resolve(documents, documents.plan(null),
+                    source);
+            java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+            io.vmlift.engine.ProgressListener watch = (vm, phase, detail) -> {
+                if (phase == io.vmlift.engine.Phase.Validate) {
+                    most.accumulateAndGet(active.incrementAndGet(), Math::max);
+                } else if (phase == io.vmlift.engine.Phase.Completed || phase == io.vmlift.engine.Phase.Failed) {
+                    active.decrementAndGet();
+                }
+            };
+            Path out = dir.resolve("out");
+            io.vmlift.engine.MigrationState state = new io.vmlift.engine.MigrationEngine(source,
+                    new io.vmlift.target.manifests.ManifestsTarget(out, io.vmlift.disk.DiskFormat.QCOW2),
+                    io.vmlift.engine.FileStateStore.forPlan(out, "p"), watch,
+                    new io.vmlift.engine.MigrationEngine.Options(3, java.time.Duration.ofSeconds(1), 2,
+                            java.time.Duration.ofSeconds(5), io.vmlift.engine.MigrationEngine.Warm.CUT_OVER_AT_ONCE,
+                            io.vmlift.Backoff.DEFAULT, new io.vmlift.engine.MigrationEngine.Limits(0, 1)))
+                    .run(plan);
+            assertThat(state.succeeded()).isTrue();
+            assertThat(most.get()).as("VMs in flight at once on the one OVA storage").isEqualTo(1);
+        }
+    }
+
+    @Test
     void copiesThatShareMacsAreAMacConflictAndANameMatchesSeveralVms() throws IOException {
         copyWithMacs("a.ova", 0x12); // the example's own MACs
         copyWithMacs("b.ova", 0x12);
