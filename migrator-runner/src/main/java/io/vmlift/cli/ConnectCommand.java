@@ -7,7 +7,7 @@ import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
 import io.vmlift.model.Plan;
 import io.vmlift.model.Serialization;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.target.kubevirt.ClusterAccess;
 import java.io.PrintWriter;
 import java.util.List;

@@ -13,7 +13,7 @@ import io.vmlift.model.Plan;
 import io.vmlift.model.Provider;
 import io.vmlift.model.Serialization;
 import io.vmlift.model.StorageMap;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Located;
 import io.vmlift.model.Plan;
 import io.vmlift.model.Provider;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.plan.PlanResolver;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.target.kubevirt.ClusterChecks;

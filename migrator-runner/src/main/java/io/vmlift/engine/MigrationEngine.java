@@ -9,7 +9,7 @@ import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.Extent;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;

@@ -12,7 +12,7 @@ import io.vmlift.model.inventory.Network;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Storage;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.plan.TargetNames;
+import io.vmlift.spi.TargetNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

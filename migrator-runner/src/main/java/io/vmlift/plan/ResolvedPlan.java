@@ -9,7 +9,8 @@ import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.target.DiskSource;
+import io.vmlift.spi.Concern;
+import io.vmlift.spi.DiskSource;
 import java.util.List;
 
 /** A Plan with every VM, NIC and disk matched to the source inventory and the maps, plus its concerns. */

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.StorageMap;
 import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.spi.DiskSource;
+import io.vmlift.spi.TargetNames;
 import java.util.List;
 import java.util.Map;
 

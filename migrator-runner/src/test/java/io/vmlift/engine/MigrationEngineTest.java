@@ -10,7 +10,7 @@ import io.vmlift.model.Located;
 import io.vmlift.model.Plan;
 import io.vmlift.model.inventory.Inventory;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.plan.PlanResolver;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.PowerControl;

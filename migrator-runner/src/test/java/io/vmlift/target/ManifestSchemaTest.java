@@ -21,6 +21,7 @@ import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.plan.ResolvedPlan.TargetDisk;
 import io.vmlift.plan.ResolvedPlan.TargetNic;
 import io.vmlift.plan.ResolvedPlan.TargetVm;
+import io.vmlift.spi.DiskSource;
 import io.vmlift.testing.KubeSchemas;
 import java.nio.file.Path;
 import java.util.ArrayList;

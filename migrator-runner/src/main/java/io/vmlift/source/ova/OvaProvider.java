@@ -8,7 +8,7 @@ import io.vmlift.model.inventory.Network;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Storage;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceFailures;

@@ -2,7 +2,7 @@ package io.vmlift.source.vsphere;
 
 import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.Serialization;
 import io.vmlift.model.StorageMap;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.plan.ResolvedPlan;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -16,7 +16,7 @@ import io.vmlift.model.ObjectMeta;
 import io.vmlift.model.Provider;
 import io.vmlift.model.Serialization;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.testing.Cli;
 import io.vmlift.testing.QemuImg;

@@ -16,7 +16,7 @@ import io.vmlift.model.inventory.Disk;
 import io.vmlift.model.inventory.Network;
 import io.vmlift.model.inventory.Nic;
 import io.vmlift.model.inventory.Vm;
-import io.vmlift.plan.Concern;
+import io.vmlift.spi.Concern;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.testing.QemuImg;
 import io.vmlift.testing.TestDisks;

@@ -1,4 +1,4 @@
-package io.vmlift.target;
+package io.vmlift.spi;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,4 +1,4 @@
-package io.vmlift.plan;
+package io.vmlift.spi;
 
 /**
  * A finding about a VM or a plan, in Forklift's categories. Critical blocks the migration.

@@ -1,4 +1,4 @@
-package io.vmlift.plan;
+package io.vmlift.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

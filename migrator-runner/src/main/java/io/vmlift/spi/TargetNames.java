@@ -1,4 +1,4 @@
-package io.vmlift.plan;
+package io.vmlift.spi;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
