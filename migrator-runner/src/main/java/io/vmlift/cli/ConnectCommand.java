@@ -8,7 +8,7 @@ import io.vmlift.model.Provider;
 import io.vmlift.model.Plan;
 import io.vmlift.model.Serialization;
 import io.vmlift.spi.Concern;
-import io.vmlift.target.kubevirt.ClusterAccess;
+import io.vmlift.destination.kubevirt.ClusterAccess;
 import java.io.PrintWriter;
 import java.util.List;
 import io.vmlift.model.inventory.Inventory;

@@ -6,11 +6,11 @@ import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskFormat;
 import io.vmlift.engine.FileStateStore;
 import io.vmlift.engine.StateStore;
-import io.vmlift.target.MigrationTarget;
-import io.vmlift.target.kubevirt.CdiUpload;
-import io.vmlift.target.kubevirt.ClusterTarget;
-import io.vmlift.target.kubevirt.ConfigMapStateStore;
-import io.vmlift.target.manifests.ManifestsTarget;
+import io.vmlift.destination.MigrationTarget;
+import io.vmlift.destination.kubevirt.CdiUpload;
+import io.vmlift.destination.kubevirt.ClusterTarget;
+import io.vmlift.destination.kubevirt.ConfigMapStateStore;
+import io.vmlift.destination.manifests.ManifestsTarget;
 import java.io.IOException;
 import java.nio.file.Path;
 

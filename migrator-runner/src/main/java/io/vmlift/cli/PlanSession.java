@@ -10,7 +10,7 @@ import io.vmlift.model.Provider;
 import io.vmlift.spi.Concern;
 import io.vmlift.plan.PlanResolver;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.target.kubevirt.ClusterChecks;
+import io.vmlift.destination.kubevirt.ClusterChecks;
 import java.io.IOException;
 import java.io.PrintWriter;
 

@@ -9,7 +9,7 @@ import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Located;
 import io.vmlift.model.Plan;
 import io.vmlift.model.Provider;
-import io.vmlift.target.kubevirt.ConfigMapStateStore;
+import io.vmlift.destination.kubevirt.ConfigMapStateStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -16,7 +16,7 @@ import io.vmlift.source.SourceDisk;
 import io.vmlift.source.ChangeTracking;
 import io.vmlift.source.Snapshots;
 import io.vmlift.source.SourceProvider;
-import io.vmlift.target.MigrationTarget;
+import io.vmlift.destination.MigrationTarget;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.NoSuchFileException;

@@ -7,7 +7,7 @@ import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.target.kubevirt.ClusterTarget;
+import io.vmlift.destination.kubevirt.ClusterTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.SourceProvider;
-import io.vmlift.target.manifests.ManifestsTarget;
+import io.vmlift.destination.manifests.ManifestsTarget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

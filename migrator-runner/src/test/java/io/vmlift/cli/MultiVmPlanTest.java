@@ -106,7 +106,7 @@ class MultiVmPlanTest {
             };
             Path out = dir.resolve("out");
             io.vmlift.engine.MigrationState state = new io.vmlift.engine.MigrationEngine(source,
-                    new io.vmlift.target.manifests.ManifestsTarget(out, io.vmlift.disk.DiskFormat.QCOW2),
+                    new io.vmlift.destination.manifests.ManifestsTarget(out, io.vmlift.disk.DiskFormat.QCOW2),
                     io.vmlift.engine.FileStateStore.forPlan(out, "p"), watch,
                     new io.vmlift.engine.MigrationEngine.Options(3, java.time.Duration.ofSeconds(1), 2,
                             java.time.Duration.ofSeconds(5), io.vmlift.engine.MigrationEngine.Warm.CUT_OVER_AT_ONCE,

@@ -17,7 +17,7 @@ import io.vmlift.source.PowerControl;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
-import io.vmlift.target.manifests.ManifestsTarget;
+import io.vmlift.destination.manifests.ManifestsTarget;
 import io.vmlift.testing.Example;
 import io.vmlift.testing.QemuImg;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
-import io.vmlift.target.kubevirt.ConfigMapStateStore;
+import io.vmlift.destination.kubevirt.ConfigMapStateStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.vmlift.target.kubevirt;
+package io.vmlift.destination.kubevirt;
 
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;

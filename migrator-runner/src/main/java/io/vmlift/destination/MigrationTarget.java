@@ -1,4 +1,4 @@
-package io.vmlift.target;
+package io.vmlift.destination;
 
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;

@@ -1,4 +1,4 @@
-package io.vmlift.target.kubevirt;
+package io.vmlift.destination.kubevirt;
 
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;

@@ -1,4 +1,4 @@
-package io.vmlift.target.kubevirt;
+package io.vmlift.destination.kubevirt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -1,4 +1,4 @@
-package io.vmlift.target;
+package io.vmlift.destination;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

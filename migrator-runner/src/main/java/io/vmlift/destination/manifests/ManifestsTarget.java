@@ -1,4 +1,4 @@
-package io.vmlift.target.manifests;
+package io.vmlift.destination.manifests;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmlift.disk.DiskCopier;
@@ -8,8 +8,8 @@ import io.vmlift.disk.Extent;
 import io.vmlift.disk.DiskWriter;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.target.MigrationTarget;
-import io.vmlift.target.VirtualMachineBuilder;
+import io.vmlift.destination.MigrationTarget;
+import io.vmlift.destination.VirtualMachineBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.vmlift.target;
+package io.vmlift.destination;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

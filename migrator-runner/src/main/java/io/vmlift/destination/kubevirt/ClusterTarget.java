@@ -1,4 +1,4 @@
-package io.vmlift.target.kubevirt;
+package io.vmlift.destination.kubevirt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,8 +11,8 @@ import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.Extent;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.target.MigrationTarget;
-import io.vmlift.target.VirtualMachineBuilder;
+import io.vmlift.destination.MigrationTarget;
+import io.vmlift.destination.VirtualMachineBuilder;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;

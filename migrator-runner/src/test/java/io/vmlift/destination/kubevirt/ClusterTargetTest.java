@@ -1,4 +1,4 @@
-package io.vmlift.target.kubevirt;
+package io.vmlift.destination.kubevirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

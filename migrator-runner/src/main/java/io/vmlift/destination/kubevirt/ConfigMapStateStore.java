@@ -1,4 +1,4 @@
-package io.vmlift.target.kubevirt;
+package io.vmlift.destination.kubevirt;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -9,7 +9,7 @@ import io.vmlift.VmliftException;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.StateStore;
 import io.vmlift.model.Serialization;
-import io.vmlift.target.VirtualMachineBuilder;
+import io.vmlift.destination.VirtualMachineBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
