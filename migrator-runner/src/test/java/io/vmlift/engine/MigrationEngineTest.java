@@ -297,8 +297,14 @@ class MigrationEngineTest {
         }
     }
 
-    /** Reads that take 50 ms each, and say when the first began. */
-    private record SlowImage(DiskImage image, java.util.concurrent.CountDownLatch copying) implements DiskImage {
+    /** An image that passes everything on but its reads, which the subclasses change. */
+    private abstract static class ForwardingImage implements DiskImage {
+        final DiskImage image;
+
+        ForwardingImage(DiskImage image) {
+            this.image = image;
+        }
+
         @Override
         public String format() {
             return image.format();
@@ -312,6 +318,21 @@ class MigrationEngineTest {
         @Override
         public List<io.vmlift.disk.Extent> extents() throws IOException {
             return image.extents();
+        }
+
+        @Override
+        public void close() throws IOException {
+            image.close();
+        }
+    }
+
+    /** Reads that take 50 ms each, and say when the first began. */
+    private static final class SlowImage extends ForwardingImage {
+        private final java.util.concurrent.CountDownLatch copying;
+
+        SlowImage(DiskImage image, java.util.concurrent.CountDownLatch copying) {
+            super(image);
+            this.copying = copying;
         }
 
         @Override
@@ -324,38 +345,17 @@ class MigrationEngineTest {
             }
             image.read(offset, dst);
         }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
-        }
     }
 
     /** Reads fail once the copy is under way, as a dropped connection would. */
-    private record FailingImage(DiskImage image) implements DiskImage {
-        @Override
-        public String format() {
-            return image.format();
-        }
-
-        @Override
-        public long virtualSize() {
-            return image.virtualSize();
-        }
-
-        @Override
-        public List<io.vmlift.disk.Extent> extents() throws IOException {
-            return image.extents();
+    private static final class FailingImage extends ForwardingImage {
+        FailingImage(DiskImage image) {
+            super(image);
         }
 
         @Override
         public void read(long offset, ByteBuffer dst) throws IOException {
             throw new IOException("disk read failed on purpose at byte " + offset);
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
     }
 }
