@@ -49,7 +49,11 @@ public final class FakeOvirtEngine implements AutoCloseable {
         /** A new transfer goes to finished_failure instead of transferring. */
         TRANSFER_FAILS,
         /** Every second ranged GET is cut after 64 KiB of real data. */
-        CUT_DOWNLOADS
+        CUT_DOWNLOADS,
+        /** web-1's disk is illegal, as after a failed operation (DiskStatus ILLEGAL in the API model). */
+        DISK_ILLEGAL,
+        /** web-1's disk is locked by another operation (DiskStatus LOCKED). */
+        DISK_LOCKED
     }
 
     public FakeOvirtEngine breakWith(Fault what) {
@@ -223,7 +227,9 @@ public final class FakeOvirtEngine implements AutoCloseable {
         switch (path) {
             case "", "/" -> answer(exchange, 200, "application/xml", "<api><product_info><name>oVirt Engine</name>"
                     + "</product_info></api>");
-            case "/vms" -> answer(exchange, 200, "application/xml", vms(query.contains("follow=")));
+            case "/vms" -> answer(exchange, 200, "application/xml", vms(query.contains("follow="))
+                    .replace("<name>web-1_Disk1</name>", "<name>web-1_Disk1</name>" + webDiskStatus())
+                    .replace("<shareable>false</shareable><status>ok</status>", "<shareable>false</shareable>"));
             case "/networks" -> answer(exchange, 200, "application/xml", NETWORKS);
             case "/storagedomains" -> answer(exchange, 200, "application/xml", STORAGE_DOMAINS);
             default -> answer(exchange, 404, "application/xml", "<fault><reason>Not Found</reason>"
@@ -305,6 +311,15 @@ public final class FakeOvirtEngine implements AutoCloseable {
               <storage_domain href="/ovirt-engine/api/storagedomains/sd-fast" id="sd-fast"><name>fast</name>
                 <available>10737418240</available><used>1073741824</used><type>data</type></storage_domain>
             </storage_domains>""";
+
+    /** web-1's disk status as the fault has it (types/DiskStatus.java: ok, illegal, locked). */
+    private String webDiskStatus() {
+        return switch (fault) {
+            case DISK_ILLEGAL -> "<status>illegal</status>";
+            case DISK_LOCKED -> "<status>locked</status>";
+            default -> "<status>ok</status>";
+        };
+    }
 
     /** With follow, the disk attachments, disks, NICs and vNIC profiles inline, as the engine answers it. */
     private static String vms(boolean follow) {

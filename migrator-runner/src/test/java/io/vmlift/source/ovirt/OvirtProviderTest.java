@@ -10,6 +10,7 @@ import io.vmlift.testing.QemuImg;
 import io.vmlift.testing.TestDisks;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The oVirt source through the engine's Java SDK against a test engine that speaks the documented API (SSO,
@@ -102,6 +105,38 @@ class OvirtProviderTest {
         assertThat(inventory.path("networks").get(1).path("vlan").asText()).isEqualTo("20");
         assertThat(inventory.path("storage").findValuesAsText("name")).containsExactly("data", "fast");
         assertThat(run.out() + run.err()).doesNotContain(PASSWORD);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FakeOvirtEngine.Fault.class, names = {"DISK_ILLEGAL", "DISK_LOCKED"})
+    void anIllegalOrLockedDiskBlocksItsVm(FakeOvirtEngine.Fault status) throws Exception {
+        engine.breakWith(status);
+        try {
+            Path folder = documents("disk-status", login());
+            Files.writeString(folder.resolve("plan.yaml"), maps() + """
+                    ---
+                    apiVersion: forklift.konveyor.io/v1beta1
+                    kind: Plan
+                    metadata: {name: wave-1, namespace: vmlift}
+                    spec:
+                      targetNamespace: migrated
+                      provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
+                      map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
+                      vms: [{name: web-1}]
+                    """);
+            Cli.Run plan = Cli.run("plan", "-f", folder, "-o", "json");
+            assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
+            String id = status == FakeOvirtEngine.Fault.DISK_ILLEGAL ? "ovirt.disk.illegal" : "ovirt.disk.locked";
+            List<String> critical = new ArrayList<>();
+            Serialization.json().readTree(plan.out()).path("concerns").forEach(c -> {
+                if (c.path("category").asText().equals("Critical")) {
+                    critical.add(c.path("id").asText() + " " + c.path("vm").asText());
+                }
+            });
+            assertThat(critical).containsExactly(id + " web-1");
+        } finally {
+            engine.breakWith(FakeOvirtEngine.Fault.NONE);
+        }
     }
 
     @Test
