@@ -56,7 +56,10 @@ public final class FakeKubevirt implements AutoCloseable {
     private static final String COPIED = "cdi.kubevirt.io/storage.checkpoint.copied.";
     private final List<String> checkpointsCopied = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    private final KubernetesMockServer server;
+
     public FakeKubevirt(KubernetesMockServer server, KubernetesClient client, Path uploads) throws IOException {
+        this.server = server;
         this.client = client;
         this.uploads = uploads;
         for (CustomResourceDefinition crd : List.of(
@@ -159,6 +162,16 @@ public final class FakeKubevirt implements AutoCloseable {
 
     public void breakWith(Fault fault) {
         this.fault = fault;
+    }
+
+    /**
+     * The API server answers GETs of path with 503 the given number of times (as when it restarts, or its load
+     * balancer has no backend), then as before.
+     */
+    public void unavailableFor(String path, int times) {
+        server.expect().get().withPath(path).andReturn(503, Map.of("kind", "Status", "apiVersion", "v1",
+                "status", "Failure", "code", 503, "reason", "ServiceUnavailable",
+                "message", "the server is currently unable to handle the request")).times(times);
     }
 
     public URI uploadProxy() {

@@ -149,6 +149,15 @@ class ClusterTargetTest {
         assertThat(rerun.vms.get(0).phase).as(String.valueOf(rerun.vms.get(0).error)).isEqualTo(Phase.Completed);
     }
 
+    /** fabric8's client retries a 5xx with exponential backoff itself (from 100 ms, 10 times by default). */
+    @Test
+    void anApiServerThatIsBrieflyAwayWhileVmliftWaitsIsWaitedOut() throws Exception {
+        String instance = "/apis/kubevirt.io/v1/namespaces/migrated/virtualmachineinstances/example-vm";
+        cluster.unavailableFor(instance, 3);
+        MigrationState state = migrate();
+        assertThat(state.vms.get(0).phase).as(String.valueOf(state.vms.get(0).error)).isEqualTo(Phase.Completed);
+    }
+
     @Test
     void anUploadServerThatIsNotReadyYetIsTriedAgain() throws Exception {
         cluster.breakWith(FakeKubevirt.Fault.UPLOAD_POD_STARTING);
