@@ -59,6 +59,7 @@ public final class PlanResolver {
                     + " source is used as it is"));
         }
 
+        Map<String, String> fingerprints = plan.fingerprints(); // read once: the annotation may list thousands
         List<ResolvedPlan.TargetVm> vms = new ArrayList<>();
         Set<String> seenIds = new HashSet<>();
         Set<String> usedNames = new HashSet<>();
@@ -86,7 +87,7 @@ public final class PlanResolver {
                         "remove one entry"));
                 continue;
             }
-            changedSincePlan(plan, vm, ignoreChanges, concerns);
+            changedSincePlan(fingerprints.get(vm.id()), vm, ignoreChanges, concerns);
             ignoredVmFields(entry, vm, concerns);
             String name = targetName(entry, vm, usedNames, concerns);
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, inventory, concerns, macOwners);
@@ -130,8 +131,7 @@ public final class PlanResolver {
     }
 
     /** A VM whose CPU, memory, firmware, disks, NICs or snapshots differ from when the plan recorded them. */
-    private static void changedSincePlan(Plan plan, Vm vm, boolean ignore, List<Concern> concerns) {
-        String recorded = plan.fingerprints().get(vm.id());
+    private static void changedSincePlan(String recorded, Vm vm, boolean ignore, List<Concern> concerns) {
         if (recorded == null || recorded.equals(vm.fingerprint())) {
             return;
         }

@@ -107,23 +107,28 @@ class OvirtProviderTest {
         assertThat(run.out() + run.err()).doesNotContain(PASSWORD);
     }
 
+    /** The maps and a Plan wave-1 of the given VM entries (YAML flow items). */
+    private static String planOf(String vms) {
+        return maps() + """
+                ---
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Plan
+                metadata: {name: wave-1, namespace: vmlift}
+                spec:
+                  targetNamespace: migrated
+                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
+                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
+                  vms: [%s]
+                """.formatted(vms);
+    }
+
     @ParameterizedTest
     @EnumSource(value = FakeOvirtEngine.Fault.class, names = {"DISK_ILLEGAL", "DISK_LOCKED"})
     void anIllegalOrLockedDiskBlocksItsVm(FakeOvirtEngine.Fault status) throws Exception {
         engine.breakWith(status);
         try {
             Path folder = documents("disk-status", login());
-            Files.writeString(folder.resolve("plan.yaml"), maps() + """
-                    ---
-                    apiVersion: forklift.konveyor.io/v1beta1
-                    kind: Plan
-                    metadata: {name: wave-1, namespace: vmlift}
-                    spec:
-                      targetNamespace: migrated
-                      provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
-                      map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
-                      vms: [{name: web-1}]
-                    """);
+            Files.writeString(folder.resolve("plan.yaml"), planOf("{name: web-1}"));
             Cli.Run plan = Cli.run("plan", "-f", folder, "-o", "json");
             assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
             String id = status == FakeOvirtEngine.Fault.DISK_ILLEGAL ? "ovirt.disk.illegal" : "ovirt.disk.locked";
@@ -142,17 +147,7 @@ class OvirtProviderTest {
     @Test
     void planConcernsFollowForkliftsOvirtRules() throws Exception {
         Path folder = documents("plan", login());
-        Files.writeString(folder.resolve("plan.yaml"), maps() + """
-                ---
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Plan
-                metadata: {name: wave-1, namespace: vmlift}
-                spec:
-                  targetNamespace: migrated
-                  provider: {source: {name: engine, namespace: vmlift}, destination: {name: host, namespace: vmlift}}
-                  map: {network: {name: engine-networks, namespace: vmlift}, storage: {name: engine-storage, namespace: vmlift}}
-                  vms: [{name: web-1}, {name: db-1}]
-                """);
+        Files.writeString(folder.resolve("plan.yaml"), planOf("{name: web-1}, {name: db-1}"));
         Cli.Run plan = Cli.run("plan", "-f", folder, "-o", "json");
         assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
         JsonNode concerns = Serialization.json().readTree(plan.out()).path("concerns");
