@@ -31,6 +31,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin OutputOptions output;
     @Mixin ResultsOptions results;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.ParentCommand Vmlift root;
 
     @Mixin PlanOptions plan;
 
@@ -132,7 +133,7 @@ final class MigrateCommand implements Callable<Integer> {
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
                                 new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),
                                         cutoverOf(loaded, session)), io.vmlift.Backoff.DEFAULT,
-                                new MigrationEngine.Limits(maxPerHost, maxPerDatastore)));
+                                new MigrationEngine.Limits(maxPerHost, maxPerDatastore)), root.clock());
                 state = runStoppable(engine, session.plan, store, err);
                 if (state == null) {
                     return ExitCode.FAILED.code(); // stopped by a signal: its one line is said by the hook

@@ -33,13 +33,29 @@ public final class Vmlift {
             description = "Print stack traces with errors.")
     boolean debug;
 
+    /** Time as migrate's engine sees it: the system's, or a test's that moves when the test says. */
+    private final io.vmlift.engine.EngineClock clock;
+
+    private Vmlift(io.vmlift.engine.EngineClock clock) {
+        this.clock = clock;
+    }
+
+    io.vmlift.engine.EngineClock clock() {
+        return clock;
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The configured command line; tests call execute() on it with their own writers. */
     public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Vmlift());
+        return commandLine(io.vmlift.engine.EngineClock.SYSTEM);
+    }
+
+    /** The command line with the engine's time given, for tests that control when a warm cutover comes. */
+    public static CommandLine commandLine(io.vmlift.engine.EngineClock clock) {
+        CommandLine commandLine = new CommandLine(new Vmlift(clock));
         addCommonHelp(commandLine);
         commandLine.setExecutionExceptionHandler(Vmlift::handle);
         // Whatever writer a caller set, messages go through Printable (escapes, masked secrets). Standard output

@@ -79,23 +79,34 @@ public final class MigrationEngine {
     }
 
     private static final long SAVE_INTERVAL_NANOS = 10_000_000_000L;
+    /** How often a wait looks for a stop request. */
+    private static final Duration STOP_CHECK = Duration.ofMillis(500);
 
     private final SourceProvider source;
     private final MigrationTarget target;
     private final StateStore store;
     private final ProgressListener progress;
     private final Options options;
+    private final EngineClock clock;
     private volatile String stopReason;
+    /** The run's state record's one writer, set before any VM's work starts. */
+    private StateWriter record;
     private final Map<MigrationState.VmState, Itinerary> itineraries = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     public MigrationEngine(SourceProvider source, MigrationTarget target, StateStore store, ProgressListener progress,
             Options options) {
+        this(source, target, store, progress, options, EngineClock.SYSTEM);
+    }
+
+    public MigrationEngine(SourceProvider source, MigrationTarget target, StateStore store, ProgressListener progress,
+            Options options, EngineClock clock) {
         this.source = source;
         this.target = target;
         this.store = store;
         this.progress = progress;
         this.options = options;
+        this.clock = clock;
     }
 
     /** Runs the plan, holding its lock on this target for the whole run. */
@@ -140,44 +151,53 @@ public final class MigrationEngine {
 
     /** Sleeps until the given time, but no longer than a stop request lets it. */
     private void sleepUntil(Instant wake) throws InterruptedException {
-        for (long left; (left = Duration.between(Instant.now(), wake).toMillis()) > 0; ) {
+        for (Instant now; (now = clock.now()).isBefore(wake); ) {
             checkStopped();
-            Thread.sleep(Math.min(left, 500));
+            Duration left = Duration.between(now, wake);
+            clock.sleep(left.compareTo(STOP_CHECK) < 0 ? left : STOP_CHECK);
         }
     }
 
     private MigrationState runLocked(ResolvedPlan plan) throws IOException {
-        MigrationState state = store.load();
-        if (state == null || !plan.name().equals(state.plan)) {
-            state = new MigrationState();
-            state.plan = plan.name();
-        }
-        state.target = target.describe();
-        state.started = Instant.now().toString();
-        state.completed = null;
-        state.phase = "Running";
-        // The record describes the plan as it is now: a VM taken out of the plan no longer counts.
-        Set<String> planned = new HashSet<>();
-        plan.vms().forEach(vm -> planned.add(vm.source().id()));
-        state.vms.removeIf(vm -> !planned.contains(vm.id));
-        List<Runnable> work = new ArrayList<>();
-        for (ResolvedPlan.TargetVm vm : plan.vms()) {
-            MigrationState.VmState vmState = vmState(state, vm);
-            if (vmState.phase == Phase.Completed && target.vmExists(plan, vm) && disksStillComplete(plan, vm, vmState)) {
-                progress.phase(vm.name(), Phase.Completed, "already migrated, nothing to do");
-                continue;
+        MigrationState loaded = store.load();
+        MigrationState state = loaded == null || !plan.name().equals(loaded.plan) ? new MigrationState() : loaded;
+        String target = this.target.describe();
+        Instant started = clock.now();
+        try (StateWriter writer = new StateWriter(state, store)) {
+            record = writer;
+            Map<ResolvedPlan.TargetVm, MigrationState.VmState> vmStates = new java.util.LinkedHashMap<>();
+            record.change(s -> {
+                s.plan = plan.name();
+                s.target = target;
+                s.started = started.toString();
+                s.completed = null;
+                s.phase = "Running";
+                // The record describes the plan as it is now: a VM taken out of the plan no longer counts.
+                Set<String> planned = new HashSet<>();
+                plan.vms().forEach(vm -> planned.add(vm.source().id()));
+                s.vms.removeIf(vm -> !planned.contains(vm.id));
+                plan.vms().forEach(vm -> vmStates.put(vm, vmState(s, vm)));
+            });
+            List<Runnable> work = new ArrayList<>();
+            for (ResolvedPlan.TargetVm vm : plan.vms()) {
+                MigrationState.VmState vmState = vmStates.get(vm);
+                if (vmState.phase == Phase.Completed && this.target.vmExists(plan, vm)
+                        && disksStillComplete(plan, vm, vmState)) {
+                    progress.phase(vm.name(), Phase.Completed, "already migrated, nothing to do");
+                    continue;
+                }
+                work.add(() -> withinLimits(vm, () -> migrate(plan, vm, vmState)));
             }
-            MigrationState finalState = state;
-            work.add(() -> withinLimits(vm, () -> migrate(plan, vm, vmState, finalState)));
-        }
-        store.save(state);
-        try {
-            runAll(work);
-        } finally {
-            // Also when something escaped a VM's work: the record says how the run ended.
-            state.phase = state.succeeded() ? "Succeeded" : "Failed";
-            state.completed = Instant.now().toString();
-            store.save(state);
+            try {
+                runAll(work);
+            } finally {
+                // Also when something escaped a VM's work: the record says how the run ended.
+                Instant completed = clock.now();
+                record.post(s -> {
+                    s.phase = s.succeeded() ? "Succeeded" : "Failed";
+                    s.completed = completed.toString();
+                }, true);
+            }
         }
         return state;
     }
@@ -295,14 +315,16 @@ public final class MigrationEngine {
         }
     }
 
-    private void migrate(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state) {
+    private void migrate(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) {
         itineraries.put(vmState, Itinerary.of(plan, vm));
-        vmState.error = null;
-        vmState.started = Instant.now().toString();
-        vmState.completed = null;
+        Instant started = clock.now();
+        record.change(s -> {
+            vmState.error = null;
+            vmState.started = started.toString();
+            vmState.completed = null;
+        });
         try {
-            enter(vmState, Phase.Validate, state, "");
+            enter(vmState, Phase.Validate, "");
             List<String> blocking = source.validate(vm.source()).stream().filter(Concern::blocks)
                     .map(Concern::oneLine).toList();
             if (!blocking.isEmpty()) {
@@ -311,47 +333,55 @@ public final class MigrationEngine {
             }
             Itinerary itinerary = itineraries.get(vmState);
             if (itinerary == Itinerary.WARM_BY_CHANGES) {
-                migrateWarmByChanges(plan, vm, vmState, state);
+                migrateWarmByChanges(plan, vm, vmState);
             } else if (itinerary == Itinerary.WARM_CDI) {
-                migrateWarm(plan, vm, vmState, state);
+                migrateWarm(plan, vm, vmState);
             } else {
-                powerOffSource(vm, vmState, state);
-                enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+                powerOffSource(vm, vmState);
+                enter(vmState, Phase.CreateDataVolumes, target.describe());
                 putTransferSecrets(plan, vm);
                 target.createDisks(plan, vm, List.of());
-                copyDisks(plan, vm, vmState, state);
+                copyDisks(plan, vm, vmState);
             }
-            enter(vmState, Phase.CreateVM, state, "");
+            enter(vmState, Phase.CreateVM, "");
             target.createVm(plan, vm);
-            enter(vmState, Phase.WaitForVM, state, "");
+            enter(vmState, Phase.WaitForVM, "");
             target.waitForVm(plan, vm, options.readyTimeout());
+            // As the VM completes: a warm cutover wrote changes over the precopied images since.
+            List<String> digests = new ArrayList<>();
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-                // As the VM completes: a warm cutover wrote changes over the precopied images since.
-                vmState.disks.get(disk.index()).digest = target.storedDigest(plan, vm, disk);
+                digests.add(target.storedDigest(plan, vm, disk));
             }
-            vmState.completed = Instant.now().toString();
-            enter(vmState, Phase.Completed, state, "");
+            Instant completed = clock.now();
+            record.change(s -> {
+                for (int i = 0; i < digests.size(); i++) {
+                    vmState.disks.get(i).digest = digests.get(i);
+                }
+                vmState.completed = completed.toString();
+            });
+            enter(vmState, Phase.Completed, "");
         } catch (Exception e) {
-            fail(plan, vm, vmState, state, e);
+            fail(plan, vm, vmState, e);
         } catch (Error e) {
             // A bug or an exhausted JVM: still give the source its power back and record the VM as failed.
-            fail(plan, vm, vmState, state, new IOException("internal error: " + e, e));
+            fail(plan, vm, vmState, new IOException("internal error: " + e, e));
             throw e;
         }
     }
 
-    private void powerOffSource(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, MigrationState state)
+    private void powerOffSource(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState)
             throws IOException {
-        enter(vmState, Phase.StorePowerState, state, "");
+        enter(vmState, Phase.StorePowerState, "");
         PowerControl power = source.power();
         PowerControl.PowerState before = power.state(vm.source());
-        if (vmState.restorePowerState == null) {
-            vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
-        }
-        enter(vmState, Phase.PowerOffSource, state, "source was " + vmState.restorePowerState);
+        record.change(s -> {
+            if (vmState.restorePowerState == null) {
+                vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
+            }
+        });
+        enter(vmState, Phase.PowerOffSource, "source was " + vmState.restorePowerState);
         if (before == PowerControl.PowerState.ON) {
-            vmState.poweredOffByVmlift = true;
-            store.save(state);
+            record.change(s -> vmState.poweredOffByVmlift = true); // on record before the source goes off
             power.powerOff(vm.source(), options.powerOffTimeout());
         }
     }
@@ -374,40 +404,38 @@ public final class MigrationEngine {
      * import, which copies what changed since the previous one; at the cutover the VM is powered off, a final
      * snapshot taken and copied, and every snapshot vmlift made removed.
      */
-    private void migrateWarm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state) throws IOException, InterruptedException {
+    private void migrateWarm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException, InterruptedException {
         Snapshots snapshots = source.snapshots();
         // A rerun starts the warm copy afresh: the DataVolumes of a failed run were removed, or are adopted.
-        vmState.checkpoints.clear();
-        takeSnapshot(plan, vm, vmState, state, Phase.CreateSnapshot, snapshots);
-        enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+        record.change(s -> vmState.checkpoints.clear());
+        takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
+        enter(vmState, Phase.CreateDataVolumes, target.describe());
         putTransferSecrets(plan, vm);
         target.createDisks(plan, vm, List.copyOf(vmState.checkpoints));
-        awaitCheckpoint(plan, vm, vmState, state, Phase.CopyDisks);
-        while (Instant.now().isBefore(options.warm().cutover())) {
-            Instant next = Instant.now().plus(options.warm().precopyInterval());
+        awaitCheckpoint(plan, vm, vmState, Phase.CopyDisks);
+        while (clock.now().isBefore(options.warm().cutover())) {
+            Instant next = clock.now().plus(options.warm().precopyInterval());
             Instant wake = next.isBefore(options.warm().cutover()) ? next : options.warm().cutover();
-            enter(vmState, Phase.CopyingPaused, state, "next precopy or cutover at " + wake);
+            enter(vmState, Phase.CopyingPaused, "next precopy or cutover at " + wake);
             sleepUntil(wake);
-            if (!Instant.now().isBefore(options.warm().cutover())) {
+            if (!clock.now().isBefore(options.warm().cutover())) {
                 break;
             }
-            takeSnapshot(plan, vm, vmState, state, Phase.CreateSnapshot, snapshots);
-            enter(vmState, Phase.AddCheckpoint, state, "checkpoint " + vmState.checkpoints.size());
+            takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
+            enter(vmState, Phase.AddCheckpoint, "checkpoint " + vmState.checkpoints.size());
             target.setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), false);
-            awaitCheckpoint(plan, vm, vmState, state, Phase.CopyDisks);
-            removeOlderSnapshots(vm, vmState, state, snapshots, Phase.RemovePreviousSnapshot);
+            awaitCheckpoint(plan, vm, vmState, Phase.CopyDisks);
+            removeOlderSnapshots(vm, vmState, snapshots, Phase.RemovePreviousSnapshot);
         }
-        powerOffSource(vm, vmState, state);
-        takeSnapshot(plan, vm, vmState, state, Phase.CreateFinalSnapshot, snapshots);
-        enter(vmState, Phase.AddFinalCheckpoint, state, "checkpoint " + vmState.checkpoints.size());
+        powerOffSource(vm, vmState);
+        takeSnapshot(plan, vm, vmState, Phase.CreateFinalSnapshot, snapshots);
+        enter(vmState, Phase.AddFinalCheckpoint, "checkpoint " + vmState.checkpoints.size());
         target.setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), true);
-        awaitCheckpoint(plan, vm, vmState, state, Phase.Finalize);
-        vmState.disks.forEach(d -> d.completed = true);
-        removeOlderSnapshots(vm, vmState, state, snapshots, Phase.RemoveFinalSnapshot);
+        awaitCheckpoint(plan, vm, vmState, Phase.Finalize);
+        record.change(s -> vmState.disks.forEach(d -> d.completed = true));
+        removeOlderSnapshots(vm, vmState, snapshots, Phase.RemoveFinalSnapshot);
         snapshots.remove(vm.source(), vmState.snapshots.get(0));
-        vmState.snapshots.clear();
-        store.save(state);
+        record.change(s -> vmState.snapshots.clear());
     }
 
     /**
@@ -415,30 +443,34 @@ public final class MigrationEngine {
      * while the VM runs, and at the cutover, with the VM off and the snapshot removed, copies only the areas
      * CBT says changed since. One precopy: later ones would have to read vSphere's delta files.
      */
-    private void migrateWarmByChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state) throws IOException, InterruptedException {
+    private void migrateWarmByChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException, InterruptedException {
         Snapshots snapshots = source.snapshots();
         ChangeTracking tracking = source.changeTracking();
-        vmState.checkpoints.clear();
-        takeSnapshot(plan, vm, vmState, state, Phase.CreateSnapshot, snapshots);
+        record.change(s -> vmState.checkpoints.clear());
+        takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
         String snapshot = vmState.checkpoints.get(0);
+        List<String> changeIds = new ArrayList<>();
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            vmState.disks.get(disk.index()).changeId = tracking.changeId(vm.source(), snapshot, disk.source());
+            changeIds.add(tracking.changeId(vm.source(), snapshot, disk.source()));
         }
-        enter(vmState, Phase.CreateDataVolumes, state, target.describe());
+        record.change(s -> {
+            for (int i = 0; i < changeIds.size(); i++) {
+                vmState.disks.get(i).changeId = changeIds.get(i);
+            }
+        });
+        enter(vmState, Phase.CreateDataVolumes, target.describe());
         target.createDisks(plan, vm, List.of());
-        copyDisks(plan, vm, vmState, state);
+        copyDisks(plan, vm, vmState);
         Instant cutover = options.warm().cutover();
-        if (Instant.now().isBefore(cutover)) {
-            enter(vmState, Phase.CopyingPaused, state, "cutover at " + cutover);
+        if (clock.now().isBefore(cutover)) {
+            enter(vmState, Phase.CopyingPaused, "cutover at " + cutover);
             sleepUntil(cutover);
         }
-        powerOffSource(vm, vmState, state);
-        enter(vmState, Phase.RemovePreviousSnapshot, state, snapshot);
+        powerOffSource(vm, vmState);
+        enter(vmState, Phase.RemovePreviousSnapshot, snapshot);
         snapshots.remove(vm.source(), snapshot);
-        vmState.snapshots.clear();
-        store.save(state);
-        enter(vmState, Phase.Finalize, state, "the changes since the precopy");
+        record.change(s -> vmState.snapshots.clear());
+        enter(vmState, Phase.Finalize, "the changes since the precopy");
         List<SourceDisk> sourceDisks = source.disks(vm.source());
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
             MigrationState.DiskState diskState = vmState.disks.get(disk.index());
@@ -454,69 +486,65 @@ public final class MigrationEngine {
                 progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
             }
         }
-        store.save(state);
     }
 
-    private void takeSnapshot(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state, Phase phase, Snapshots snapshots) throws IOException {
+    private void takeSnapshot(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, Phase phase, Snapshots snapshots) throws IOException {
         String name = "vmlift-" + plan.name() + "-" + (vmState.checkpoints.size() + 1);
-        enter(vmState, phase, state, name);
+        enter(vmState, phase, name);
         String id = snapshots.create(vm.source(), name);
-        vmState.checkpoints.add(id);
-        vmState.snapshots.add(id);
-        store.save(state);
+        record.change(s -> {
+            vmState.checkpoints.add(id);
+            vmState.snapshots.add(id);
+        });
     }
 
     /** Removes all but the newest of vmlift's snapshots: the next checkpoint starts from the newest. */
-    private void removeOlderSnapshots(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, MigrationState state,
+    private void removeOlderSnapshots(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
             Snapshots snapshots, Phase phase) throws IOException {
         while (vmState.snapshots.size() > 1) {
             String oldest = vmState.snapshots.get(0);
-            enter(vmState, phase, state, oldest);
+            enter(vmState, phase, oldest);
             snapshots.remove(vm.source(), oldest);
-            vmState.snapshots.remove(0);
-            store.save(state);
+            record.change(s -> vmState.snapshots.remove(0));
         }
     }
 
     /** Waits for CDI to copy the newest checkpoint of every disk. */
-    private void awaitCheckpoint(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state, Phase phase) throws IOException {
-        enter(vmState, phase, state, "checkpoint " + vmState.checkpoints.size() + ", " + vm.disks().size()
+    private void awaitCheckpoint(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, Phase phase) throws IOException {
+        enter(vmState, phase, "checkpoint " + vmState.checkpoints.size() + ", " + vm.disks().size()
                 + " disk(s)");
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            MigrationState.DiskState diskState = vmState.disks.get(disk.index());
-            diskState.copiedBytes = 0;
-            awaitTransfer(plan, vm, disk, diskState, state, false);
+            awaitTransfer(plan, vm, disk, vmState.disks.get(disk.index()), false);
         }
     }
 
-    private void copyDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state) throws IOException {
-        enter(vmState, Phase.CopyDisks, state, vm.disks().size() + " disk(s)");
+    private void copyDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException {
+        enter(vmState, Phase.CopyDisks, vm.disks().size() + " disk(s)");
         List<SourceDisk> sourceDisks = source.disks(vm.source());
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
             MigrationState.DiskState diskState = vmState.disks.get(disk.index());
             if (disk.copiedByVmlift()) {
-                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState, state);
+                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState);
             } else {
-                awaitTransfer(plan, vm, disk, diskState, state, true);
+                awaitTransfer(plan, vm, disk, diskState, true);
             }
         }
     }
 
     private void copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            SourceDisk sourceDisk, MigrationState.DiskState diskState, MigrationState state) throws IOException {
+            SourceDisk sourceDisk, MigrationState.DiskState diskState) throws IOException {
         if (stillComplete(plan, vm, disk, diskState)) {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
         }
-        diskState.completed = false;
-        diskState.digest = null;
+        record.change(s -> {
+            diskState.completed = false;
+            diskState.digest = null;
+        });
         Backoff retries = options.retries();
         for (int attempt = 1; ; attempt++) {
             try {
-                copyOnce(plan, vm, disk, sourceDisk, diskState, state);
+                copyOnce(plan, vm, disk, sourceDisk, diskState);
                 break;
             } catch (TransientIOException e) {
                 if (attempt >= retries.attempts()) {
@@ -526,86 +554,122 @@ public final class MigrationEngine {
                 progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + ": " + e.getMessage()
                         + "; attempt " + (attempt + 1) + " of " + retries.attempts() + " in " + wait.toMillis() + " ms");
                 try {
-                    sleepUntil(Instant.now().plus(wait));
+                    sleepUntil(clock.now().plus(wait));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while waiting to retry");
                 }
             }
         }
-        diskState.completed = true;
-        diskState.digest = target.storedDigest(plan, vm, disk);
-        store.save(state);
+        String digest = target.storedDigest(plan, vm, disk);
+        record.change(s -> {
+            diskState.completed = true;
+            diskState.digest = digest;
+        });
     }
 
     /** One attempt at copying a disk; a transient failure is tried again by the caller. */
     private void copyOnce(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            SourceDisk sourceDisk, MigrationState.DiskState diskState, MigrationState state) throws IOException {
-        diskState.copiedBytes = 0;
+            SourceDisk sourceDisk, MigrationState.DiskState diskState) throws IOException {
         try (DiskImage image = sourceDisk.open()) {
             DiskImages.requireFits(image, disk.source().capacityBytes(), disk.source().name());
-            diskState.allocatedBytes = DiskCopier.plannedBytes(image);
-            progress.copyStarted(vm.name(), disk.dataVolumeName(), diskState.allocatedBytes);
+            long planned = DiskCopier.plannedBytes(image);
+            record.change(s -> {
+                diskState.copiedBytes = 0;
+                diskState.allocatedBytes = planned;
+            });
+            progress.copyStarted(vm.name(), disk.dataVolumeName(), planned);
             boolean copied = false;
-            AtomicLong lastSave = new AtomicLong(System.nanoTime());
+            CopiedBytes counted = new CopiedBytes(diskState);
             try {
                 target.copyDisk(plan, vm, disk, image, new DiskCopier(options.copyThreads()), bytes -> {
                     checkStopped(); // ends the copy at its next chunk
-                    synchronized (diskState) {
-                        diskState.copiedBytes += bytes;
-                    }
+                    counted.add(bytes);
                     progress.copied(vm.name(), disk.dataVolumeName(), bytes);
-                    // Now and then, so that `vmlift status` elsewhere shows the bytes moving.
-                    long now = System.nanoTime();
-                    long last = lastSave.get();
-                    if (now - last > SAVE_INTERVAL_NANOS && lastSave.compareAndSet(last, now)) {
-                        store.save(state);
-                    }
                 });
                 copied = true;
             } finally {
+                counted.post(true);
                 progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
             }
         }
     }
 
+    /**
+     * The bytes a copy has done, counted by the copy threads and handed to the record's writer now and then,
+     * so that `vmlift status` elsewhere shows them moving without a save per chunk.
+     */
+    private final class CopiedBytes {
+        private final MigrationState.DiskState disk;
+        private final AtomicLong total = new AtomicLong();
+        private final AtomicLong lastPost = new AtomicLong(System.nanoTime());
+
+        CopiedBytes(MigrationState.DiskState disk) {
+            this.disk = disk;
+        }
+
+        void add(long bytes) {
+            total.addAndGet(bytes);
+            long now = System.nanoTime();
+            long last = lastPost.get();
+            if (now - last > SAVE_INTERVAL_NANOS && lastPost.compareAndSet(last, now)) {
+                post(true);
+            }
+        }
+
+        /** Raises the recorded count to this one; the writer saves it with the next save, or now. */
+        void post(boolean save) {
+            long copied = total.get();
+            record.post(s -> disk.copiedBytes = Math.max(disk.copiedBytes, copied), save);
+        }
+
+        long total() {
+            return total.get();
+        }
+    }
+
     /** A disk CDI copies from the source itself: vmlift follows the DataVolume's progress. */
     private void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            MigrationState.DiskState diskState, MigrationState state, boolean completes) throws IOException {
+            MigrationState.DiskState diskState, boolean completes) throws IOException {
         if (completes && stillComplete(plan, vm, disk, diskState)) {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
         }
         long capacity = disk.source().capacityBytes();
-        diskState.allocatedBytes = capacity;
+        record.change(s -> {
+            diskState.allocatedBytes = capacity;
+            diskState.copiedBytes = 0;
+        });
         progress.copyStarted(vm.name(), disk.dataVolumeName(), capacity);
         boolean copied = false;
+        CopiedBytes counted = new CopiedBytes(diskState);
         try {
             target.awaitTransfer(plan, vm, disk, percent -> {
                 checkStopped();
-                long now = capacity * percent / 100;
                 long delta;
-                synchronized (diskState) {
-                    delta = Math.max(0, now - diskState.copiedBytes);
-                    diskState.copiedBytes += delta;
+                synchronized (counted) { // CDI's percentages may repeat; only progress counts
+                    delta = Math.max(0, capacity * percent / 100 - counted.total());
+                    counted.add(delta);
                 }
                 progress.copied(vm.name(), disk.dataVolumeName(), delta);
             });
             copied = true;
         } finally {
+            counted.post(false);
             progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
         }
-        diskState.completed = completes;
-        store.save(state);
+        record.change(s -> diskState.completed = completes);
     }
 
-    private void fail(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            MigrationState state, Exception error) {
+    private void fail(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, Exception error) {
         List<String> reasons = new ArrayList<>();
         String reason = error.getMessage() == null ? error.toString() : error.getMessage();
         // Keep the record small (it may live in a ConfigMap) and each reason one line.
         reason = reason.lines().findFirst().orElse(reason);
         reasons.add(reason.length() > 500 ? reason.substring(0, 500) + "..." : reason);
+        // What the source and the target were given back is recorded in one change at the end: the source's
+        // power comes first, also when the record cannot be saved any more.
+        boolean powerRestored = false;
         if (vmState.poweredOffByVmlift && "on".equals(vmState.restorePowerState)) {
             // Also after a crashed earlier run: the record says vmlift powered it off. A VM someone else
             // powered off is left off.
@@ -614,33 +678,31 @@ public final class MigrationEngine {
                     source.power().powerOn(vm.source());
                     reasons.add("the source VM was powered back on");
                 }
-                vmState.poweredOffByVmlift = false;
-                vmState.restorePowerState = null; // the next run records the state it finds
+                powerRestored = true;
             } catch (Exception e) {
                 reasons.add("could not power the source VM back on: " + e.getMessage());
             }
         }
+        List<String> removedSnapshots = new ArrayList<>();
         if (!vmState.snapshots.isEmpty()) {
             // Forklift once left snapshots behind after a failed warm migration; vmlift removes its own.
             try {
                 for (String snapshot : List.copyOf(vmState.snapshots)) {
                     source.snapshots().remove(vm.source(), snapshot);
-                    vmState.snapshots.remove(snapshot);
+                    removedSnapshots.add(snapshot);
                 }
                 reasons.add("vmlift's snapshots of the source VM were removed");
             } catch (Exception e) {
-                reasons.add("could not remove vmlift's snapshots " + vmState.snapshots + " of the source VM: "
-                        + e.getMessage());
+                List<String> left = new ArrayList<>(vmState.snapshots);
+                left.removeAll(removedSnapshots);
+                reasons.add("could not remove vmlift's snapshots " + left + " of the source VM: " + e.getMessage());
             }
         }
+        boolean removed = false;
         if (vm.deleteOnFailure()) {
             try {
                 target.remove(plan, vm);
-                vmState.disks.forEach(d -> {
-                    d.completed = false;
-                    d.digest = null;
-                    d.copiedBytes = 0;
-                });
+                removed = true;
                 reasons.add("what was made on the target was removed (deleteVmOnFailMigration)");
             } catch (Exception e) {
                 reasons.add("could not remove what was made on the target: " + e.getMessage());
@@ -648,13 +710,28 @@ public final class MigrationEngine {
         }
         boolean badInput = error instanceof CorruptImageException || error instanceof NoSuchFileException
                 || (error instanceof VmliftException v && v.exitCode() == ExitCode.BAD_INPUT);
-        vmState.error = new MigrationState.Error(vmState.phase.name(), reasons, badInput);
-        vmState.phase = Phase.Failed;
-        store.save(state);
+        boolean restored = powerRestored;
+        boolean targetRemoved = removed;
+        record.change(s -> {
+            if (restored) {
+                vmState.poweredOffByVmlift = false;
+                vmState.restorePowerState = null; // the next run records the state it finds
+            }
+            vmState.snapshots.removeAll(removedSnapshots);
+            if (targetRemoved) {
+                vmState.disks.forEach(d -> {
+                    d.completed = false;
+                    d.digest = null;
+                    d.copiedBytes = 0;
+                });
+            }
+            vmState.error = new MigrationState.Error(vmState.phase.name(), reasons, badInput);
+            vmState.phase = Phase.Failed;
+        });
         progress.phase(vm.name(), Phase.Failed, String.join("; ", reasons));
     }
 
-    private void enter(MigrationState.VmState vmState, Phase phase, MigrationState state, String detail) {
+    private void enter(MigrationState.VmState vmState, Phase phase, String detail) {
         if (phase != Phase.Completed) {
             checkStopped(); // the step before finished; the next one does not start
         }
@@ -662,8 +739,7 @@ public final class MigrationEngine {
         if (itinerary != null && !itinerary.phases().contains(phase)) {
             throw new IllegalStateException(phase + " is not a step of the " + itinerary + " itinerary");
         }
-        vmState.phase = phase;
-        store.save(state);
+        record.change(s -> vmState.phase = phase);
         progress.phase(vmState.targetName, phase, detail);
     }
 }

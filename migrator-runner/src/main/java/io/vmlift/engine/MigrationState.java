@@ -8,9 +8,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The state record of a plan's migration, written after every step (status.json). A rerun reads it to
- * finish what is missing and skip what is done. Mutable on purpose: each VM's thread updates only its own
- * entry, and StateStore serializes the saves. Its lists are copy-on-write, so that a save writing the whole
- * record while another VM's thread adds a snapshot or a disk never fails half-way.
+ * finish what is missing and skip what is done. During a run only the engine's writer thread (StateWriter)
+ * changes and saves it; VM threads send it their changes. The lists are copy-on-write and written as a copy,
+ * so that a reader elsewhere in the process (a progress printer) never sees one half-changed.
  */
 public final class MigrationState {
     public String plan;

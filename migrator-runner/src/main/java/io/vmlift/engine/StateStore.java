@@ -5,7 +5,7 @@ public interface StateStore {
     /** The saved state, or null when this plan never ran there. */
     MigrationState load();
 
-    /** Replaces the saved state; called from several VM threads, so implementations serialize. */
+    /** Replaces the saved state; during a run, only from the engine's one writer thread. */
     void save(MigrationState state);
 
     /** Where it is, for messages: a file name, namespace/configmap. */

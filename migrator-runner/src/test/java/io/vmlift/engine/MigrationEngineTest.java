@@ -179,6 +179,69 @@ class MigrationEngineTest {
     }
 
     @Test
+    void oneThreadChangesAndSavesTheRecordAndNoSaveSeesItChange() throws IOException {
+        source.on = true;
+        source.slowDisk = 1; // a copy long enough for its progress to be counted while phases are saved
+        Path out = dir.resolve("out");
+        WatchingStore store = new WatchingStore(FileStateStore.forPlan(out, "p"));
+        MigrationState state = new MigrationEngine(source, new ManifestsTarget(out, DiskFormat.QCOW2), store,
+                ProgressListener.NONE, new MigrationEngine.Options(2, Duration.ofSeconds(1), 2, Duration.ofSeconds(5)))
+                .run(resolve());
+        assertThat(state.succeeded()).isTrue();
+        assertThat(store.saves).hasSizeGreaterThan(5);
+        assertThat(store.threads).as("the threads that saved the record").hasSize(1)
+                .noneMatch(name -> name.equals(Thread.currentThread().getName()));
+        assertThat(store.changedDuringSave).isEmpty();
+        // What the record says at the end, saved, is what run() returned.
+        assertThat(io.vmlift.model.Serialization.json().writeValueAsString(FileStateStore.forPlan(out, "p").load()))
+                .isEqualTo(io.vmlift.model.Serialization.json().writeValueAsString(state));
+    }
+
+    /** Saves through the file store, noting the saving thread and whether the record changes while it is written. */
+    private static final class WatchingStore implements StateStore {
+        final StateStore saved;
+        final List<String> saves = java.util.Collections.synchronizedList(new ArrayList<>());
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> changedDuringSave = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        WatchingStore(StateStore saved) {
+            this.saved = saved;
+        }
+
+        @Override
+        public MigrationState load() {
+            return saved.load();
+        }
+
+        @Override
+        public void save(MigrationState state) {
+            threads.add(Thread.currentThread().getName());
+            try {
+                String before = io.vmlift.model.Serialization.json().writeValueAsString(state);
+                Thread.sleep(2);
+                saved.save(state);
+                String after = io.vmlift.model.Serialization.json().writeValueAsString(state);
+                if (!before.equals(after)) {
+                    changedDuringSave.add(before + " -> " + after);
+                }
+                saves.add(before);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return saved.describe();
+        }
+
+        @Override
+        public Lock lock() {
+            return saved.lock();
+        }
+    }
+
+    @Test
     void aSourceSomeoneElsePoweredOffAfterARestoreStaysOff() throws IOException {
         source.on = true;
         source.failDisk = 1;

@@ -17,9 +17,14 @@ public final class Cli {
     private Cli() {}
 
     public static Run run(Object... args) {
+        return runWith(io.vmlift.engine.EngineClock.SYSTEM, args);
+    }
+
+    /** Runs with the migration engine on the given clock (a ManualClock lets the test say when time passes). */
+    public static Run runWith(io.vmlift.engine.EngineClock clock, Object... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = Vmlift.commandLine();
+        CommandLine commandLine = Vmlift.commandLine(clock);
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         String[] strings = new String[args.length];

@@ -167,9 +167,11 @@ class VsphereClusterTest {
         admin.enableChangeTracking(VM);
         Path documents = documents(VsphereDocuments.forSimulator(VCSIM.vcsim()).migrationType("warm")
                 .setting("vddkInitImage", "registry.example.com/vddk:8.0.2"));
-        Cli.Run migrate = Cli.run("migrate", "-f", documents, "--kubeconfig", kubeconfig, "--progress", "plain",
-                "--power-off-timeout", "2", "--precopy-interval", "1", "--cutover",
-                java.time.Instant.now().plusSeconds(10).toString());
+        // Engine time passes at once: three precopy intervals cost no real seconds.
+        java.time.Instant start = java.time.Instant.now();
+        Cli.Run migrate = Cli.runWith(new io.vmlift.testing.ManualClock(start, null), "migrate", "-f", documents,
+                "--kubeconfig", kubeconfig, "--progress", "plain", "--power-off-timeout", "2",
+                "--precopy-interval", "1", "--cutover", start.plusSeconds(3).toString());
         assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
         assertThat(migrate.err()).contains("CopyingPaused").contains("CreateFinalSnapshot").contains("Finalize");
 

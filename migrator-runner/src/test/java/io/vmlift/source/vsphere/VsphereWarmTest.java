@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.vmware.vim25.VirtualMachinePowerState;
 import io.vmlift.model.Serialization;
 import io.vmlift.testing.Cli;
+import io.vmlift.testing.ManualClock;
+import java.time.Duration;
 import io.vmlift.testing.QemuImg;
 import io.vmlift.testing.TestDisks;
 import io.vmlift.testing.Vcsim;
@@ -94,18 +96,20 @@ class VsphereWarmTest {
         vsphere.writeProviders(documents);
         vsphere.writePlan(documents, "warm-wave", VM);
         Path out = shared.resolve("out");
-        CompletableFuture<Cli.Run> migration = CompletableFuture.supplyAsync(() -> Cli.run("migrate", "-f", documents,
-                "--output-dir", out, "--disk-format", "raw", "--progress", "plain", "--power-off-timeout", "2",
-                "--cutover", Instant.now().plusSeconds(12).toString()));
+        // The engine's time stops short of the cutover until the test has changed the source.
+        Instant cutover = Instant.now().plusSeconds(3600);
+        ManualClock clock = new ManualClock(Instant.now(), cutover);
+        CompletableFuture<Cli.Run> migration = CompletableFuture.supplyAsync(() -> Cli.runWith(clock, "migrate", "-f",
+                documents, "--output-dir", out, "--disk-format", "raw", "--progress", "plain",
+                "--power-off-timeout", "2", "--cutover", cutover.toString()));
 
         // Once the precopy is done, the guest "writes", and CBT reports exactly those areas (in 8 MiB windows).
         Path record = out.resolve("warm-wave.status.json");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.exists(record) && Files.readString(record).contains("\"CopyingPaused\""))) {
-            assertThat(System.nanoTime()).as("the precopy ends before the cutover").isLessThan(deadline);
-            assertThat(migration).isNotDone();
-            Thread.sleep(100);
-        }
+        boolean waiting = clock.awaitWaitingAtGate(Duration.ofSeconds(60));
+        assertThat(waiting).as("the precopy ends and the cutover waits: %s",
+                migration.isDone() ? migration.join() : "still running").isTrue();
+        assertThat(migration).isNotDone();
+        assertThat(Files.readString(record)).contains("\"CopyingPaused\"");
         vcsim.putFile("DC0", "LocalDS_0", folder + flatName, after);
         StringBuilder areas = new StringBuilder();
         for (long[] write : writes) {
@@ -115,6 +119,7 @@ class VsphereWarmTest {
         Files.writeString(changeSetFile(), "{\"window\": " + 8 * MiB + ", \"disks\": {\"" + vmId + "/" + diskKey
                 + "\": {\"capacity\": " + SIZE + ", \"areas\": [" + areas + "]}}}");
 
+        clock.openGate();
         Cli.Run run = migration.get(120, TimeUnit.SECONDS);
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.err()).contains("CreateSnapshot").contains("CopyingPaused").contains("Finalize");
