@@ -59,6 +59,11 @@ final class MigrateCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int maxPerDatastore;
 
+    @Option(names = "--max-copy-rate", paramLabel = "MIB_PER_S", defaultValue = "0",
+            description = "The rate at which all copies together may read source disks, MiB/s, to spare a datastore"
+                    + " or link shared with production; 0: no limit (default: ${DEFAULT-VALUE}).")
+    double maxCopyRateMiBs;
+
     @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "20",
             description = "VMs migrated at once (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
@@ -103,6 +108,9 @@ final class MigrateCommand implements Callable<Integer> {
         if (maxInFlight < 1) {
             throw VmliftException.badInput("--max-in-flight must be at least 1");
         }
+        if (!(maxCopyRateMiBs >= 0) || maxCopyRateMiBs > 1 << 30) {
+            throw VmliftException.badInput("--max-copy-rate must be 0 (no limit) or a rate in MiB/s");
+        }
         if (maxPerHost < 0 || maxPerDatastore < 0) {
             throw VmliftException.badInput("--max-per-host and --max-per-datastore must be 0 (no limit) or more");
         }
@@ -133,7 +141,8 @@ final class MigrateCommand implements Callable<Integer> {
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
                                 new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),
                                         cutoverOf(loaded, session)), io.vmlift.Backoff.DEFAULT,
-                                new MigrationEngine.Limits(maxPerHost, maxPerDatastore)), root.clock());
+                                new MigrationEngine.Limits(maxPerHost, maxPerDatastore,
+                                        (long) (maxCopyRateMiBs * 1024 * 1024))), root.clock());
                 state = runStoppable(engine, session.plan, store, err);
                 if (state == null) {
                     return ExitCode.FAILED.code(); // stopped by a signal: its one line is said by the hook

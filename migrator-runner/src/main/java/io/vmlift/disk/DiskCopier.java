@@ -29,11 +29,37 @@ public final class DiskCopier {
     private static final int CHUNK = 16 * BLOCK;
 
     private final int threads;
+    private final boolean resume;
+    private final CopyRate rate;
 
-    public record Result(long virtualSize, long allocatedBytes, long bytesWritten) {}
+    /** @param resumedBytes the bytes of chunks an interrupted earlier copy had written, not copied again */
+    public record Result(long virtualSize, long allocatedBytes, long bytesWritten, long resumedBytes) {
+        public Result(long virtualSize, long allocatedBytes, long bytesWritten) {
+            this(virtualSize, allocatedBytes, bytesWritten, 0);
+        }
+    }
 
     public DiskCopier(int threads) {
+        this(threads, true, CopyRate.UNLIMITED);
+    }
+
+    private DiskCopier(int threads, boolean resume, CopyRate rate) {
         this.threads = Math.max(1, threads);
+        this.resume = resume;
+        this.rate = rate;
+    }
+
+    /** Copies no faster than the rate, which other copiers may share (one rate for a whole run). */
+    public DiskCopier pacedBy(CopyRate rate) {
+        return new DiskCopier(threads, resume, rate);
+    }
+
+    /**
+     * Whether a resumable writer may go on from its checkpoint: not when the source may have changed since
+     * (someone powered it on), as the chunks written then would not match the ones copied now.
+     */
+    public DiskCopier resuming(boolean resume) {
+        return new DiskCopier(threads, resume, rate);
     }
 
     /** One copy thread per core, at most 4: inflating grains is CPU-bound, more threads only contend. */
@@ -72,10 +98,38 @@ public final class DiskCopier {
      */
     public Result copy(DiskImage source, DiskWriter target, LongConsumer progress) throws IOException {
         List<Extent> chunks = chunks(source.extents(), source.virtualSize());
-        long written = pump(source, chunks, false,
-                (chunk, data) -> writeNonZero(target, chunk.offset(), data, (int) chunk.length()), progress);
+        java.util.Set<Long> done = target.begin(plan(source.virtualSize(), chunks), resume);
+        List<Extent> left = chunks.stream().filter(chunk -> !done.contains(chunk.offset())).toList();
+        long resumed = 0;
+        for (Extent chunk : chunks) {
+            if (done.contains(chunk.offset())) {
+                resumed += chunk.length();
+            }
+        }
+        if (resumed > 0) {
+            progress.accept(resumed);
+        }
+        long written = pump(source, left, false, (chunk, data) -> {
+            long n = writeNonZero(target, chunk.offset(), data, (int) chunk.length());
+            target.chunkDone(chunk);
+            return n;
+        }, progress);
         target.complete();
-        return new Result(source.virtualSize(), chunks.stream().mapToLong(Extent::length).sum(), written);
+        return new Result(source.virtualSize(), chunks.stream().mapToLong(Extent::length).sum(), written, resumed);
+    }
+
+    /**
+     * A copy plan's identity: the image's size and its chunks. A checkpoint is only resumed by a copy of the same
+     * plan, so a source whose size or allocation changed is copied afresh.
+     */
+    static String plan(long virtualSize, List<Extent> chunks) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        ByteBuffer entry = ByteBuffer.allocate(16);
+        for (Extent chunk : chunks) {
+            crc.update(entry.clear().putLong(chunk.offset()).putLong(chunk.length()).flip());
+        }
+        return String.format("size=%d chunk=%d chunks=%d crc32c=%08x", virtualSize, CHUNK, chunks.size(),
+                crc.getValue());
     }
 
     /**
@@ -144,6 +198,7 @@ public final class DiskCopier {
                         }
                         buffer.clear().limit((int) chunk.length());
                         source.read(chunk.offset(), buffer);
+                        rate.pay(chunk.length());
                         if (!inOrder) {
                             written.addAndGet(consumer.accept(chunk, buffer));
                             progress.accept(chunk.length());

@@ -22,11 +22,29 @@ public enum DiskFormat {
         return extension;
     }
 
+    /** A writer that starts afresh every time. */
     public DiskWriter create(Path target, long virtualSize) throws IOException {
+        return open(target, virtualSize, false);
+    }
+
+    /**
+     * A writer that keeps a checkpoint (CopyJournal) beside its partial file, and, told the same copy plan
+     * again after a crash, resumes from it.
+     */
+    public DiskWriter createResumable(Path target, long virtualSize) throws IOException {
+        return open(target, virtualSize, true);
+    }
+
+    private DiskWriter open(Path target, long virtualSize, boolean resumable) throws IOException {
         return switch (this) {
-            case RAW -> new RawWriter(target, virtualSize);
-            case QCOW2 -> new Qcow2Writer(target, virtualSize);
+            case RAW -> new RawWriter(target, virtualSize, resumable);
+            case QCOW2 -> new Qcow2Writer(target, virtualSize, resumable);
         };
+    }
+
+    /** The copy checkpoint kept beside a partial image. */
+    public static Path journalOf(Path partial) {
+        return CopyJournal.of(partial);
     }
 
     public static DiskFormat parse(String name) {

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A file written under a temporary sibling name and renamed into place when complete. If the process is
  * stopped (Ctrl-C, SIGTERM from a pipeline's timeout) the half-written file is removed on the way out; the
- * state record still says the copy did not finish, so a rerun copies it again.
+ * state record still says the copy did not finish, so a rerun copies it again. After kill -9 nothing runs on the
+ * way out: a resumable file keeps its bytes and its CopyJournal, and the rerun goes on from the checkpoint.
  */
 final class PartialFile implements AutoCloseable {
     private static final Set<PartialFile> OPEN = ConcurrentHashMap.newKeySet();
@@ -34,14 +35,34 @@ final class PartialFile implements AutoCloseable {
     private final Path partial;
     private final FileChannel channel;
     private boolean completed;
+    private CopyJournal journal;
 
-    PartialFile(Path target) throws IOException {
+    /** @param keep keep what an earlier, interrupted copy wrote, for {@link #journal} to resume from */
+    PartialFile(Path target, boolean keep) throws IOException {
         this.target = target;
         this.partial = target.resolveSibling(target.getFileName() + DiskFormat.PARTIAL_SUFFIX);
         Files.createDirectories(target.toAbsolutePath().getParent());
-        this.channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.channel = keep
+                ? FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE);
         OPEN.add(this);
+    }
+
+    /**
+     * The copy plan's journal: the earlier copy's if it was of this plan (the file's bytes stay), else a new
+     * one, and the file is emptied.
+     */
+    synchronized CopyJournal journal(String plan, boolean resume) throws IOException {
+        journal = CopyJournal.open(partial, plan, resume);
+        if (!journal.resumed()) {
+            channel.truncate(0);
+        }
+        return journal;
+    }
+
+    FileChannel channel() {
+        return channel;
     }
 
     Path partialPath() {
@@ -62,6 +83,9 @@ final class PartialFile implements AutoCloseable {
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         completed = true;
         OPEN.remove(this);
+        if (journal != null) {
+            journal.delete();
+        }
     }
 
     @Override
@@ -70,6 +94,11 @@ final class PartialFile implements AutoCloseable {
         if (!completed) {
             channel.close();
             Files.deleteIfExists(partial);
+            if (journal != null) {
+                journal.delete();
+            } else {
+                Files.deleteIfExists(CopyJournal.of(partial));
+            }
         }
     }
 }

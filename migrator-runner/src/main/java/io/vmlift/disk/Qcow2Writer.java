@@ -3,14 +3,19 @@ package io.vmlift.disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Writes a qcow2 (version 3) image with 64 KiB clusters and 16-bit refcounts.
  * Layout: header, L1 table, refcount table (sized for the worst case), then data clusters in the order they
  * arrive; L2 tables and refcount blocks are appended when the copy completes. Every cluster in the file is
- * used exactly once, so all refcounts are 1 and `qemu-img check` finds no leaks.
+ * used exactly once, so all refcounts are 1 and `qemu-img check` finds no leaks. A resumable writer journals
+ * where each finished chunk's clusters went (CopyJournal); resumed, it rebuilds its tables from the journal, and
+ * fills the clusters that unfinished chunks had taken before any new one (any left unused get refcount 0).
  */
 final class Qcow2Writer implements DiskWriter {
     static final int MAGIC = 0x514649fb; // "QFI\xfb"
@@ -28,10 +33,16 @@ final class Qcow2Writer implements DiskWriter {
     private final long refcountTableOffset;
     private final int refcountTableClusters;
     private final Map<Integer, long[]> l2Tables = new TreeMap<>();
+    private final long firstDataCluster;
+    private final boolean resumable;
+    /** After a resume: data clusters below nextFreeCluster that no finished chunk holds, used first. */
+    private final java.util.TreeSet<Long> reusable = new java.util.TreeSet<>();
     private long nextFreeCluster;
+    private CopyJournal journal;
 
-    Qcow2Writer(Path target, long virtualSize) throws IOException {
-        this.file = new PartialFile(target);
+    Qcow2Writer(Path target, long virtualSize, boolean resumable) throws IOException {
+        this.file = new PartialFile(target, resumable);
+        this.resumable = resumable;
         this.virtualSize = virtualSize;
         long dataClusters = (virtualSize + CLUSTER - 1) / CLUSTER;
         this.l1Entries = (int) Math.max(1, (dataClusters + L2_ENTRIES - 1) / L2_ENTRIES);
@@ -51,6 +62,97 @@ final class Qcow2Writer implements DiskWriter {
         this.refcountTableOffset = l1Offset + l1Clusters * CLUSTER;
         this.refcountTableClusters = (int) tableClusters;
         this.nextFreeCluster = refcountTableOffset / CLUSTER + tableClusters;
+        this.firstDataCluster = nextFreeCluster;
+    }
+
+    @Override
+    public synchronized Set<Long> begin(String plan, boolean resume) throws IOException {
+        if (!resumable) {
+            return Set.of();
+        }
+        String fullPlan = "qcow2 " + plan;
+        journal = file.journal(fullPlan, resume);
+        if (journal.resumed() && !restore(journal.done())) {
+            journal.close(); // a journal that does not fit this image: start over
+            journal = file.journal(fullPlan, false);
+        }
+        return journal.done().keySet();
+    }
+
+    /** Rebuilds the tables from a journal's runs; false (and nothing changed) if they do not fit this image. */
+    private boolean restore(Map<Long, long[]> done) throws IOException {
+        long dataClusters = (virtualSize + CLUSTER - 1) / CLUSTER;
+        Map<Long, Long> mapped = new java.util.HashMap<>();
+        java.util.BitSet used = new java.util.BitSet();
+        long end = firstDataCluster;
+        for (Map.Entry<Long, long[]> chunk : done.entrySet()) {
+            long[] runs = chunk.getValue();
+            if (chunk.getKey() < 0 || chunk.getKey() % CLUSTER != 0 || runs.length % 3 != 0) {
+                return false;
+            }
+            for (int i = 0; i < runs.length; i += 3) {
+                long virtual = runs[i];
+                long host = runs[i + 1];
+                long count = runs[i + 2];
+                if (count < 1 || count > L2_ENTRIES || virtual < 0 || virtual > dataClusters - count
+                        || host < firstDataCluster || host - firstDataCluster > dataClusters - count) {
+                    return false;
+                }
+                for (long c = 0; c < count; c++) {
+                    int hostIndex = (int) (host + c - firstDataCluster);
+                    if (used.get(hostIndex) || mapped.put(virtual + c, host + c) != null) {
+                        return false; // a cluster twice: not a journal this writer wrote
+                    }
+                    used.set(hostIndex);
+                }
+                end = Math.max(end, host + count);
+            }
+        }
+        if (file.channel().size() < end * CLUSTER) {
+            return false; // the image is shorter than the journal says it was written
+        }
+        for (Map.Entry<Long, Long> entry : mapped.entrySet()) {
+            long virtual = entry.getKey();
+            l2Tables.computeIfAbsent((int) (virtual / L2_ENTRIES), k -> new long[L2_ENTRIES])
+                    [(int) (virtual % L2_ENTRIES)] = entry.getValue() * CLUSTER;
+        }
+        // Clusters up to the end of the file were taken by chunks that did not finish: theirs to fill again.
+        long fileEnd = Math.max(end, Math.min(firstDataCluster + dataClusters,
+                (file.channel().size() + CLUSTER - 1) / CLUSTER));
+        for (long c = firstDataCluster; c < fileEnd; c++) {
+            if (!used.get((int) (c - firstDataCluster))) {
+                reusable.add(c);
+            }
+        }
+        nextFreeCluster = fileEnd;
+        return true;
+    }
+
+    @Override
+    public void chunkDone(Extent chunk) throws IOException {
+        if (journal == null) {
+            return;
+        }
+        List<Long> runs = new ArrayList<>();
+        synchronized (this) {
+            long first = chunk.offset() / CLUSTER;
+            long last = (chunk.end() + CLUSTER - 1) / CLUSTER;
+            for (long virtual = first; virtual < last; virtual++) {
+                long[] l2 = l2Tables.get((int) (virtual / L2_ENTRIES));
+                long host = l2 == null ? 0 : l2[(int) (virtual % L2_ENTRIES)] / CLUSTER;
+                if (host == 0) {
+                    continue;
+                }
+                int n = runs.size();
+                if (n > 0 && runs.get(n - 3) + runs.get(n - 1) == virtual
+                        && runs.get(n - 2) + runs.get(n - 1) == host) {
+                    runs.set(n - 1, runs.get(n - 1) + 1);
+                } else {
+                    runs.addAll(List.of(virtual, host, 1L));
+                }
+            }
+        }
+        journal.chunkDone(chunk, runs.stream().mapToLong(Long::longValue).toArray(), file.channel());
     }
 
     private static long clustersFor(long bytes) {
@@ -80,7 +182,8 @@ final class Qcow2Writer implements DiskWriter {
         long[] l2 = l2Tables.computeIfAbsent((int) (virtualCluster / L2_ENTRIES), k -> new long[L2_ENTRIES]);
         int index = (int) (virtualCluster % L2_ENTRIES);
         if (l2[index] == 0) {
-            l2[index] = nextFreeCluster++ * CLUSTER;
+            Long again = reusable.pollFirst();
+            l2[index] = (again != null ? again : nextFreeCluster++) * CLUSTER;
         }
         return l2[index];
     }
@@ -111,7 +214,7 @@ final class Qcow2Writer implements DiskWriter {
             ByteBuffer block = ByteBuffer.allocate(CLUSTER);
             long first = b * REFCOUNTS_PER_BLOCK;
             for (long c = first; c < Math.min(totalClusters, first + REFCOUNTS_PER_BLOCK); c++) {
-                block.putShort((short) 1);
+                block.putShort((short) (reusable.contains(c) ? 0 : 1));
             }
             block.clear();
             file.write(block, (firstBlock + b) * CLUSTER);

@@ -63,10 +63,15 @@ public final class MigrationEngine {
 
     /**
      * How many VMs may be in flight at once on one source host, and with disks on one datastore (0: no limit
-     * beyond maxInFlight): a host's NFC connections and a datastore's I/O are shared by every VM on them.
+     * beyond maxInFlight): a host's NFC connections and a datastore's I/O are shared by every VM on them. And the
+     * aggregate rate at which vmlift copies disks, bytes per second (0: no limit).
      */
-    public record Limits(int perHost, int perDatastore) {
-        public static final Limits NONE = new Limits(0, 0);
+    public record Limits(int perHost, int perDatastore, long copyBytesPerSecond) {
+        public static final Limits NONE = new Limits(0, 0, 0);
+
+        public Limits(int perHost, int perDatastore) {
+            this(perHost, perDatastore, 0);
+        }
     }
 
     /**
@@ -88,10 +93,13 @@ public final class MigrationEngine {
     private final ProgressListener progress;
     private final Options options;
     private final EngineClock clock;
+    private final io.vmlift.disk.CopyRate copyRate;
     private volatile String stopReason;
     /** The run's state record's one writer, set before any VM's work starts. */
     private StateWriter record;
     private final Map<MigrationState.VmState, Itinerary> itineraries = new java.util.concurrent.ConcurrentHashMap<>();
+    /** VMs found running in this run: a copy checkpoint of theirs from an earlier run is not resumed. */
+    private final Set<MigrationState.VmState> sourceRan = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     public MigrationEngine(SourceProvider source, MigrationTarget target, StateStore store, ProgressListener progress,
@@ -107,6 +115,7 @@ public final class MigrationEngine {
         this.progress = progress;
         this.options = options;
         this.clock = clock;
+        this.copyRate = new io.vmlift.disk.CopyRate(options.limits().copyBytesPerSecond());
     }
 
     /** Runs the plan, holding its lock on this target for the whole run. */
@@ -374,6 +383,10 @@ public final class MigrationEngine {
         enter(vmState, Phase.StorePowerState, "");
         PowerControl power = source.power();
         PowerControl.PowerState before = power.state(vm.source());
+        if (before == PowerControl.PowerState.ON) {
+            // It runs now, so its disks may differ from what an interrupted earlier run copied: copy afresh.
+            sourceRan.add(vmState);
+        }
         record.change(s -> {
             if (vmState.restorePowerState == null) {
                 vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
@@ -521,10 +534,13 @@ public final class MigrationEngine {
     private void copyDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException {
         enter(vmState, Phase.CopyDisks, vm.disks().size() + " disk(s)");
         List<SourceDisk> sourceDisks = source.disks(vm.source());
+        // A copy checkpoint of an earlier run is only good while the disks stayed as they were: cold, and the
+        // source not found running since. A warm precopy reads a new snapshot each run.
+        boolean resumable = itineraries.get(vmState) == Itinerary.COLD && !sourceRan.contains(vmState);
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
             MigrationState.DiskState diskState = vmState.disks.get(disk.index());
             if (disk.copiedByVmlift()) {
-                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState);
+                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState, resumable);
             } else {
                 awaitTransfer(plan, vm, disk, diskState, true);
             }
@@ -532,7 +548,7 @@ public final class MigrationEngine {
     }
 
     private void copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            SourceDisk sourceDisk, MigrationState.DiskState diskState) throws IOException {
+            SourceDisk sourceDisk, MigrationState.DiskState diskState, boolean resumable) throws IOException {
         if (stillComplete(plan, vm, disk, diskState)) {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
@@ -544,7 +560,7 @@ public final class MigrationEngine {
         Backoff retries = options.retries();
         for (int attempt = 1; ; attempt++) {
             try {
-                copyOnce(plan, vm, disk, sourceDisk, diskState);
+                copyOnce(plan, vm, disk, sourceDisk, diskState, resumable);
                 break;
             } catch (TransientIOException e) {
                 if (attempt >= retries.attempts()) {
@@ -570,7 +586,7 @@ public final class MigrationEngine {
 
     /** One attempt at copying a disk; a transient failure is tried again by the caller. */
     private void copyOnce(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            SourceDisk sourceDisk, MigrationState.DiskState diskState) throws IOException {
+            SourceDisk sourceDisk, MigrationState.DiskState diskState, boolean resumable) throws IOException {
         try (DiskImage image = sourceDisk.open()) {
             DiskImages.requireFits(image, disk.source().capacityBytes(), disk.source().name());
             long planned = DiskCopier.plannedBytes(image);
@@ -581,12 +597,18 @@ public final class MigrationEngine {
             progress.copyStarted(vm.name(), disk.dataVolumeName(), planned);
             boolean copied = false;
             CopiedBytes counted = new CopiedBytes(diskState);
+            DiskCopier copier = new DiskCopier(options.copyThreads()).resuming(resumable).pacedBy(copyRate);
             try {
-                target.copyDisk(plan, vm, disk, image, new DiskCopier(options.copyThreads()), bytes -> {
+                DiskCopier.Result result = target.copyDisk(plan, vm, disk, image, copier, bytes -> {
                     checkStopped(); // ends the copy at its next chunk
                     counted.add(bytes);
                     progress.copied(vm.name(), disk.dataVolumeName(), bytes);
                 });
+                if (result.resumedBytes() > 0) {
+                    progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " resumed from its checkpoint: "
+                            + result.resumedBytes() + " of " + result.allocatedBytes()
+                            + " bytes had been copied by an interrupted run");
+                }
                 copied = true;
             } finally {
                 counted.post(true);

@@ -161,7 +161,8 @@ public final class ManifestsTarget implements MigrationTarget {
     @Override
     public DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException {
-        try (DiskWriter writer = format.create(image(plan, vm, disk), disk.source().capacityBytes())) {
+        // Resumable: after kill -9 the rerun goes on from the copy's last checkpoint.
+        try (DiskWriter writer = format.createResumable(image(plan, vm, disk), disk.source().capacityBytes())) {
             return copier.copy(image, writer, progress);
         }
     }
@@ -194,7 +195,9 @@ public final class ManifestsTarget implements MigrationTarget {
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
             Path image = image(plan, vm, disk);
             Files.deleteIfExists(image);
-            Files.deleteIfExists(image.resolveSibling(image.getFileName() + DiskFormat.PARTIAL_SUFFIX));
+            Path partial = image.resolveSibling(image.getFileName() + DiskFormat.PARTIAL_SUFFIX);
+            Files.deleteIfExists(partial);
+            Files.deleteIfExists(DiskFormat.journalOf(partial));
         }
         try (Stream<Path> left = Files.exists(folder) ? Files.list(folder) : Stream.empty()) {
             if (Files.exists(folder) && left.findAny().isEmpty()) {

@@ -1,0 +1,128 @@
+package io.vmlift.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmlift.disk.DiskFormat;
+import io.vmlift.model.Serialization;
+import io.vmlift.testing.Cli;
+import io.vmlift.testing.QemuImg;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 in the middle of a copy, for real: vmlift runs in its own JVM and is killed with SIGKILL once its copy
+ * checkpointed, so no shutdown hook, no finally and no close runs. The rerun goes on from the checkpoint and
+ * the image is the source's disk as qemu-img reads both.
+ */
+class KillResumeTest {
+    private static final int MIB = 1024 * 1024;
+    private static final long SIZE = 160L * MIB;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMigrationKilledMidCopyResumesFromTheCheckpointAndEndsWithTheSourcesBytes() throws Exception {
+        Path raw = dir.resolve("disk.raw");
+        try (OutputStream out = Files.newOutputStream(raw)) {
+            Random random = new Random(3); // incompressible: every byte is copied
+            byte[] block = new byte[MIB];
+            for (long at = 0; at < SIZE; at += MIB) {
+                random.nextBytes(block);
+                out.write(block);
+            }
+        }
+        Path share = Files.createDirectories(dir.resolve("share/big-vm"));
+        QemuImg.toVmdk(raw, share.resolve("big-vm-disk1.vmdk"), "monolithicSparse");
+        Files.writeString(share.resolve("big-vm.ovf"), ovf(Files.size(share.resolve("big-vm-disk1.vmdk"))));
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(docs.resolve("providers.yaml"), """
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Provider
+                metadata: {name: share}
+                spec: {type: ova, url: %s}
+                ---
+                apiVersion: forklift.konveyor.io/v1beta1
+                kind: Provider
+                metadata: {name: host}
+                spec: {type: openshift}
+                """.formatted(dir.resolve("share")));
+        Cli.Run map = Cli.run("map", "-f", docs.resolve("providers.yaml"), "--target-namespace", "wave",
+                "--output-file", docs.resolve("maps.yaml"));
+        assertThat(map.exitCode()).as(map.toString()).isZero();
+        Cli.Run plan = Cli.run("plan", "-f", docs, "--vm", "big-vm", "--name", "wave", "--target-namespace", "wave",
+                "--plan-file", docs.resolve("plan.yaml"));
+        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+
+        Path out = dir.resolve("out");
+        Path image = out.resolve("wave/big-vm/big-vm-disk-0.qcow2");
+        Path partial = image.resolveSibling(image.getFileName() + DiskFormat.PARTIAL_SUFFIX);
+        Path journal = DiskFormat.journalOf(partial);
+        // Paced, so that the kill comes while most of the disk is still to copy.
+        Process first = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.vmlift.cli.Vmlift", "migrate", "-f", docs.toString(),
+                "--output-dir", out.toString(), "--max-copy-rate", "40", "--progress", "none")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("first.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(journal) && Files.readAllLines(journal).size() >= 2)) {
+            assertThat(first.isAlive()).as("the first run is still copying: %s",
+                    Files.exists(dir.resolve("first.log")) ? Files.readString(dir.resolve("first.log")) : "").isTrue();
+            assertThat(System.nanoTime()).as("a checkpoint within a minute").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        first.destroyForcibly(); // SIGKILL
+        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.exitValue()).isEqualTo(137);
+        assertThat(image).doesNotExist();
+        assertThat(partial).exists();
+        assertThat(Serialization.json().readTree(out.resolve("wave.status.json").toFile()).path("phase").asText())
+                .isEqualTo("Running");
+
+        Cli.Run rerun = Cli.run("migrate", "-f", docs, "--output-dir", out, "--progress", "plain");
+        assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+        String resumed = rerun.err().lines().filter(l -> l.contains("resumed from its checkpoint")).findFirst()
+                .orElseThrow(() -> new AssertionError("no resume in " + rerun.err()));
+        long resumedBytes = Long.parseLong(resumed.replaceAll(".*checkpoint: (\\d+) of.*", "$1"));
+        assertThat(resumedBytes).isGreaterThan(0).isLessThan(SIZE);
+        assertThat(QemuImg.compare(raw, image).exitCode()).as("the disk as at the source").isZero();
+        QemuImg.Outcome check = QemuImg.run("check", image.toString());
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(partial).doesNotExist();
+        assertThat(journal).doesNotExist();
+        assertThat(List.of(Files.list(image.getParent()).map(p -> p.getFileName().toString()).sorted().toArray()))
+                .containsExactly("big-vm-disk-0.qcow2", "datavolumes.yaml", "virtualmachine.yaml");
+    }
+
+    private static String ovf(long fileSize) {
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+                    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+                    xmlns:vmw="http://www.vmware.com/schema/ovf">
+                  <References><File ovf:href="big-vm-disk1.vmdk" ovf:id="file1" ovf:size="%d"/></References>
+                  <DiskSection><Info>disks</Info>
+                    <Disk ovf:capacity="%d" ovf:diskId="vmdisk1" ovf:fileRef="file1"
+                        ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#sparse"/>
+                  </DiskSection>
+                  <NetworkSection><Info>networks</Info><Network ovf:name="VM Network"/></NetworkSection>
+                  <VirtualSystem ovf:id="big-vm"><Info>A VM</Info><Name>big-vm</Name>
+                    <OperatingSystemSection ovf:id="101" vmw:osType="otherLinux64Guest"><Info>os</Info></OperatingSystemSection>
+                    <VirtualHardwareSection><Info>hardware</Info>
+                      <Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+                      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>
+                      <Item><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
+                      <Item><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
+                      <Item><rasd:Address>00:50:56:00:00:01</rasd:Address><rasd:Connection>VM Network</rasd:Connection><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
+                    </VirtualHardwareSection>
+                  </VirtualSystem>
+                </Envelope>
+                """.formatted(fileSize, SIZE);
+    }
+}
