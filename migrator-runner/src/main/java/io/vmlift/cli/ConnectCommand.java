@@ -11,7 +11,7 @@ import io.vmlift.spi.Concern;
 import io.vmlift.destination.kubevirt.ClusterAccess;
 import java.io.PrintWriter;
 import java.util.List;
-import io.vmlift.model.inventory.Inventory;
+import io.vmlift.spi.Inventory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.vmlift.cli;
 
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Vm;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;

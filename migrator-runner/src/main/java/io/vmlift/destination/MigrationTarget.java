@@ -2,13 +2,11 @@ package io.vmlift.destination;
 
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
-import io.vmlift.disk.Extent;
 import io.vmlift.plan.ResolvedPlan;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.function.IntConsumer;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /**
@@ -26,13 +24,6 @@ public interface MigrationTarget {
      *     import); empty for a cold one
      */
     void createDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints) throws IOException;
-
-    /**
-     * Warm migration: gives CDI the next checkpoints of the multi-stage import (all of them, oldest first);
-     * final when the source is off and the last snapshot holds its final state.
-     */
-    void setCheckpoints(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints, boolean last)
-            throws IOException;
 
     /** True when the disk's bytes are already complete on the target. */
     boolean diskComplete(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk) throws IOException;
@@ -55,32 +46,18 @@ public interface MigrationTarget {
     DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException;
 
-    /**
-     * Creates or updates the Secret that transfers CDI performs itself name in their secretRef. A target that
-     * cannot hold secrets (a folder) writes none and says so.
-     */
-    void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) throws IOException;
-
-    /** Creates or updates the ConfigMap with the source's CA that such transfers name in certConfigMap. */
-    void putTransferConfigMap(ResolvedPlan plan, String name, Map<String, String> data) throws IOException;
+    /** Where CDI moves disks itself inside the cluster (VDDK, imageio, warm imports); empty for a folder. */
+    default Optional<InClusterTransfers> inClusterTransfers() {
+        return Optional.empty();
+    }
 
     /**
-     * Waits while CDI copies a disk inside the cluster (a transfer vmlift does not perform itself), reporting
-     * progress in percent; returns when the DataVolume has succeeded, or, in a warm migration, has paused after
-     * copying its newest checkpoint.
+     * Where a warm migration's changes can be written over a disk's precopied image (a raw image file can; an
+     * upload cannot).
      */
-    void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            IntConsumer percent) throws IOException;
-
-    /**
-     * Whether this target can take a warm migration's changes from vmlift: write the areas that changed since
-     * the precopy over the disk's image (a raw image file can; an upload cannot).
-     */
-    boolean acceptsChanges();
-
-    /** Writes the changed areas of the source image over the disk's precopied image; reports bytes written. */
-    void applyChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk, DiskImage image,
-            List<Extent> changed, LongConsumer progress) throws IOException;
+    default Optional<ChangeWriter> changeWriter() {
+        return Optional.empty();
+    }
 
     /** Creates (or updates) the VirtualMachine. */
     void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;

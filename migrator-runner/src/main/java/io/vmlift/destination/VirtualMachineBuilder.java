@@ -34,7 +34,7 @@ public final class VirtualMachineBuilder {
         root.with("metadata").with("annotations").put(ANNOTATION_SOURCE_VM, vm.source().name())
                 .put(ANNOTATION_SOURCE_PROVIDER, plan.inventory().provider().name());
         ObjectNode spec = root.putObject("spec");
-        spec.put("runStrategy", "on".equals(vm.powerState()) ? "Always" : "Halted");
+        spec.put("runStrategy", vm.powerState() == io.vmlift.spi.PowerState.ON ? "Always" : "Halted");
         ObjectNode template = spec.putObject("template");
         template.putObject("metadata").set("labels", labels(plan, vm));
         ObjectNode templateSpec = template.putObject("spec");
@@ -43,7 +43,7 @@ public final class VirtualMachineBuilder {
                 .put("threads", 1);
         domain.putObject("memory").put("guest", vm.source().memoryMiB() + "Mi");
         ObjectNode bootloader = domain.putObject("firmware").putObject("bootloader");
-        if ("efi".equals(vm.source().firmware())) {
+        if (vm.source().firmware() == io.vmlift.spi.Firmware.EFI) {
             bootloader.putObject("efi").put("secureBoot", vm.source().secureBoot());
             if (vm.source().secureBoot()) {
                 domain.putObject("features").putObject("smm").put("enabled", true);

@@ -11,11 +11,12 @@ import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.Extent;
 import io.vmlift.spi.Concern;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.source.PowerControl;
+import io.vmlift.spi.PowerControl;
 import io.vmlift.source.SourceDisk;
-import io.vmlift.source.ChangeTracking;
-import io.vmlift.source.Snapshots;
+import io.vmlift.spi.ChangeTracking;
+import io.vmlift.spi.Snapshots;
 import io.vmlift.source.SourceProvider;
+import io.vmlift.destination.InClusterTransfers;
 import io.vmlift.destination.MigrationTarget;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -270,7 +271,7 @@ public final class MigrationEngine {
             }
             if (options.limits().perDatastore() > 0) {
                 for (String datastore : new TreeSet<>(vm.source().disks().stream()
-                        .map(io.vmlift.model.inventory.Disk::storageId).filter(Objects::nonNull).toList())) {
+                        .map(io.vmlift.spi.Disk::storageId).filter(Objects::nonNull).toList())) {
                     held.add(permit("datastore " + datastore, options.limits().perDatastore()));
                 }
             }
@@ -382,33 +383,41 @@ public final class MigrationEngine {
             throws IOException {
         enter(vmState, Phase.StorePowerState, "");
         PowerControl power = source.power();
-        PowerControl.PowerState before = power.state(vm.source());
-        if (before == PowerControl.PowerState.ON) {
+        io.vmlift.spi.PowerState before = power.state(vm.source());
+        if (before == io.vmlift.spi.PowerState.ON) {
             // It runs now, so its disks may differ from what an interrupted earlier run copied: copy afresh.
             sourceRan.add(vmState);
         }
         record.change(s -> {
             if (vmState.restorePowerState == null) {
-                vmState.restorePowerState = before.name().toLowerCase(Locale.ROOT);
+                vmState.restorePowerState = before;
             }
         });
         enter(vmState, Phase.PowerOffSource, "source was " + vmState.restorePowerState);
-        if (before == PowerControl.PowerState.ON) {
+        if (before == io.vmlift.spi.PowerState.ON) {
             record.change(s -> vmState.poweredOffByVmlift = true); // on record before the source goes off
             power.powerOff(vm.source(), options.powerOffTimeout());
         }
     }
 
+    /**
+     * The Secret and ConfigMap that in-cluster transfers name. A folder gets neither: secrets never go into files,
+     * and the user creates both on the cluster before applying the manifests.
+     */
     private void putTransferSecrets(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
+        InClusterTransfers transfers = target.inClusterTransfers().orElse(null);
+        if (transfers == null) {
+            return;
+        }
         Set<String> secrets = new TreeSet<>();
         vm.disks().stream().map(d -> d.transfer().secretRef()).filter(Objects::nonNull).forEach(secrets::add);
         for (String secret : secrets) {
-            target.putTransferSecret(plan, secret, source.transferSecretData());
+            transfers.putTransferSecret(plan, secret, source.transferSecretData());
         }
         Set<String> configMaps = new TreeSet<>();
         vm.disks().stream().map(d -> d.transfer().certConfigMap()).filter(Objects::nonNull).forEach(configMaps::add);
         for (String configMap : configMaps) {
-            target.putTransferConfigMap(plan, configMap, Map.of("ca.pem", source.transferCertificate()));
+            transfers.putTransferConfigMap(plan, configMap, Map.of("ca.pem", source.transferCertificate()));
         }
     }
 
@@ -418,7 +427,7 @@ public final class MigrationEngine {
      * snapshot taken and copied, and every snapshot vmlift made removed.
      */
     private void migrateWarm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException, InterruptedException {
-        Snapshots snapshots = source.snapshots();
+        Snapshots snapshots = source.snapshots().orElseThrow(); // the itinerary is warm only where it has them
         // A rerun starts the warm copy afresh: the DataVolumes of a failed run were removed, or are adopted.
         record.change(s -> vmState.checkpoints.clear());
         takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
@@ -436,14 +445,14 @@ public final class MigrationEngine {
             }
             takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
             enter(vmState, Phase.AddCheckpoint, "checkpoint " + vmState.checkpoints.size());
-            target.setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), false);
+            warmImports().setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), false);
             awaitCheckpoint(plan, vm, vmState, Phase.CopyDisks);
             removeOlderSnapshots(vm, vmState, snapshots, Phase.RemovePreviousSnapshot);
         }
         powerOffSource(vm, vmState);
         takeSnapshot(plan, vm, vmState, Phase.CreateFinalSnapshot, snapshots);
         enter(vmState, Phase.AddFinalCheckpoint, "checkpoint " + vmState.checkpoints.size());
-        target.setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), true);
+        warmImports().setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), true);
         awaitCheckpoint(plan, vm, vmState, Phase.Finalize);
         record.change(s -> vmState.disks.forEach(d -> d.completed = true));
         removeOlderSnapshots(vm, vmState, snapshots, Phase.RemoveFinalSnapshot);
@@ -457,8 +466,8 @@ public final class MigrationEngine {
      * CBT says changed since. One precopy: later ones would have to read vSphere's delta files.
      */
     private void migrateWarmByChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException, InterruptedException {
-        Snapshots snapshots = source.snapshots();
-        ChangeTracking tracking = source.changeTracking();
+        Snapshots snapshots = source.snapshots().orElseThrow(); // the itinerary is warm only where it has them
+        ChangeTracking tracking = source.changeTracking().orElseThrow();
         record.change(s -> vmState.checkpoints.clear());
         takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
         String snapshot = vmState.checkpoints.get(0);
@@ -492,7 +501,9 @@ public final class MigrationEngine {
             progress.copyStarted(vm.name(), disk.dataVolumeName(), bytes);
             boolean copied = false;
             try (DiskImage image = sourceDisks.get(disk.index()).open()) {
-                target.applyChanges(plan, vm, disk, image, changed,
+                target.changeWriter().orElseThrow(() -> new IOException(target.describe()
+                        + " cannot take a warm migration's changes (a raw image can)")).applyChanges(plan, vm, disk,
+                        image, changed,
                         n -> progress.copied(vm.name(), disk.dataVolumeName(), n));
                 copied = true;
             } finally {
@@ -657,6 +668,13 @@ public final class MigrationEngine {
             progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + " already copied");
             return;
         }
+        InClusterTransfers transfers = target.inClusterTransfers().orElse(null);
+        if (transfers == null) {
+            progress.phase(vm.name(), Phase.CopyDisks, disk.dataVolumeName() + ": CDI copies it from the source"
+                    + " when the manifests are applied");
+            record.change(s -> diskState.completed = completes);
+            return;
+        }
         long capacity = disk.source().capacityBytes();
         record.change(s -> {
             diskState.allocatedBytes = capacity;
@@ -666,7 +684,7 @@ public final class MigrationEngine {
         boolean copied = false;
         CopiedBytes counted = new CopiedBytes(diskState);
         try {
-            target.awaitTransfer(plan, vm, disk, percent -> {
+            transfers.awaitTransfer(plan, vm, disk, percent -> {
                 checkStopped();
                 long delta;
                 synchronized (counted) { // CDI's percentages may repeat; only progress counts
@@ -683,6 +701,12 @@ public final class MigrationEngine {
         record.change(s -> diskState.completed = completes);
     }
 
+    /** Warm migration with CDI's multi-stage imports, which only a cluster has (the plan checks it first). */
+    private InClusterTransfers warmImports() throws IOException {
+        return target.inClusterTransfers().orElseThrow(() -> new IOException(
+                "warm migration needs a cluster: CDI copies the changes between snapshots"));
+    }
+
     private void fail(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, Exception error) {
         List<String> reasons = new ArrayList<>();
         String reason = error.getMessage() == null ? error.toString() : error.getMessage();
@@ -692,11 +716,11 @@ public final class MigrationEngine {
         // What the source and the target were given back is recorded in one change at the end: the source's
         // power comes first, also when the record cannot be saved any more.
         boolean powerRestored = false;
-        if (vmState.poweredOffByVmlift && "on".equals(vmState.restorePowerState)) {
+        if (vmState.poweredOffByVmlift && vmState.restorePowerState == io.vmlift.spi.PowerState.ON) {
             // Also after a crashed earlier run: the record says vmlift powered it off. A VM someone else
             // powered off is left off.
             try {
-                if (source.power().state(vm.source()) != PowerControl.PowerState.ON) {
+                if (source.power().state(vm.source()) != io.vmlift.spi.PowerState.ON) {
                     source.power().powerOn(vm.source());
                     reasons.add("the source VM was powered back on");
                 }
@@ -710,7 +734,7 @@ public final class MigrationEngine {
             // Forklift once left snapshots behind after a failed warm migration; vmlift removes its own.
             try {
                 for (String snapshot : List.copyOf(vmState.snapshots)) {
-                    source.snapshots().remove(vm.source(), snapshot);
+                    source.snapshots().orElseThrow().remove(vm.source(), snapshot);
                     removedSnapshots.add(snapshot);
                 }
                 reasons.add("vmlift's snapshots of the source VM were removed");

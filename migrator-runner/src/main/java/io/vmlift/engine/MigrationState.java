@@ -28,7 +28,7 @@ public final class MigrationState {
         public String targetName;
         public Phase phase = Phase.Pending;
         /** The source power state before vmlift touched it; restored when the migration fails. */
-        public String restorePowerState;
+        public io.vmlift.spi.PowerState restorePowerState;
         /** True from the moment vmlift powers the source off until it powers it back on after a failure. */
         public boolean poweredOffByVmlift;
         public String started;

@@ -6,12 +6,12 @@ import io.vmlift.model.NetworkMap;
 import io.vmlift.model.Plan;
 import io.vmlift.model.SourceRef;
 import io.vmlift.model.StorageMap;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Network;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Storage;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Network;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Storage;
+import io.vmlift.spi.Vm;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.spi.Concern;
 import io.vmlift.spi.DiskSource;
@@ -93,13 +93,15 @@ public final class PlanResolver {
             List<ResolvedPlan.TargetNic> nics = nics(vm, networkMap, inventory, concerns, macOwners);
             List<ResolvedPlan.TargetDisk> disks = disks(vm, name, storageMap, inventory, concerns, source, plan.name());
             concerns.addAll(source.validate(vm));
-            if ("warm".equals(plan.migrationType()) && source.snapshots() != null) {
+            if ("warm".equals(plan.migrationType()) && source.snapshots().isPresent()) {
                 warmConcerns(vm, disks, source, concerns);
             }
-            String power = plan.targetPowerState(entry);
-            if ("auto".equals(power)) {
-                power = "on".equals(vm.powerState()) ? "on" : "off";
-            }
+            // Forklift's targetPowerState: on, off, or auto (as the source was).
+            String wanted = plan.targetPowerState(entry);
+            io.vmlift.spi.PowerState power = "on".equals(wanted) ? io.vmlift.spi.PowerState.ON
+                    : "off".equals(wanted) ? io.vmlift.spi.PowerState.OFF
+                    : vm.powerState() == io.vmlift.spi.PowerState.ON ? io.vmlift.spi.PowerState.ON
+                    : io.vmlift.spi.PowerState.OFF;
             vms.add(new ResolvedPlan.TargetVm(entry, vm, name, power, plan.deleteVmOnFailMigration(entry), nics, disks));
         }
         Map<String, String> dataVolumeOwners = new HashMap<>();
@@ -117,7 +119,7 @@ public final class PlanResolver {
 
     private static void planConcerns(Plan plan, SourceProvider source, List<Concern> concerns) {
         String type = plan.migrationType();
-        if ("warm".equals(type) && source.snapshots() == null) {
+        if ("warm".equals(type) && source.snapshots().isEmpty()) {
             concerns.add(Concern.critical("MigrationTypeUnsupported", null, "Warm migration needs snapshots of the"
                     + " running VM, which this source has not", "use type: cold"));
         } else if (!"cold".equals(type) && !"warm".equals(type)) {
@@ -171,7 +173,7 @@ public final class PlanResolver {
         }
         boolean byVmlift = disks.stream().allMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
         boolean byCdi = disks.stream().noneMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
-        if (!byCdi && !(byVmlift && source.changeTracking() != null)) {
+        if (!byCdi && !(byVmlift && source.changeTracking().isPresent())) {
             concerns.add(Concern.critical("MigrationTypeUnsupported", vm.name(), "Warm migration needs CDI (VDDK) or"
                     + " this source's changed block tracking to copy the changes between snapshots",
                     "set vddkInitImage in the provider's settings, or use type: cold"));

@@ -5,10 +5,10 @@ import io.vmlift.model.Located;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.Plan;
 import io.vmlift.model.StorageMap;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.spi.DiskSource;
 import java.util.List;
@@ -17,7 +17,7 @@ import java.util.List;
 public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetVm> vms, List<Concern> concerns) {
 
     /** A VM as it will be on the target. */
-    public record TargetVm(Plan.Vm entry, Vm source, String name, String powerState, boolean deleteOnFailure,
+    public record TargetVm(Plan.Vm entry, Vm source, String name, io.vmlift.spi.PowerState powerState, boolean deleteOnFailure,
             List<TargetNic> nics, List<TargetDisk> disks) {}
 
     /** destination is null when the NetworkMap does not cover the NIC's network. */

@@ -1,7 +1,7 @@
 package io.vmlift.source;
 
 import io.vmlift.disk.DiskImage;
-import io.vmlift.model.inventory.Disk;
+import io.vmlift.spi.Disk;
 import java.io.IOException;
 
 /** One disk of a source VM and a way to read its bytes. */

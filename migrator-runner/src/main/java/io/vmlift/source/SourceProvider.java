@@ -1,8 +1,13 @@
 package io.vmlift.source;
 
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.ChangeTracking;
+import io.vmlift.spi.PowerControl;
+import io.vmlift.spi.Snapshots;
+import java.util.Optional;
+
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.spi.DiskSource;
 import java.io.IOException;
@@ -26,14 +31,14 @@ public interface SourceProvider extends AutoCloseable {
     /** A reader per disk of the VM, in the VM's disk order. */
     List<SourceDisk> disks(Vm vm) throws IOException;
 
-    /** Snapshots for warm migration, or null where the source has none (then only cold migration). */
-    default Snapshots snapshots() {
-        return null;
+    /** Snapshots for warm migration, where the source has them (else only cold migration). */
+    default Optional<Snapshots> snapshots() {
+        return Optional.empty();
     }
 
-    /** Changed block tracking, for a warm migration vmlift copies itself; null where the source has none. */
-    default ChangeTracking changeTracking() {
-        return null;
+    /** Changed block tracking, for a warm migration vmlift copies itself, where the source has it. */
+    default Optional<ChangeTracking> changeTracking() {
+        return Optional.empty();
     }
 
     /**

@@ -57,7 +57,7 @@ public final class ClusterVerifier {
                 }));
             }
             JsonNode[] instance = new JsonNode[1];
-            if ("on".equals(vm.powerState())) {
+            if (vm.powerState() == io.vmlift.spi.PowerState.ON) {
                 checks.add(TestReport.Check.run("VirtualMachineInstance Running and Ready", () -> {
                     Instant deadline = Instant.now().plus(readyTimeout);
                     while (true) {
@@ -83,7 +83,7 @@ public final class ClusterVerifier {
                 JsonNode reported = instance[0] == null ? null : instance[0].at("/status/interfaces");
                 if (reported != null && reported.size() > 0) {
                     reported.forEach(i -> macs.add(i.path("mac").asText()));
-                } else if ("on".equals(vm.powerState())) {
+                } else if (vm.powerState() == io.vmlift.spi.PowerState.ON) {
                     // A running VM is judged by what its instance reports, not by what was asked for.
                     return "the VirtualMachineInstance reports no interfaces";
                 } else {

@@ -8,12 +8,13 @@ import io.vmlift.model.DocumentLoader;
 import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Located;
 import io.vmlift.model.Plan;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.plan.PlanResolver;
 import io.vmlift.plan.ResolvedPlan;
-import io.vmlift.source.PowerControl;
+import io.vmlift.spi.PowerControl;
+import io.vmlift.spi.PowerState;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
@@ -78,7 +79,7 @@ class MigrationEngineTest {
         MigrationState state = migrate(dir.resolve("out"));
         assertThat(state.succeeded()).isTrue();
         assertThat(source.calls).containsExactly("powerOff");
-        assertThat(state.vms.get(0).restorePowerState).isEqualTo("on");
+        assertThat(state.vms.get(0).restorePowerState).isEqualTo(io.vmlift.spi.PowerState.ON);
     }
 
     @Test
@@ -100,7 +101,7 @@ class MigrationEngineTest {
         source.failDisk = -1;
         MigrationState rerun = migrate(out);
         assertThat(rerun.succeeded()).isTrue();
-        assertThat(rerun.vms.get(0).restorePowerState).isEqualTo("on");
+        assertThat(rerun.vms.get(0).restorePowerState).isEqualTo(io.vmlift.spi.PowerState.ON);
         assertThat(Files.exists(out.resolve("migrated/example-vm/virtualmachine.yaml"))).isTrue();
     }
 
@@ -337,7 +338,7 @@ class MigrationEngineTest {
                 boolean slow = i == slowDisk;
                 disks.add(new SourceDisk() {
                     @Override
-                    public io.vmlift.model.inventory.Disk disk() {
+                    public io.vmlift.spi.Disk disk() {
                         return disk.disk();
                     }
 

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.vmlift.model.DocumentLoader;
 import io.vmlift.model.DocumentSet;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Network;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Storage;
-import io.vmlift.model.inventory.Vm;
-import io.vmlift.source.PowerControl;
-import io.vmlift.source.Snapshots;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Network;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Storage;
+import io.vmlift.spi.Vm;
+import io.vmlift.spi.PowerControl;
+import io.vmlift.spi.Snapshots;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.spi.Concern;
@@ -168,12 +168,12 @@ class PlanRulesTest {
     }
 
     private static Vm vm(String id, String name, List<Disk> disks, List<Nic> nics) {
-        return new Vm(id, name, 2, 1, 2048, Vm.BIOS, false, "rhel9_64Guest", "off", "/dc/vm/" + name, disks, nics,
+        return new Vm(id, name, 2, 1, 2048, io.vmlift.spi.Firmware.BIOS, false, "rhel9_64Guest", io.vmlift.spi.PowerState.OFF, "/dc/vm/" + name, disks, nics,
                 null);
     }
 
     private static Disk disk(String key, long capacity, String storageId) {
-        return new Disk(key, "Hard disk " + key, capacity, storageId, "[" + storageId + "] " + key + ".vmdk", "scsi",
+        return new Disk(key, "Hard disk " + key, capacity, storageId, "[" + storageId + "] " + key + ".vmdk", io.vmlift.spi.DiskBus.SCSI,
                 "vmdk-sparse", false, "persistent", true, null);
     }
 
@@ -233,8 +233,8 @@ class PlanRulesTest {
         }
 
         @Override
-        public Snapshots snapshots() {
-            return snapshots;
+        public java.util.Optional<Snapshots> snapshots() {
+            return java.util.Optional.ofNullable(snapshots);
         }
 
         @Override

@@ -28,7 +28,7 @@ import java.util.function.Predicate;
  * VirtualMachine, and a wait until its VirtualMachineInstance is Ready. Existing objects are adopted, so a
  * rerun continues where a failed run stopped.
  */
-public final class ClusterTarget implements MigrationTarget {
+public final class ClusterTarget implements MigrationTarget, io.vmlift.destination.InClusterTransfers {
     static final String DATA_VOLUME_API = "cdi.kubevirt.io/v1beta1";
     static final String VM_API = "kubevirt.io/v1";
     static final String UPLOAD_TOKEN_API = "upload.cdi.kubevirt.io/v1beta1";
@@ -124,14 +124,8 @@ public final class ClusterTarget implements MigrationTarget {
 
     /** CDI's upload takes whole images only: warm migrations into a cluster go through CDI's checkpoints. */
     @Override
-    public boolean acceptsChanges() {
-        return false;
-    }
-
-    @Override
-    public void applyChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            DiskImage image, List<Extent> changed, LongConsumer progress) {
-        throw new UnsupportedOperationException("a cluster takes a warm migration's changes through CDI checkpoints");
+    public java.util.Optional<io.vmlift.destination.InClusterTransfers> inClusterTransfers() {
+        return java.util.Optional.of(this);
     }
 
     /** A Secret labelled with the plan, so that a rerun updates it and nobody else's is overwritten. */
@@ -299,7 +293,7 @@ public final class ClusterTarget implements MigrationTarget {
     /** A VM that should run waits for its VirtualMachineInstance to be Ready; a halted one only for itself. */
     @Override
     public void waitForVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, Duration timeout) throws IOException {
-        if (!"on".equals(vm.powerState())) {
+        if (vm.powerState() != io.vmlift.spi.PowerState.ON) {
             if (!vmExists(plan, vm)) {
                 throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " is gone");
             }

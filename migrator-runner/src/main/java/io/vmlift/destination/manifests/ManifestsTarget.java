@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * virtualmachine.yaml and one image per disk, named after its DataVolume. `kubectl apply -R -f` takes the
  * manifests; `virtctl image-upload dv NAME --image-path=IMAGE` fills each DataVolume.
  */
-public final class ManifestsTarget implements MigrationTarget {
+public final class ManifestsTarget implements MigrationTarget, io.vmlift.destination.ChangeWriter {
     public static final String DATA_VOLUMES_FILE = "datavolumes.yaml";
     private static final int CHANGE_CHUNK = 4 << 20;
     public static final String VIRTUAL_MACHINE_FILE = "virtualmachine.yaml";
@@ -109,14 +109,14 @@ public final class ManifestsTarget implements MigrationTarget {
 
     /** A raw image is the disk byte for byte, so changes are written where they belong; qcow2 is not patched. */
     @Override
-    public boolean acceptsChanges() {
-        return format == DiskFormat.RAW;
+    public java.util.Optional<io.vmlift.destination.ChangeWriter> changeWriter() {
+        return format == DiskFormat.RAW ? java.util.Optional.of(this) : java.util.Optional.empty();
     }
 
     @Override
     public void applyChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskImage image, List<Extent> changed, LongConsumer progress) throws IOException {
-        if (!acceptsChanges()) {
+        if (format != DiskFormat.RAW) {
             throw new IllegalStateException("changes are applied to raw images only");
         }
         Path file = image(plan, vm, disk);
@@ -139,24 +139,6 @@ public final class ManifestsTarget implements MigrationTarget {
             channel.force(false);
         }
     }
-
-    @Override
-    public void setCheckpoints(ResolvedPlan plan, ResolvedPlan.TargetVm vm, List<String> checkpoints, boolean last) {
-        throw new IllegalStateException("warm migration needs a cluster: CDI copies the changes between snapshots");
-    }
-
-    /** Secrets never go into files: the user creates this one on the cluster before applying the manifests. */
-    @Override
-    public void putTransferSecret(ResolvedPlan plan, String name, Map<String, String> data) {}
-
-    /** Not written either: the user creates it with the source's CA before applying the manifests. */
-    @Override
-    public void putTransferConfigMap(ResolvedPlan plan, String name, Map<String, String> data) {}
-
-    /** Nothing to wait for here: CDI copies such a disk when the manifests are applied to a cluster. */
-    @Override
-    public void awaitTransfer(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
-            IntConsumer percent) {}
 
     @Override
     public DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,

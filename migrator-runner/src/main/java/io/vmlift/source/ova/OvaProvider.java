@@ -2,14 +2,14 @@ package io.vmlift.source.ova;
 
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Network;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Storage;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Network;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Storage;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
-import io.vmlift.source.PowerControl;
+import io.vmlift.spi.PowerControl;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
@@ -122,7 +122,7 @@ final class OvaProvider implements SourceProvider {
                     OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
                     OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
                     disks.add(Disk.ofImage(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
-                            STORAGE_ID, file == null ? null : pkg.display(file.href()), systemDisk.bus(),
+                            STORAGE_ID, file == null ? null : pkg.display(file.href()), io.vmlift.spi.DiskBus.of(systemDisk.bus()),
                             def == null ? null : format(def.format()), file == null ? null : file.href()));
                     // Saturating: thousands of disks of the largest size must not wrap the total.
                     total = Math.min(Long.MAX_VALUE - DiskImage.MAX_VIRTUAL_SIZE,
@@ -134,7 +134,7 @@ final class OvaProvider implements SourceProvider {
                     nics.add(new Nic(nic.name(), nic.mac(), nic.network(), nic.network(), nic.model()));
                 }
                 Vm vm = new Vm(id, system.name(), system.cpus(), system.coresPerSocket(), system.memoryMiB(),
-                        system.firmware(), system.secureBoot(), system.osType(), "off", pkg.location(), disks, nics, null);
+                        system.firmware(), system.secureBoot(), system.osType(), io.vmlift.spi.PowerState.OFF, pkg.location(), disks, nics, null);
                 byVmId.put(id, new Entry(pkg, system, vm));
             }
         }

@@ -4,7 +4,7 @@ import io.vmlift.VmliftException;
 import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
-import io.vmlift.model.inventory.Inventory;
+import io.vmlift.spi.Inventory;
 import io.vmlift.source.ProviderSettings;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviderFactory;

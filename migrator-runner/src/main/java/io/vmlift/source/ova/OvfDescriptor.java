@@ -30,6 +30,6 @@ record OvfDescriptor(Map<String, FileRef> files, Map<String, DiskDef> disks, Lis
 
     /** @param problems what makes the VM unusable as described (Critical for plan): bad counts, no memory */
     record VirtualSystem(String id, String name, String osType, int cpus, int coresPerSocket, long memoryMiB,
-            String firmware, boolean secureBoot, List<SystemDisk> disks, List<SystemNic> nics,
+            io.vmlift.spi.Firmware firmware, boolean secureBoot, List<SystemDisk> disks, List<SystemNic> nics,
             List<String> problems) {}
 }

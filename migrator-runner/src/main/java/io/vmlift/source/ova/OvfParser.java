@@ -1,7 +1,7 @@
 package io.vmlift.source.ova;
 
 import io.vmlift.disk.DiskImage;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Vm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -292,13 +292,13 @@ final class OvfParser {
                 problems.add(def.problem());
             }
         }
-        String firmware = Vm.BIOS;
+        io.vmlift.spi.Firmware firmware = io.vmlift.spi.Firmware.BIOS;
         boolean secureBoot = false;
         for (Element config : allByLocalName(system, "Config")) {
             String key = attribute(config, "key");
             String value = attribute(config, "value").toLowerCase(Locale.ROOT);
             if (key.equals("firmware") && value.equals("efi")) {
-                firmware = Vm.EFI;
+                firmware = io.vmlift.spi.Firmware.EFI;
             } else if ((key.equals("uefi.secureBoot.enabled") || key.equals("bootOptions.efiSecureBootEnabled"))
                     && value.equals("true")) {
                 secureBoot = true;
@@ -306,13 +306,13 @@ final class OvfParser {
         }
         for (Element vboxFirmware : allByLocalName(system, "Firmware")) {
             if (attribute(vboxFirmware, "type").toLowerCase(Locale.ROOT).startsWith("efi")) {
-                firmware = Vm.EFI;
+                firmware = io.vmlift.spi.Firmware.EFI;
             }
         }
         // oVirt's BiosType (ovirt-engine BiosType): 3 Q35_OVMF, 4 Q35_SECURE_BOOT.
         String biosType = text(first(system, "BiosType"));
         if (biosType.equals("3") || biosType.equals("4")) {
-            firmware = Vm.EFI;
+            firmware = io.vmlift.spi.Firmware.EFI;
             secureBoot = biosType.equals("4");
         }
         if (coresPerSocket > cpus) {

@@ -1,21 +1,22 @@
 package io.vmlift.source.ovirt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmlift.spi.PowerState;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.Extent;
 import io.vmlift.disk.RawImage;
 import io.vmlift.model.Credentials;
 import io.vmlift.model.Serialization;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Network;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Storage;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Network;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Storage;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.spi.TargetNames;
 import io.vmlift.source.HttpRangeSource;
-import io.vmlift.source.PowerControl;
+import io.vmlift.spi.PowerControl;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceFailures;
@@ -150,21 +151,22 @@ final class OvirtProvider implements SourceProvider {
         Vm.Details details = new Vm.Details(vm.id(), vm.host() == null ? null : vm.host().id(),
                 vm.snapshotsPresent() ? vm.snapshots().size() : 0, null, null, false, List.of());
         return new Vm(vm.id(), vm.name(), sockets * cores * threads, cores * threads,
-                bytes(vm.memory()) / (1024 * 1024), bios.contains("ovmf") ? Vm.EFI : Vm.BIOS,
+                bytes(vm.memory()) / (1024 * 1024), bios.contains("ovmf") ? io.vmlift.spi.Firmware.EFI : io.vmlift.spi.Firmware.BIOS,
                 bios.contains("secure_boot"), vm.os() == null ? null : vm.os().type(),
-                vm.status() == VmStatus.UP ? "on" : vm.status() == VmStatus.DOWN ? "off" : "unknown",
+                vm.status() == VmStatus.UP ? PowerState.ON : vm.status() == VmStatus.DOWN ? PowerState.OFF
+                        : PowerState.UNKNOWN,
                 vm.cluster() == null ? null : "cluster " + vm.cluster().id(), disks, nics, details);
     }
 
-    private static String bus(DiskAttachment attachment) {
+    private static io.vmlift.spi.DiskBus bus(DiskAttachment attachment) {
         if (attachment.interface_() == null) {
-            return "virtio";
+            return io.vmlift.spi.DiskBus.VIRTIO;
         }
         return switch (attachment.interface_()) {
-            case VIRTIO_SCSI, SPAPR_VSCSI -> "scsi";
-            case IDE -> "ide";
-            case SATA -> "sata";
-            default -> "virtio";
+            case VIRTIO_SCSI, SPAPR_VSCSI -> io.vmlift.spi.DiskBus.SCSI;
+            case IDE -> io.vmlift.spi.DiskBus.IDE;
+            case SATA -> io.vmlift.spi.DiskBus.SATA;
+            default -> io.vmlift.spi.DiskBus.VIRTIO;
         };
     }
 

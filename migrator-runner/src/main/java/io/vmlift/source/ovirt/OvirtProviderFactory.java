@@ -5,7 +5,7 @@ import io.vmlift.VmliftException;
 import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.Provider;
-import io.vmlift.model.inventory.Inventory;
+import io.vmlift.spi.Inventory;
 import io.vmlift.source.ProviderSettings;
 import io.vmlift.source.ProviderTrust;
 import io.vmlift.source.SourceFailures;

@@ -1,7 +1,7 @@
 package io.vmlift.source.vsphere;
 
-import io.vmlift.model.inventory.Network;
-import io.vmlift.model.inventory.Storage;
+import io.vmlift.spi.Network;
+import io.vmlift.spi.Storage;
 import io.vmlift.source.vsphere.PropertyReader.Node;
 import io.vmlift.source.vsphere.PropertyReader.Ref;
 import java.io.IOException;

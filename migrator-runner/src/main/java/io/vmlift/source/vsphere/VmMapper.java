@@ -1,8 +1,11 @@
 package io.vmlift.source.vsphere;
 
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.DiskBus;
+import io.vmlift.spi.PowerState;
+
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Vm;
 import io.vmlift.source.vsphere.InventoryCollector.Item;
 import io.vmlift.source.vsphere.PropertyReader.Ref;
 import java.util.ArrayList;
@@ -58,7 +61,7 @@ final class VmMapper {
         return new Vm(item.id(), item.string("name"), InventoryCollector.asInt(item.string("config.hardware.numCPU"), 1),
                 InventoryCollector.asInt(item.string("config.hardware.numCoresPerSocket"), 1),
                 InventoryCollector.asLong(item.string("config.hardware.memoryMB")),
-                "efi".equals(item.string("config.firmware")) ? Vm.EFI : Vm.BIOS, false,
+                "efi".equals(item.string("config.firmware")) ? io.vmlift.spi.Firmware.EFI : io.vmlift.spi.Firmware.BIOS, false,
                 item.string("config.guestId"), powerState(item.string("runtime.powerState")),
                 InventoryCollector.path(byId, item), disks, nics, details);
     }
@@ -68,15 +71,15 @@ final class VmMapper {
         return item.string("config.firmware");
     }
 
-    static String powerState(String vsphere) {
+    static PowerState powerState(String vsphere) {
         if (vsphere == null) {
-            return "unknown";
+            return PowerState.UNKNOWN;
         }
         return switch (vsphere) {
-            case "poweredOn" -> "on";
-            case "poweredOff" -> "off";
-            case "suspended" -> "suspended";
-            default -> "unknown";
+            case "poweredOn" -> PowerState.ON;
+            case "poweredOff" -> PowerState.OFF;
+            case "suspended" -> PowerState.SUSPENDED;
+            default -> PowerState.UNKNOWN;
         };
     }
 
@@ -99,21 +102,21 @@ final class VmMapper {
     }
 
     /** scsi, sata, ide or nvme, from the controller's vSphere type. */
-    private static String bus(Device controller) {
+    private static DiskBus bus(Device controller) {
         if (controller == null) {
-            return "scsi";
+            return DiskBus.SCSI;
         }
         String type = controller.type();
         if (type.equals("VirtualAHCIController") || type.equals("VirtualSATAController")) {
-            return "sata";
+            return DiskBus.SATA;
         }
         if (type.equals("VirtualIDEController")) {
-            return "ide";
+            return DiskBus.IDE;
         }
         if (type.equals("VirtualNVMEController")) {
-            return "nvme";
+            return DiskBus.NVME;
         }
-        return "scsi"; // ParaVirtualSCSIController, VirtualLsiLogic(SAS)Controller, VirtualBusLogicController
+        return DiskBus.SCSI; // ParaVirtualSCSIController, VirtualLsiLogic(SAS)Controller, VirtualBusLogicController
     }
 
     private Nic nic(Device card) {

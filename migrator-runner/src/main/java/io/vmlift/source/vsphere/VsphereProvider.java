@@ -9,19 +9,20 @@ import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
 import com.vmware.vim25.mo.VirtualMachineSnapshot;
+import io.vmlift.spi.PowerState;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.disk.Extent;
 import io.vmlift.model.Credentials;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Inventory;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Inventory;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.spi.TargetNames;
-import io.vmlift.source.ChangeTracking;
+import io.vmlift.spi.ChangeTracking;
 import io.vmlift.source.HttpRangeSource;
-import io.vmlift.source.PowerControl;
-import io.vmlift.source.Snapshots;
+import io.vmlift.spi.PowerControl;
+import io.vmlift.spi.Snapshots;
 import io.vmlift.source.SourceDisk;
 import io.vmlift.source.SourceFailures;
 import io.vmlift.source.SourceProvider;
@@ -135,8 +136,8 @@ final class VsphereProvider implements SourceProvider {
 
     /** vSphere snapshots (no memory, not quiesced), which CDI's VDDK importer copies the changes between. */
     @Override
-    public Snapshots snapshots() {
-        return new Snapshots() {
+    public java.util.Optional<Snapshots> snapshots() {
+        return java.util.Optional.of(new Snapshots() {
             @Override
             public String create(Vm vm, String name) throws IOException {
                 Task task = runTask(vm, "snapshot", () -> machine(vm).createSnapshot_Task(name,
@@ -168,13 +169,13 @@ final class VsphereProvider implements SourceProvider {
                     }
                 }
             }
-        };
+        });
     }
 
     /** CBT: the disk's changeId in a snapshot's configuration, and QueryChangedDiskAreas over the whole disk. */
     @Override
-    public ChangeTracking changeTracking() {
-        return new ChangeTracking() {
+    public java.util.Optional<ChangeTracking> changeTracking() {
+        return java.util.Optional.of(new ChangeTracking() {
             @Override
             public String changeId(Vm vm, String snapshot, Disk disk) throws IOException {
                 ManagedObjectReference mor = new ManagedObjectReference();
@@ -218,7 +219,7 @@ final class VsphereProvider implements SourceProvider {
                     }
                 }, disk.capacityBytes(), "disk " + disk.name() + " of VM " + vm.name());
             }
-        };
+        });
     }
 
     @Override

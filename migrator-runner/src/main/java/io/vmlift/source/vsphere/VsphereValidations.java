@@ -1,7 +1,7 @@
 package io.vmlift.source.vsphere;
 
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,13 +75,13 @@ final class VsphereValidations {
                         + String.join(", ", details.passthroughDevices()), "remove them from the VM; KubeVirt"
                         + " cannot give the migrated VM the same host device"));
             }
-            if ("on".equals(vm.powerState()) && Boolean.FALSE.equals(details.toolsRunning())) {
+            if (vm.powerState() == io.vmlift.spi.PowerState.ON && Boolean.FALSE.equals(details.toolsRunning())) {
                 concerns.add(Concern.info("vmware.tools.not_running", name, "VMware Tools are not running",
                         "vmlift cannot shut the guest down cleanly and powers it off hard after the shutdown"
                         + " timeout; shut it down yourself first for a clean file system"));
             }
         }
-        if ("suspended".equals(vm.powerState())) {
+        if (vm.powerState() == io.vmlift.spi.PowerState.SUSPENDED) {
             concerns.add(Concern.warning("vmware.power.suspended", name, "The VM is suspended",
                     "its memory state is lost: the migrated VM boots fresh from its disks"));
         }

@@ -15,7 +15,7 @@ import io.vmlift.model.Located;
 import io.vmlift.model.ObjectMeta;
 import io.vmlift.model.Provider;
 import io.vmlift.model.Serialization;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.testing.Cli;

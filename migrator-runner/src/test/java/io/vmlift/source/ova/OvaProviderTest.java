@@ -12,10 +12,10 @@ import io.vmlift.model.Credentials;
 import io.vmlift.model.Located;
 import io.vmlift.model.ObjectMeta;
 import io.vmlift.model.Provider;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Network;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Network;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.source.SourceProvider;
 import io.vmlift.testing.QemuImg;
@@ -207,11 +207,11 @@ class OvaProviderTest {
             assertThat(vm.cpus()).isEqualTo(4);
             assertThat(vm.coresPerSocket()).isEqualTo(2);
             assertThat(vm.memoryMiB()).isEqualTo(8192);
-            assertThat(vm.firmware()).isEqualTo(Vm.EFI);
+            assertThat(vm.firmware()).isEqualTo(io.vmlift.spi.Firmware.EFI);
             assertThat(vm.disks()).extracting(Disk::key, Disk::name, Disk::capacityBytes, Disk::bus, Disk::format)
                     .containsExactly(
-                            tuple("vmdisk1", "Hard disk 1", 16 * GIB, "scsi", "vmdk-stream"),
-                            tuple("vmdisk2", "Hard disk 2", 8 * GIB, "scsi", "vmdk-stream"));
+                            tuple("vmdisk1", "Hard disk 1", 16 * GIB, io.vmlift.spi.DiskBus.SCSI, "vmdk-stream"),
+                            tuple("vmdisk2", "Hard disk 2", 8 * GIB, io.vmlift.spi.DiskBus.SCSI, "vmdk-stream"));
             assertThat(vm.nics()).extracting(Nic::name, Nic::mac, Nic::network, Nic::model)
                     .containsExactly(
                             tuple("Network adapter 1", "00:50:56:ab:cd:01", "VM Network", "vmxnet3"),
@@ -374,11 +374,11 @@ class OvaProviderTest {
             assertThat(vm.cpus()).isEqualTo(2);
             assertThat(vm.coresPerSocket()).isEqualTo(1);
             assertThat(vm.memoryMiB()).isEqualTo(2048);
-            assertThat(vm.firmware()).isEqualTo(Vm.BIOS);
+            assertThat(vm.firmware()).isEqualTo(io.vmlift.spi.Firmware.BIOS);
             assertThat(vm.disks()).extracting(Disk::key, Disk::capacityBytes, Disk::bus)
                     .containsExactly(
-                            tuple("vmdisk1", VIRTUAL, "sata"),
-                            tuple("vmdisk2", 2 * GIB, "ide"));
+                            tuple("vmdisk1", VIRTUAL, io.vmlift.spi.DiskBus.SATA),
+                            tuple("vmdisk2", 2 * GIB, io.vmlift.spi.DiskBus.IDE));
             // The Item has no MAC; VirtualBox keeps it in its own vbox:Machine section, read from there.
             assertThat(vm.nics()).singleElement().satisfies(nic -> {
                 assertThat(nic.mac()).isEqualTo("08:00:27:a1:b2:c3");
@@ -414,7 +414,7 @@ class OvaProviderTest {
         try (SourceProvider provider = connect(folder.resolve("bounded.ovf").toString())) {
             Vm vm = onlyVm(provider);
             assertThat(vm.memoryMiB()).isEqualTo(1024);
-            assertThat(vm.firmware()).isEqualTo(Vm.EFI);
+            assertThat(vm.firmware()).isEqualTo(io.vmlift.spi.Firmware.EFI);
             assertThat(vm.secureBoot()).isTrue();
         }
     }
@@ -505,7 +505,7 @@ class OvaProviderTest {
             assertThat(vm.memoryMiB()).isEqualTo(4096);
             assertThat(vm.osType()).isEqualTo("Rocky Linux 9");
             assertThat(vm.disks()).extracting(Disk::key, Disk::name, Disk::capacityBytes, Disk::bus)
-                    .containsExactly(tuple("disk1", "Hard disk 1", 4 * GIB, "nvme"));
+                    .containsExactly(tuple("disk1", "Hard disk 1", 4 * GIB, io.vmlift.spi.DiskBus.NVME));
             assertThat(vm.nics()).extracting(Nic::name, Nic::mac, Nic::network, Nic::model)
                     .containsExactly(tuple("eth0", "52:54:00:12:34:5a", "frontend", "virtio"));
             assertThat(provider.validate(vm)).isEmpty();

@@ -9,7 +9,7 @@ import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Located;
 import io.vmlift.model.ObjectMeta;
 import io.vmlift.model.Provider;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Vm;
 import io.vmlift.plan.PlanResolver;
 import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.source.SourceProvider;

@@ -3,9 +3,9 @@ package io.vmlift.source.vsphere;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Nic;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Nic;
+import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
 import io.vmlift.spi.Concern.Category;
 import java.util.List;
@@ -98,7 +98,7 @@ class VsphereRulesTest {
 
     @Test
     void everyBadDiskOfAVmIsNamedOnce() {
-        Vm vm = new Vm("vm-7", "mixed-1", 2, 1, 4096, Vm.BIOS, false, "rhel9_64Guest", "on", "/dc/vm/mixed-1",
+        Vm vm = new Vm("vm-7", "mixed-1", 2, 1, 4096, io.vmlift.spi.Firmware.BIOS, false, "rhel9_64Guest", io.vmlift.spi.PowerState.ON, "/dc/vm/mixed-1",
                 List.of(disk("datastore-11", false, null), disk("datastore-11", true, null),
                         disk("datastore-12", false, "physical")),
                 List.of(), details(true, false, List.of()));
@@ -111,7 +111,7 @@ class VsphereRulesTest {
     }
 
     private static Vm vm(String name, String power, String osType, Vm.Details details, Disk disk) {
-        return new Vm("vm-" + name, name, 2, 1, 4096, Vm.BIOS, false, osType, power, "/dc/vm/" + name,
+        return new Vm("vm-" + name, name, 2, 1, 4096, io.vmlift.spi.Firmware.BIOS, false, osType, io.vmlift.spi.PowerState.of(power), "/dc/vm/" + name,
                 List.of(disk), List.of(new Nic("Network adapter 1", "00:50:56:aa:bb:01", "VM Network", "network-7",
                         "vmxnet3")), details);
     }
@@ -123,7 +123,7 @@ class VsphereRulesTest {
     }
 
     private static Disk disk(String datastore, boolean shared, String rawDeviceMapping) {
-        return new Disk("2000", "Hard disk 1", 16 * GIB, datastore, "[" + datastore + "] vm/vm.vmdk", "scsi",
+        return new Disk("2000", "Hard disk 1", 16 * GIB, datastore, "[" + datastore + "] vm/vm.vmdk", io.vmlift.spi.DiskBus.SCSI,
                 "vmdk-flat", shared, "persistent", true, rawDeviceMapping);
     }
 }

@@ -1,6 +1,6 @@
-package io.vmlift.source;
+package io.vmlift.spi;
 
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Vm;
 import java.io.IOException;
 
 /**

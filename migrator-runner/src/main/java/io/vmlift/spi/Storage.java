@@ -1,4 +1,4 @@
-package io.vmlift.model.inventory;
+package io.vmlift.spi;
 
 import java.util.List;
 

@@ -1,8 +1,8 @@
-package io.vmlift.source;
+package io.vmlift.spi;
 
 import io.vmlift.disk.Extent;
-import io.vmlift.model.inventory.Disk;
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.Disk;
+import io.vmlift.spi.Vm;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,13 +1,12 @@
-package io.vmlift.source;
+package io.vmlift.spi;
 
-import io.vmlift.model.inventory.Vm;
+import io.vmlift.spi.PowerState;
+import io.vmlift.spi.Vm;
 import java.io.IOException;
 import java.time.Duration;
 
 /** What migration needs from the source's power management, nothing more. */
 public interface PowerControl {
-    enum PowerState { ON, OFF, UNKNOWN }
-
     PowerState state(Vm vm) throws IOException;
 
     /** Shuts the guest down, gracefully first where the source can, forcefully after the timeout. */

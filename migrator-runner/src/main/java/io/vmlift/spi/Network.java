@@ -1,4 +1,4 @@
-package io.vmlift.model.inventory;
+package io.vmlift.spi;
 
 /**
  * A source network (portgroup, logical network, OVF network). vlan is null when not known.

@@ -1,4 +1,4 @@
-package io.vmlift.model.inventory;
+package io.vmlift.spi;
 
 import java.util.List;
 import java.util.Locale;
@@ -6,9 +6,7 @@ import java.util.Locale;
 /**
  * A source VM as vmlift sees it, whatever the provider.
  *
- * @param firmware "bios" or "efi"
  * @param osType the provider's guest OS id (e.g. VMware's guestId, OVF's osType)
- * @param powerState "on", "off" or "unknown"
  * @param location where the VM lives at the source (folder path, OVA file), for people reading reports
  * @param details what a hypervisor source knows beyond the hardware; null for image packages
  */
@@ -18,10 +16,10 @@ public record Vm(
         int cpus,
         int coresPerSocket,
         long memoryMiB,
-        String firmware,
+        Firmware firmware,
         boolean secureBoot,
         String osType,
-        String powerState,
+        PowerState powerState,
         String location,
         List<Disk> disks,
         List<Nic> nics,
@@ -46,9 +44,6 @@ public record Vm(
             Boolean toolsRunning,
             boolean template,
             List<String> passthroughDevices) {}
-
-    public static final String BIOS = "bios";
-    public static final String EFI = "efi";
 
     /**
      * What a migration depends on, as one short digest: CPU, memory, firmware, disks (id, size, storage, bus),

@@ -1,4 +1,4 @@
-package io.vmlift.model.inventory;
+package io.vmlift.spi;
 
 /**
  * A source disk.
@@ -6,7 +6,6 @@ package io.vmlift.model.inventory;
  * @param key the disk's id within its VM (OVF diskId, vSphere device key)
  * @param storageId the datastore/storage domain it lives on; what a StorageMap maps
  * @param file where its bytes are at the source (a path in an OVA, a datastore path)
- * @param bus the source controller: ide, sata, scsi, nvme, virtio
  * @param format the source image format when known (vmdk-stream, vmdk-sparse, raw, ...)
  * @param mode vSphere's disk mode (persistent, independent_persistent, independent_nonpersistent, ...); null
  *     where the source has none
@@ -22,7 +21,7 @@ public record Disk(
         long capacityBytes,
         String storageId,
         String file,
-        String bus,
+        DiskBus bus,
         String format,
         boolean shared,
         String mode,
@@ -30,18 +29,18 @@ public record Disk(
         String rawDeviceMapping,
         String forkliftStorage) {
 
-    public Disk(String key, String name, long capacityBytes, String storageId, String file, String bus, String format,
+    public Disk(String key, String name, long capacityBytes, String storageId, String file, DiskBus bus, String format,
             boolean shared, String mode, Boolean thin, String rawDeviceMapping) {
         this(key, name, capacityBytes, storageId, file, bus, format, shared, mode, thin, rawDeviceMapping, null);
     }
 
     /** A disk of an image package: no modes, no LUNs. */
-    public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, String bus,
+    public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, DiskBus bus,
             String format) {
         return ofImage(key, name, capacityBytes, storageId, file, bus, format, null);
     }
 
-    public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, String bus,
+    public static Disk ofImage(String key, String name, long capacityBytes, String storageId, String file, DiskBus bus,
             String format, String forkliftStorage) {
         return new Disk(key, name, capacityBytes, storageId, file, bus, format, false, null, null, null,
                 forkliftStorage);
