@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: one plan of N VMs (default 200) migrated into the folder target with 20 in flight, in a JVM sized as
-# a 512 MiB pod (-XX:MaxRAM=512m). Each VM is an OVF package with one streamOptimized disk of 64 MiB virtual,
-# 4 MiB of data. Prints wall time and peak RSS (GNU time) for plan and migrate, and a bare JVM's start beside them.
+# Benchmark: one plan of N VMs (default 200) migrated with 20 in flight, in a JVM sized as a 512 MiB pod
+# (-XX:MaxRAM=512m), into the folder target and into the test cluster (the tests' fabric8 mock API server with
+# FakeKubevirt's controller and CDI upload proxy, run as a process: io.vmlift.testing.MockCluster). Each VM is an
+# OVF package with one streamOptimized disk of 64 MiB virtual, 4 MiB of data. Prints wall time and peak RSS (GNU
+# time) for plan and each migrate, and a bare JVM's start beside them.
 # Usage: migrator-runner/bench/many-vms.sh [vms]   (needs qemu-img and /usr/bin/time)
 set -euo pipefail
 vms=${1:-200}
@@ -73,5 +75,29 @@ echo "plan    ($vms VMs):                      $(measure "${jvm[@]}" plan -f "$w
 echo "migrate ($vms VMs, 20 in flight, folder): $(measure "${jvm[@]}" migrate -f "$work/docs" --output-dir "$work/out" \
   --max-in-flight 20 --progress none)"
 completed=$(grep -o '"phase" : "Completed"' "$work/out/wave.status.json" | wc -l)
+echo "completed VMs: $completed of $vms"
+
+echo "starting the test cluster ..."
+(cd "$repo" && mvn -q -B -pl migrator-runner test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp.txt")
+mkfifo "$work/cluster.in"
+java -cp "$repo/migrator-runner/target/test-classes:$repo/migrator-runner/target/classes:$(cat "$work/cp.txt")" \
+  io.vmlift.testing.MockCluster "$work/cluster" <"$work/cluster.in" >"$work/cluster.log" 2>&1 &
+cluster_pid=$!
+exec 3>"$work/cluster.in" # the cluster serves until this closes
+trap 'exec 3>&-; wait "$cluster_pid" 2>/dev/null; rm -rf "$work"' EXIT
+until grep -q '^ready' "$work/cluster.log"; do
+  kill -0 "$cluster_pid" 2>/dev/null || { cat "$work/cluster.log" >&2; exit 1; }
+  sleep 0.2
+done
+mkdir -p "$work/cdocs"
+cp "$work/docs/providers.yaml" "$work/cdocs/"
+"${jvm[@]}" map -f "$work/cdocs/providers.yaml" --target-namespace migrated --storage-class standard \
+  --output-file "$work/cdocs/maps.yaml" >/dev/null
+"${jvm[@]}" plan -f "$work/cdocs" "${args[@]}" --name wave --target-namespace migrated \
+  --plan-file "$work/cdocs/plan.yaml" >/dev/null
+echo "migrate ($vms VMs, 20 in flight, cluster): $(measure "${jvm[@]}" migrate -f "$work/cdocs" \
+  --kubeconfig "$work/cluster/kubeconfig" --max-in-flight 20 --progress none)"
+completed=$("${jvm[@]}" status -f "$work/cdocs" --kubeconfig "$work/cluster/kubeconfig" -o json \
+  | grep -o '"phase" *: *"Completed"' | wc -l)
 echo "completed VMs: $completed of $vms"
 echo "bare JVM start: $(measure java -XX:MaxRAM=512m -version)"
