@@ -3,6 +3,8 @@ package io.vmlift.destination;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmlift.spi.PowerState;
+import io.vmlift.spi.Firmware;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.StorageMap;
 import io.vmlift.plan.ResolvedPlan;
@@ -34,7 +36,7 @@ public final class VirtualMachineBuilder {
         root.with("metadata").with("annotations").put(ANNOTATION_SOURCE_VM, vm.source().name())
                 .put(ANNOTATION_SOURCE_PROVIDER, plan.inventory().provider().name());
         ObjectNode spec = root.putObject("spec");
-        spec.put("runStrategy", vm.powerState() == io.vmlift.spi.PowerState.ON ? "Always" : "Halted");
+        spec.put("runStrategy", vm.powerState() == PowerState.ON ? "Always" : "Halted");
         ObjectNode template = spec.putObject("template");
         template.putObject("metadata").set("labels", labels(plan, vm));
         ObjectNode templateSpec = template.putObject("spec");
@@ -43,7 +45,7 @@ public final class VirtualMachineBuilder {
                 .put("threads", 1);
         domain.putObject("memory").put("guest", vm.source().memoryMiB() + "Mi");
         ObjectNode bootloader = domain.putObject("firmware").putObject("bootloader");
-        if (vm.source().firmware() == io.vmlift.spi.Firmware.EFI) {
+        if (vm.source().firmware() == Firmware.EFI) {
             bootloader.putObject("efi").put("secureBoot", vm.source().secureBoot());
             if (vm.source().secureBoot()) {
                 domain.putObject("features").putObject("smm").put("enabled", true);

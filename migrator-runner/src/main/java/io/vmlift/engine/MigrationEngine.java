@@ -1,5 +1,6 @@
 package io.vmlift.engine;
 
+import io.vmlift.spi.PowerState;
 import io.vmlift.Backoff;
 import io.vmlift.ExitCode;
 import io.vmlift.TransientIOException;
@@ -383,8 +384,8 @@ public final class MigrationEngine {
             throws IOException {
         enter(vmState, Phase.StorePowerState, "");
         PowerControl power = source.power();
-        io.vmlift.spi.PowerState before = power.state(vm.source());
-        if (before == io.vmlift.spi.PowerState.ON) {
+        PowerState before = power.state(vm.source());
+        if (before == PowerState.ON) {
             // It runs now, so its disks may differ from what an interrupted earlier run copied: copy afresh.
             sourceRan.add(vmState);
         }
@@ -394,7 +395,7 @@ public final class MigrationEngine {
             }
         });
         enter(vmState, Phase.PowerOffSource, "source was " + vmState.restorePowerState);
-        if (before == io.vmlift.spi.PowerState.ON) {
+        if (before == PowerState.ON) {
             record.change(s -> vmState.poweredOffByVmlift = true); // on record before the source goes off
             power.powerOff(vm.source(), options.powerOffTimeout());
         }
@@ -716,11 +717,11 @@ public final class MigrationEngine {
         // What the source and the target were given back is recorded in one change at the end: the source's
         // power comes first, also when the record cannot be saved any more.
         boolean powerRestored = false;
-        if (vmState.poweredOffByVmlift && vmState.restorePowerState == io.vmlift.spi.PowerState.ON) {
+        if (vmState.poweredOffByVmlift && vmState.restorePowerState == PowerState.ON) {
             // Also after a crashed earlier run: the record says vmlift powered it off. A VM someone else
             // powered off is left off.
             try {
-                if (source.power().state(vm.source()) != io.vmlift.spi.PowerState.ON) {
+                if (source.power().state(vm.source()) != PowerState.ON) {
                     source.power().powerOn(vm.source());
                     reasons.add("the source VM was powered back on");
                 }

@@ -1,5 +1,6 @@
 package io.vmlift.engine;
 
+import io.vmlift.spi.PowerState;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.util.StdConverter;
@@ -28,7 +29,7 @@ public final class MigrationState {
         public String targetName;
         public Phase phase = Phase.Pending;
         /** The source power state before vmlift touched it; restored when the migration fails. */
-        public io.vmlift.spi.PowerState restorePowerState;
+        public PowerState restorePowerState;
         /** True from the moment vmlift powers the source off until it powers it back on after a failure. */
         public boolean poweredOffByVmlift;
         public String started;

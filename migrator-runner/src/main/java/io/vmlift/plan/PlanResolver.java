@@ -1,5 +1,6 @@
 package io.vmlift.plan;
 
+import io.vmlift.spi.PowerState;
 import io.vmlift.model.DocumentSet;
 import io.vmlift.model.Located;
 import io.vmlift.model.NetworkMap;
@@ -98,10 +99,10 @@ public final class PlanResolver {
             }
             // Forklift's targetPowerState: on, off, or auto (as the source was).
             String wanted = plan.targetPowerState(entry);
-            io.vmlift.spi.PowerState power = "on".equals(wanted) ? io.vmlift.spi.PowerState.ON
-                    : "off".equals(wanted) ? io.vmlift.spi.PowerState.OFF
-                    : vm.powerState() == io.vmlift.spi.PowerState.ON ? io.vmlift.spi.PowerState.ON
-                    : io.vmlift.spi.PowerState.OFF;
+            PowerState power = "on".equals(wanted) ? PowerState.ON
+                    : "off".equals(wanted) ? PowerState.OFF
+                    : vm.powerState() == PowerState.ON ? PowerState.ON
+                    : PowerState.OFF;
             vms.add(new ResolvedPlan.TargetVm(entry, vm, name, power, plan.deleteVmOnFailMigration(entry), nics, disks));
         }
         Map<String, String> dataVolumeOwners = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.vmlift.plan;
 
+import io.vmlift.spi.PowerState;
 import io.vmlift.ExitCode;
 import io.vmlift.model.Located;
 import io.vmlift.model.NetworkMap;
@@ -17,7 +18,7 @@ import java.util.List;
 public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetVm> vms, List<Concern> concerns) {
 
     /** A VM as it will be on the target. */
-    public record TargetVm(Plan.Vm entry, Vm source, String name, io.vmlift.spi.PowerState powerState, boolean deleteOnFailure,
+    public record TargetVm(Plan.Vm entry, Vm source, String name, PowerState powerState, boolean deleteOnFailure,
             List<TargetNic> nics, List<TargetDisk> disks) {}
 
     /** destination is null when the NetworkMap does not cover the NIC's network. */

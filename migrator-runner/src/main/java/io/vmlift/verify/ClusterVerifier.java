@@ -3,6 +3,7 @@ package io.vmlift.verify;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmlift.spi.PowerState;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
@@ -57,7 +58,7 @@ public final class ClusterVerifier {
                 }));
             }
             JsonNode[] instance = new JsonNode[1];
-            if (vm.powerState() == io.vmlift.spi.PowerState.ON) {
+            if (vm.powerState() == PowerState.ON) {
                 checks.add(TestReport.Check.run("VirtualMachineInstance Running and Ready", () -> {
                     Instant deadline = Instant.now().plus(readyTimeout);
                     while (true) {
@@ -83,7 +84,7 @@ public final class ClusterVerifier {
                 JsonNode reported = instance[0] == null ? null : instance[0].at("/status/interfaces");
                 if (reported != null && reported.size() > 0) {
                     reported.forEach(i -> macs.add(i.path("mac").asText()));
-                } else if (vm.powerState() == io.vmlift.spi.PowerState.ON) {
+                } else if (vm.powerState() == PowerState.ON) {
                     // A running VM is judged by what its instance reports, not by what was asked for.
                     return "the VirtualMachineInstance reports no interfaces";
                 } else {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vmlift.spi.PowerState;
+import io.vmlift.spi.Firmware;
+import io.vmlift.spi.DiskBus;
 import io.vmlift.model.Located;
 import io.vmlift.model.NetworkMap;
 import io.vmlift.model.ObjectMeta;
@@ -59,35 +62,35 @@ class ManifestSchemaTest {
     private static final NetworkMap.Destination IGNORED = new NetworkMap.Destination("ignored", null, null);
 
     /** Windows, EFI with secure boot, powered on: compatibility mode gives SATA disks and E1000E NICs. */
-    private static final Vm WINDOWS = new Vm("vm-1042", "WIN2022 ERP (prod)", 8, 4, 16384, io.vmlift.spi.Firmware.EFI, true,
-            "windows2019srv_64Guest", io.vmlift.spi.PowerState.ON, "erp/win2022-erp.ova",
+    private static final Vm WINDOWS = new Vm("vm-1042", "WIN2022 ERP (prod)", 8, 4, 16384, Firmware.EFI, true,
+            "windows2019srv_64Guest", PowerState.ON, "erp/win2022-erp.ova",
             List.of(Disk.ofImage("2000", "win2022-erp-disk1.vmdk", GiB + 1, FAST.id(), "win2022-erp-disk1.vmdk",
-                            io.vmlift.spi.DiskBus.SCSI, "vmdk-stream"),
+                            DiskBus.SCSI, "vmdk-stream"),
                     Disk.ofImage("2001", "win2022-erp-disk2.vmdk", 200 * GiB, BULK.id(), "win2022-erp-disk2.vmdk",
-                            io.vmlift.spi.DiskBus.SCSI, "vmdk-stream")),
+                            DiskBus.SCSI, "vmdk-stream")),
             List.of(new Nic("Network adapter 1", "00:50:56:8a:10:01", VM_NETWORK.name(), VM_NETWORK.id(), "vmxnet3"),
                     new Nic("Network adapter 2", null, BACKEND.name(), BACKEND.id(), "e1000e"),
                     new Nic("Network adapter 3", "00:50:56:8a:10:03", BACKUP.name(), BACKUP.id(), "e1000")), null);
 
     /** RHEL, BIOS, powered off: virtio everywhere. */
-    private static final Vm LINUX = new Vm("vm-2077", "rhel9-db-01", 4, 1, 8192, io.vmlift.spi.Firmware.BIOS, false, "rhel9_64Guest",
-            io.vmlift.spi.PowerState.OFF, "db/rhel9-db-01.ova",
+    private static final Vm LINUX = new Vm("vm-2077", "rhel9-db-01", 4, 1, 8192, Firmware.BIOS, false, "rhel9_64Guest",
+            PowerState.OFF, "db/rhel9-db-01.ova",
             List.of(Disk.ofImage("3000", "rhel9-db-01-disk1.vmdk", 50 * GiB, FAST.id(), "rhel9-db-01-disk1.vmdk",
-                            io.vmlift.spi.DiskBus.SATA, "vmdk-sparse"),
+                            DiskBus.SATA, "vmdk-sparse"),
                     Disk.ofImage("3001", "rhel9-db-01-disk2.vmdk", 3 * GiB + 12_345, BULK.id(), "rhel9-db-01-disk2.vmdk",
-                            io.vmlift.spi.DiskBus.SCSI, "vmdk-sparse")),
+                            DiskBus.SCSI, "vmdk-sparse")),
             List.of(new Nic("eth0", "00:50:56:8a:20:01", STORAGE_NET.name(), STORAGE_NET.id(), "vmxnet3"),
                     new Nic("eth1", null, VM_NETWORK.name(), VM_NETWORK.id(), "virtio")), null);
 
     /** Ubuntu, EFI without secure boot, one core, a NIC on a network the map does not cover. */
-    private static final Vm UBUNTU = new Vm("vm-3001", "ubuntu-edge", 1, 0, 2048, io.vmlift.spi.Firmware.EFI, false, "ubuntu64Guest",
-            io.vmlift.spi.PowerState.ON, "edge/ubuntu-edge.ova",
-            List.of(Disk.ofImage("4000", "ubuntu-edge-disk1.vmdk", 9 * MiB, FAST.id(), "ubuntu-edge-disk1.vmdk", io.vmlift.spi.DiskBus.SCSI,
+    private static final Vm UBUNTU = new Vm("vm-3001", "ubuntu-edge", 1, 0, 2048, Firmware.EFI, false, "ubuntu64Guest",
+            PowerState.ON, "edge/ubuntu-edge.ova",
+            List.of(Disk.ofImage("4000", "ubuntu-edge-disk1.vmdk", 9 * MiB, FAST.id(), "ubuntu-edge-disk1.vmdk", DiskBus.SCSI,
                     "vmdk-stream")),
             List.of(new Nic("ens192", "00:50:56:8a:30:01", "Lab", "net-99", "vmxnet3")), null);
 
     private static final TargetVm WINDOWS_TARGET = new TargetVm(Plan.Vm.ref(WINDOWS.id(), null), WINDOWS,
-            "win2022-erp-prod", io.vmlift.spi.PowerState.ON, true,
+            "win2022-erp-prod", PowerState.ON, true,
             List.of(new TargetNic(WINDOWS.nics().get(0), POD),
                     new TargetNic(WINDOWS.nics().get(1), BACKEND_NAD),
                     new TargetNic(WINDOWS.nics().get(2), IGNORED)),
@@ -97,7 +100,7 @@ class ManifestSchemaTest {
                             new StorageMap.Destination("ceph-block-rwx", "Block", "ReadWriteMany"))));
 
     private static final TargetVm LINUX_TARGET = new TargetVm(Plan.Vm.ref(null, LINUX.name()), LINUX,
-            "rhel9-db-01", io.vmlift.spi.PowerState.OFF, false,
+            "rhel9-db-01", PowerState.OFF, false,
             List.of(new TargetNic(LINUX.nics().get(0), STORAGE_NAD), new TargetNic(LINUX.nics().get(1), POD)),
             List.of(
                     // Block on the cluster's default class (an empty storageClass).
@@ -107,7 +110,7 @@ class ManifestSchemaTest {
                     new TargetDisk(LINUX.disks().get(1), 1, "rhel9-db-01-disk-1", null)));
 
     private static final TargetVm UBUNTU_TARGET = new TargetVm(Plan.Vm.ref(UBUNTU.id(), UBUNTU.name()), UBUNTU,
-            "ubuntu-edge", io.vmlift.spi.PowerState.ON, true,
+            "ubuntu-edge", PowerState.ON, true,
             List.of(new TargetNic(UBUNTU.nics().get(0), null)),
             List.of(new TargetDisk(UBUNTU.disks().get(0), 0, "ubuntu-edge-disk-0",
                     new StorageMap.Destination("standard-csi", null, null))));
@@ -339,7 +342,7 @@ class ManifestSchemaTest {
     @Test
     void blockRequestIsTheMiBAlignedCapacity() {
         // C = 1 GiB + 1 byte on a Block volume: 1025 MiB, no overhead.
-        TargetVm blockVm = new TargetVm(WINDOWS_TARGET.entry(), WINDOWS, WINDOWS_TARGET.name(), io.vmlift.spi.PowerState.ON, true, List.of(),
+        TargetVm blockVm = new TargetVm(WINDOWS_TARGET.entry(), WINDOWS, WINDOWS_TARGET.name(), PowerState.ON, true, List.of(),
                 List.of(new TargetDisk(WINDOWS.disks().get(0), 0, "win2022-erp-prod-disk-0",
                         new StorageMap.Destination("ceph-block-rwx", "Block", "ReadWriteMany"))));
         assertThat(requestedStorage(dataVolume(blockVm, 0))).isEqualTo(roundUpTo1MiB(GiB + 1)).isEqualTo(1_074_790_400L);

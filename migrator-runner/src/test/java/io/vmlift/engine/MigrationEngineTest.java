@@ -79,7 +79,7 @@ class MigrationEngineTest {
         MigrationState state = migrate(dir.resolve("out"));
         assertThat(state.succeeded()).isTrue();
         assertThat(source.calls).containsExactly("powerOff");
-        assertThat(state.vms.get(0).restorePowerState).isEqualTo(io.vmlift.spi.PowerState.ON);
+        assertThat(state.vms.get(0).restorePowerState).isEqualTo(PowerState.ON);
     }
 
     @Test
@@ -101,7 +101,7 @@ class MigrationEngineTest {
         source.failDisk = -1;
         MigrationState rerun = migrate(out);
         assertThat(rerun.succeeded()).isTrue();
-        assertThat(rerun.vms.get(0).restorePowerState).isEqualTo(io.vmlift.spi.PowerState.ON);
+        assertThat(rerun.vms.get(0).restorePowerState).isEqualTo(PowerState.ON);
         assertThat(Files.exists(out.resolve("migrated/example-vm/virtualmachine.yaml"))).isTrue();
     }
 

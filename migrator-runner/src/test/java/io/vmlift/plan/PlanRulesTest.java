@@ -3,6 +3,9 @@ package io.vmlift.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.vmlift.spi.PowerState;
+import io.vmlift.spi.Firmware;
+import io.vmlift.spi.DiskBus;
 import io.vmlift.model.DocumentLoader;
 import io.vmlift.model.DocumentSet;
 import io.vmlift.spi.Disk;
@@ -168,12 +171,12 @@ class PlanRulesTest {
     }
 
     private static Vm vm(String id, String name, List<Disk> disks, List<Nic> nics) {
-        return new Vm(id, name, 2, 1, 2048, io.vmlift.spi.Firmware.BIOS, false, "rhel9_64Guest", io.vmlift.spi.PowerState.OFF, "/dc/vm/" + name, disks, nics,
+        return new Vm(id, name, 2, 1, 2048, Firmware.BIOS, false, "rhel9_64Guest", PowerState.OFF, "/dc/vm/" + name, disks, nics,
                 null);
     }
 
     private static Disk disk(String key, long capacity, String storageId) {
-        return new Disk(key, "Hard disk " + key, capacity, storageId, "[" + storageId + "] " + key + ".vmdk", io.vmlift.spi.DiskBus.SCSI,
+        return new Disk(key, "Hard disk " + key, capacity, storageId, "[" + storageId + "] " + key + ".vmdk", DiskBus.SCSI,
                 "vmdk-sparse", false, "persistent", true, null);
     }
 

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmlift.spi.PowerState;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.Extent;
@@ -293,7 +294,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     /** A VM that should run waits for its VirtualMachineInstance to be Ready; a halted one only for itself. */
     @Override
     public void waitForVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, Duration timeout) throws IOException {
-        if (vm.powerState() != io.vmlift.spi.PowerState.ON) {
+        if (vm.powerState() != PowerState.ON) {
             if (!vmExists(plan, vm)) {
                 throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " is gone");
             }

@@ -1,5 +1,7 @@
 package io.vmlift.source.ova;
 
+import io.vmlift.spi.PowerState;
+import io.vmlift.spi.DiskBus;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
 import io.vmlift.spi.Disk;
@@ -122,7 +124,7 @@ final class OvaProvider implements SourceProvider {
                     OvfDescriptor.DiskDef def = descriptor.disks().get(systemDisk.diskId());
                     OvfDescriptor.FileRef file = def == null ? null : descriptor.files().get(def.fileRef());
                     disks.add(Disk.ofImage(systemDisk.diskId(), systemDisk.name(), def == null ? -1 : def.capacityBytes(),
-                            STORAGE_ID, file == null ? null : pkg.display(file.href()), io.vmlift.spi.DiskBus.of(systemDisk.bus()),
+                            STORAGE_ID, file == null ? null : pkg.display(file.href()), DiskBus.of(systemDisk.bus()),
                             def == null ? null : format(def.format()), file == null ? null : file.href()));
                     // Saturating: thousands of disks of the largest size must not wrap the total.
                     total = Math.min(Long.MAX_VALUE - DiskImage.MAX_VIRTUAL_SIZE,
@@ -134,7 +136,7 @@ final class OvaProvider implements SourceProvider {
                     nics.add(new Nic(nic.name(), nic.mac(), nic.network(), nic.network(), nic.model()));
                 }
                 Vm vm = new Vm(id, system.name(), system.cpus(), system.coresPerSocket(), system.memoryMiB(),
-                        system.firmware(), system.secureBoot(), system.osType(), io.vmlift.spi.PowerState.OFF, pkg.location(), disks, nics, null);
+                        system.firmware(), system.secureBoot(), system.osType(), PowerState.OFF, pkg.location(), disks, nics, null);
                 byVmId.put(id, new Entry(pkg, system, vm));
             }
         }

@@ -1,5 +1,6 @@
 package io.vmlift.source.ova;
 
+import io.vmlift.spi.Firmware;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,6 @@ record OvfDescriptor(Map<String, FileRef> files, Map<String, DiskDef> disks, Lis
 
     /** @param problems what makes the VM unusable as described (Critical for plan): bad counts, no memory */
     record VirtualSystem(String id, String name, String osType, int cpus, int coresPerSocket, long memoryMiB,
-            io.vmlift.spi.Firmware firmware, boolean secureBoot, List<SystemDisk> disks, List<SystemNic> nics,
+            Firmware firmware, boolean secureBoot, List<SystemDisk> disks, List<SystemNic> nics,
             List<String> problems) {}
 }

@@ -1,5 +1,6 @@
 package io.vmlift.source.ova;
 
+import io.vmlift.spi.Firmware;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.spi.Vm;
 import java.io.IOException;
@@ -292,13 +293,13 @@ final class OvfParser {
                 problems.add(def.problem());
             }
         }
-        io.vmlift.spi.Firmware firmware = io.vmlift.spi.Firmware.BIOS;
+        Firmware firmware = Firmware.BIOS;
         boolean secureBoot = false;
         for (Element config : allByLocalName(system, "Config")) {
             String key = attribute(config, "key");
             String value = attribute(config, "value").toLowerCase(Locale.ROOT);
             if (key.equals("firmware") && value.equals("efi")) {
-                firmware = io.vmlift.spi.Firmware.EFI;
+                firmware = Firmware.EFI;
             } else if ((key.equals("uefi.secureBoot.enabled") || key.equals("bootOptions.efiSecureBootEnabled"))
                     && value.equals("true")) {
                 secureBoot = true;
@@ -306,13 +307,13 @@ final class OvfParser {
         }
         for (Element vboxFirmware : allByLocalName(system, "Firmware")) {
             if (attribute(vboxFirmware, "type").toLowerCase(Locale.ROOT).startsWith("efi")) {
-                firmware = io.vmlift.spi.Firmware.EFI;
+                firmware = Firmware.EFI;
             }
         }
         // oVirt's BiosType (ovirt-engine BiosType): 3 Q35_OVMF, 4 Q35_SECURE_BOOT.
         String biosType = text(first(system, "BiosType"));
         if (biosType.equals("3") || biosType.equals("4")) {
-            firmware = io.vmlift.spi.Firmware.EFI;
+            firmware = Firmware.EFI;
             secureBoot = biosType.equals("4");
         }
         if (coresPerSocket > cpus) {

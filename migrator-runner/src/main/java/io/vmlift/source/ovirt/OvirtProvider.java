@@ -1,6 +1,8 @@
 package io.vmlift.source.ovirt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmlift.spi.Firmware;
+import io.vmlift.spi.DiskBus;
 import io.vmlift.spi.PowerState;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.Extent;
@@ -151,22 +153,22 @@ final class OvirtProvider implements SourceProvider {
         Vm.Details details = new Vm.Details(vm.id(), vm.host() == null ? null : vm.host().id(),
                 vm.snapshotsPresent() ? vm.snapshots().size() : 0, null, null, false, List.of());
         return new Vm(vm.id(), vm.name(), sockets * cores * threads, cores * threads,
-                bytes(vm.memory()) / (1024 * 1024), bios.contains("ovmf") ? io.vmlift.spi.Firmware.EFI : io.vmlift.spi.Firmware.BIOS,
+                bytes(vm.memory()) / (1024 * 1024), bios.contains("ovmf") ? Firmware.EFI : Firmware.BIOS,
                 bios.contains("secure_boot"), vm.os() == null ? null : vm.os().type(),
                 vm.status() == VmStatus.UP ? PowerState.ON : vm.status() == VmStatus.DOWN ? PowerState.OFF
                         : PowerState.UNKNOWN,
                 vm.cluster() == null ? null : "cluster " + vm.cluster().id(), disks, nics, details);
     }
 
-    private static io.vmlift.spi.DiskBus bus(DiskAttachment attachment) {
+    private static DiskBus bus(DiskAttachment attachment) {
         if (attachment.interface_() == null) {
-            return io.vmlift.spi.DiskBus.VIRTIO;
+            return DiskBus.VIRTIO;
         }
         return switch (attachment.interface_()) {
-            case VIRTIO_SCSI, SPAPR_VSCSI -> io.vmlift.spi.DiskBus.SCSI;
-            case IDE -> io.vmlift.spi.DiskBus.IDE;
-            case SATA -> io.vmlift.spi.DiskBus.SATA;
-            default -> io.vmlift.spi.DiskBus.VIRTIO;
+            case VIRTIO_SCSI, SPAPR_VSCSI -> DiskBus.SCSI;
+            case IDE -> DiskBus.IDE;
+            case SATA -> DiskBus.SATA;
+            default -> DiskBus.VIRTIO;
         };
     }
 

@@ -1,5 +1,6 @@
 package io.vmlift.source.vsphere;
 
+import io.vmlift.spi.Firmware;
 import io.vmlift.spi.DiskBus;
 import io.vmlift.spi.PowerState;
 
@@ -61,7 +62,7 @@ final class VmMapper {
         return new Vm(item.id(), item.string("name"), InventoryCollector.asInt(item.string("config.hardware.numCPU"), 1),
                 InventoryCollector.asInt(item.string("config.hardware.numCoresPerSocket"), 1),
                 InventoryCollector.asLong(item.string("config.hardware.memoryMB")),
-                "efi".equals(item.string("config.firmware")) ? io.vmlift.spi.Firmware.EFI : io.vmlift.spi.Firmware.BIOS, false,
+                "efi".equals(item.string("config.firmware")) ? Firmware.EFI : Firmware.BIOS, false,
                 item.string("config.guestId"), powerState(item.string("runtime.powerState")),
                 InventoryCollector.path(byId, item), disks, nics, details);
     }

@@ -1,5 +1,6 @@
 package io.vmlift.source.vsphere;
 
+import io.vmlift.spi.PowerState;
 import io.vmlift.spi.Disk;
 import io.vmlift.spi.Vm;
 import io.vmlift.spi.Concern;
@@ -75,13 +76,13 @@ final class VsphereValidations {
                         + String.join(", ", details.passthroughDevices()), "remove them from the VM; KubeVirt"
                         + " cannot give the migrated VM the same host device"));
             }
-            if (vm.powerState() == io.vmlift.spi.PowerState.ON && Boolean.FALSE.equals(details.toolsRunning())) {
+            if (vm.powerState() == PowerState.ON && Boolean.FALSE.equals(details.toolsRunning())) {
                 concerns.add(Concern.info("vmware.tools.not_running", name, "VMware Tools are not running",
                         "vmlift cannot shut the guest down cleanly and powers it off hard after the shutdown"
                         + " timeout; shut it down yourself first for a clean file system"));
             }
         }
-        if (vm.powerState() == io.vmlift.spi.PowerState.SUSPENDED) {
+        if (vm.powerState() == PowerState.SUSPENDED) {
             concerns.add(Concern.warning("vmware.power.suspended", name, "The VM is suspended",
                     "its memory state is lost: the migrated VM boots fresh from its disks"));
         }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.vmlift.spi.Firmware;
+import io.vmlift.spi.DiskBus;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
 import io.vmlift.disk.DiskImage;
@@ -207,11 +209,11 @@ class OvaProviderTest {
             assertThat(vm.cpus()).isEqualTo(4);
             assertThat(vm.coresPerSocket()).isEqualTo(2);
             assertThat(vm.memoryMiB()).isEqualTo(8192);
-            assertThat(vm.firmware()).isEqualTo(io.vmlift.spi.Firmware.EFI);
+            assertThat(vm.firmware()).isEqualTo(Firmware.EFI);
             assertThat(vm.disks()).extracting(Disk::key, Disk::name, Disk::capacityBytes, Disk::bus, Disk::format)
                     .containsExactly(
-                            tuple("vmdisk1", "Hard disk 1", 16 * GIB, io.vmlift.spi.DiskBus.SCSI, "vmdk-stream"),
-                            tuple("vmdisk2", "Hard disk 2", 8 * GIB, io.vmlift.spi.DiskBus.SCSI, "vmdk-stream"));
+                            tuple("vmdisk1", "Hard disk 1", 16 * GIB, DiskBus.SCSI, "vmdk-stream"),
+                            tuple("vmdisk2", "Hard disk 2", 8 * GIB, DiskBus.SCSI, "vmdk-stream"));
             assertThat(vm.nics()).extracting(Nic::name, Nic::mac, Nic::network, Nic::model)
                     .containsExactly(
                             tuple("Network adapter 1", "00:50:56:ab:cd:01", "VM Network", "vmxnet3"),
@@ -374,11 +376,11 @@ class OvaProviderTest {
             assertThat(vm.cpus()).isEqualTo(2);
             assertThat(vm.coresPerSocket()).isEqualTo(1);
             assertThat(vm.memoryMiB()).isEqualTo(2048);
-            assertThat(vm.firmware()).isEqualTo(io.vmlift.spi.Firmware.BIOS);
+            assertThat(vm.firmware()).isEqualTo(Firmware.BIOS);
             assertThat(vm.disks()).extracting(Disk::key, Disk::capacityBytes, Disk::bus)
                     .containsExactly(
-                            tuple("vmdisk1", VIRTUAL, io.vmlift.spi.DiskBus.SATA),
-                            tuple("vmdisk2", 2 * GIB, io.vmlift.spi.DiskBus.IDE));
+                            tuple("vmdisk1", VIRTUAL, DiskBus.SATA),
+                            tuple("vmdisk2", 2 * GIB, DiskBus.IDE));
             // The Item has no MAC; VirtualBox keeps it in its own vbox:Machine section, read from there.
             assertThat(vm.nics()).singleElement().satisfies(nic -> {
                 assertThat(nic.mac()).isEqualTo("08:00:27:a1:b2:c3");
@@ -414,7 +416,7 @@ class OvaProviderTest {
         try (SourceProvider provider = connect(folder.resolve("bounded.ovf").toString())) {
             Vm vm = onlyVm(provider);
             assertThat(vm.memoryMiB()).isEqualTo(1024);
-            assertThat(vm.firmware()).isEqualTo(io.vmlift.spi.Firmware.EFI);
+            assertThat(vm.firmware()).isEqualTo(Firmware.EFI);
             assertThat(vm.secureBoot()).isTrue();
         }
     }
@@ -505,7 +507,7 @@ class OvaProviderTest {
             assertThat(vm.memoryMiB()).isEqualTo(4096);
             assertThat(vm.osType()).isEqualTo("Rocky Linux 9");
             assertThat(vm.disks()).extracting(Disk::key, Disk::name, Disk::capacityBytes, Disk::bus)
-                    .containsExactly(tuple("disk1", "Hard disk 1", 4 * GIB, io.vmlift.spi.DiskBus.NVME));
+                    .containsExactly(tuple("disk1", "Hard disk 1", 4 * GIB, DiskBus.NVME));
             assertThat(vm.nics()).extracting(Nic::name, Nic::mac, Nic::network, Nic::model)
                     .containsExactly(tuple("eth0", "52:54:00:12:34:5a", "frontend", "virtio"));
             assertThat(provider.validate(vm)).isEmpty();

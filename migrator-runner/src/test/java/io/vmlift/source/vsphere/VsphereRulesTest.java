@@ -3,6 +3,9 @@ package io.vmlift.source.vsphere;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.vmlift.spi.PowerState;
+import io.vmlift.spi.Firmware;
+import io.vmlift.spi.DiskBus;
 import io.vmlift.spi.Disk;
 import io.vmlift.spi.Nic;
 import io.vmlift.spi.Vm;
@@ -97,8 +100,22 @@ class VsphereRulesTest {
     }
 
     @Test
+    void snapshotsBlockWhenVmliftReadsTheFilesAndOnlyWarnWhenVddkFollowsTheChain() {
+        Vm.Details withSnapshots = new Vm.Details("4215a7c3-0000-4000-8000-000000000002", "esxi-01.example.com", 2,
+                true, true, false, List.of());
+        Vm vm = vm("snappy-1", "on", "rhel9_64Guest", withSnapshots, disk("datastore-11", false, null));
+
+        assertThat(VsphereValidations.of(vm, BIOS, DATASTORES, false))
+                .extracting(Concern::id, Concern::category, Concern::vm)
+                .containsExactly(tuple("vmware.snapshot.detected", Category.Critical, "snappy-1"));
+        assertThat(VsphereValidations.of(vm, BIOS, DATASTORES, true))
+                .extracting(Concern::id, Concern::category, Concern::vm)
+                .containsExactly(tuple("vmware.snapshot.detected", Category.Warning, "snappy-1"));
+    }
+
+    @Test
     void everyBadDiskOfAVmIsNamedOnce() {
-        Vm vm = new Vm("vm-7", "mixed-1", 2, 1, 4096, io.vmlift.spi.Firmware.BIOS, false, "rhel9_64Guest", io.vmlift.spi.PowerState.ON, "/dc/vm/mixed-1",
+        Vm vm = new Vm("vm-7", "mixed-1", 2, 1, 4096, Firmware.BIOS, false, "rhel9_64Guest", PowerState.ON, "/dc/vm/mixed-1",
                 List.of(disk("datastore-11", false, null), disk("datastore-11", true, null),
                         disk("datastore-12", false, "physical")),
                 List.of(), details(true, false, List.of()));
@@ -111,7 +128,7 @@ class VsphereRulesTest {
     }
 
     private static Vm vm(String name, String power, String osType, Vm.Details details, Disk disk) {
-        return new Vm("vm-" + name, name, 2, 1, 4096, io.vmlift.spi.Firmware.BIOS, false, osType, io.vmlift.spi.PowerState.of(power), "/dc/vm/" + name,
+        return new Vm("vm-" + name, name, 2, 1, 4096, Firmware.BIOS, false, osType, PowerState.of(power), "/dc/vm/" + name,
                 List.of(disk), List.of(new Nic("Network adapter 1", "00:50:56:aa:bb:01", "VM Network", "network-7",
                         "vmxnet3")), details);
     }
@@ -123,7 +140,7 @@ class VsphereRulesTest {
     }
 
     private static Disk disk(String datastore, boolean shared, String rawDeviceMapping) {
-        return new Disk("2000", "Hard disk 1", 16 * GIB, datastore, "[" + datastore + "] vm/vm.vmdk", io.vmlift.spi.DiskBus.SCSI,
+        return new Disk("2000", "Hard disk 1", 16 * GIB, datastore, "[" + datastore + "] vm/vm.vmdk", DiskBus.SCSI,
                 "vmdk-flat", shared, "persistent", true, rawDeviceMapping);
     }
 }
