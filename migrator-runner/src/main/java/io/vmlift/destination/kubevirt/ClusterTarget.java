@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmlift.spi.PowerState;
@@ -40,10 +41,19 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
      *     upload server) and to import what was uploaded
      * @param pollInterval how often object status is read while waiting
      * @param importTimeout how long CDI may take to copy a disk it reads from the source itself (VDDK, imageio)
+     * @param conflicts how often a write refused as conflicting (409) is made again on a fresh read
      */
-    public record Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout) {
+    public record Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout,
+            io.vmlift.Backoff conflicts) {
+        /** Someone else's write came between ours and our read: try again soon, a few times. */
+        static final io.vmlift.Backoff CONFLICTS = new io.vmlift.Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
+
         public Options(Duration uploadReadyTimeout, Duration pollInterval) {
             this(uploadReadyTimeout, pollInterval, Duration.ofHours(24));
+        }
+
+        public Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout) {
+            this(uploadReadyTimeout, pollInterval, importTimeout, CONFLICTS);
         }
 
         public static Options defaults() {
@@ -74,14 +84,17 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
             ObjectNode dataVolume = VirtualMachineBuilder.dataVolume(plan, vm, disk, disk.transfer(), checkpoints,
                     false);
             // A DataVolume's spec cannot change after creation: one an earlier run of this plan made is adopted.
-            GenericKubernetesResource existing = get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(),
-                    disk.dataVolumeName());
-            if (existing == null) {
-                client.resource(resource(dataVolume)).inNamespace(plan.targetNamespace()).create();
-            } else if (!ours(existing, plan)) {
-                throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName()
-                        + " exists and was not made by plan " + plan.name() + "; rename the VM (targetName) or remove it");
-            }
+            onFreshRead("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName(), () -> {
+                GenericKubernetesResource existing = get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(),
+                        disk.dataVolumeName());
+                if (existing == null) {
+                    client.resource(resource(dataVolume)).inNamespace(plan.targetNamespace()).create();
+                } else if (!ours(existing, plan)) {
+                    throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName()
+                            + " exists and was not made by plan " + plan.name()
+                            + "; rename the VM (targetName) or remove it");
+                }
+            });
         }
     }
 
@@ -138,16 +151,20 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                 .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()))
                 .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata()
                 .withType("Opaque").withStringData(data).build();
-        io.fabric8.kubernetes.api.model.Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
-        if (existing == null) {
-            client.secrets().inNamespace(namespace).resource(secret).create();
-        } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
-                ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
-            client.secrets().inNamespace(namespace).resource(secret).update();
-        } else {
-            throw new IOException("Secret " + namespace + "/" + name + " exists and was not made by plan "
-                    + plan.name() + "; vmlift keeps the source credentials for CDI there; remove or rename it");
-        }
+        onFreshRead("Secret " + namespace + "/" + name, () -> {
+            io.fabric8.kubernetes.api.model.Secret existing = client.secrets().inNamespace(namespace).withName(name)
+                    .get();
+            if (existing == null) {
+                client.secrets().inNamespace(namespace).resource(secret).create();
+            } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
+                    ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
+                secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+                client.secrets().inNamespace(namespace).resource(secret).update();
+            } else {
+                throw new IOException("Secret " + namespace + "/" + name + " exists and was not made by plan "
+                        + plan.name() + "; vmlift keeps the source credentials for CDI there; remove or rename it");
+            }
+        });
     }
 
     /** A ConfigMap labelled with the plan, like the transfer Secret: a rerun updates it, others' are left alone. */
@@ -158,17 +175,20 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                 .withNewMetadata().withName(name).withNamespace(namespace)
                 .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()))
                 .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata().withData(data).build();
-        io.fabric8.kubernetes.api.model.ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name)
-                .get();
-        if (existing == null) {
-            client.configMaps().inNamespace(namespace).resource(map).create();
-        } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
-                ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
-            client.configMaps().inNamespace(namespace).resource(map).update();
-        } else {
-            throw new IOException("ConfigMap " + namespace + "/" + name + " exists and was not made by plan "
-                    + plan.name() + "; remove or rename it");
-        }
+        onFreshRead("ConfigMap " + namespace + "/" + name, () -> {
+            io.fabric8.kubernetes.api.model.ConfigMap existing = client.configMaps().inNamespace(namespace)
+                    .withName(name).get();
+            if (existing == null) {
+                client.configMaps().inNamespace(namespace).resource(map).create();
+            } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
+                    ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
+                map.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+                client.configMaps().inNamespace(namespace).resource(map).update();
+            } else {
+                throw new IOException("ConfigMap " + namespace + "/" + name + " exists and was not made by plan "
+                        + plan.name() + "; remove or rename it");
+            }
+        });
     }
 
     /** Follows a DataVolume that CDI fills from the source itself, until it has succeeded. */
@@ -274,16 +294,18 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     @Override
     public void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         ObjectNode manifest = VirtualMachineBuilder.virtualMachine(plan, vm);
-        GenericKubernetesResource existing = get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name());
-        if (existing == null) {
-            client.resource(resource(manifest)).inNamespace(plan.targetNamespace()).create();
-        } else if (ours(existing, plan)) {
-            client.genericKubernetesResources(VM_API, "VirtualMachine").inNamespace(plan.targetNamespace())
-                    .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.toJson(manifest));
-        } else {
-            throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " exists and was not"
-                    + " made by plan " + plan.name());
-        }
+        onFreshRead("VirtualMachine " + plan.targetNamespace() + "/" + vm.name(), () -> {
+            GenericKubernetesResource existing = get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name());
+            if (existing == null) {
+                client.resource(resource(manifest)).inNamespace(plan.targetNamespace()).create();
+            } else if (ours(existing, plan)) {
+                client.genericKubernetesResources(VM_API, "VirtualMachine").inNamespace(plan.targetNamespace())
+                        .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.toJson(manifest));
+            } else {
+                throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " exists and was"
+                        + " not made by plan " + plan.name());
+            }
+        });
     }
 
     @Override
@@ -348,6 +370,36 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
 
     private GenericKubernetesResource dataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk) {
         return get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(), disk.dataVolumeName());
+    }
+
+    /** A read, then a create or an update; the step again from the read when it loses a race. */
+    @FunctionalInterface
+    private interface ReadThenWrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a read-then-write, again on a fresh read when the API server refuses the write as conflicting (409:
+     * the object was made or changed by someone else between our read and our write), with backoff; then fails
+     * saying how often it was tried.
+     */
+    private void onFreshRead(String what, ReadThenWrite step) throws IOException {
+        io.vmlift.Backoff retries = options.conflicts();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                step.run();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                if (attempt >= retries.attempts()) {
+                    throw new IOException(what + ": the cluster refused the write as conflicting (409) " + attempt
+                            + " times; another client keeps changing it", e);
+                }
+                retries.pause(attempt);
+            }
+        }
     }
 
     private GenericKubernetesResource get(String apiVersion, String kind, String namespace, String name) {

@@ -158,6 +158,35 @@ class ClusterTargetTest {
         assertThat(state.vms.get(0).phase).as(String.valueOf(state.vms.get(0).error)).isEqualTo(Phase.Completed);
     }
 
+    /** What kube-apiserver answers a create whose name another client took between vmlift's read and its write. */
+    private static java.util.Map<String, Object> alreadyExists(String resource) {
+        return java.util.Map.of("kind", "Status", "apiVersion", "v1", "status", "Failure", "reason", "AlreadyExists",
+                "code", 409, "message", resource + " \"example-vm\" already exists");
+    }
+
+    @Test
+    void aWriteThatLosesARaceIsMadeAgainOnAFreshRead() throws Exception {
+        server.expect().post().withPath("/apis/cdi.kubevirt.io/v1beta1/namespaces/migrated/datavolumes")
+                .andReturn(409, alreadyExists("datavolumes.cdi.kubevirt.io")).once();
+        server.expect().post().withPath("/apis/kubevirt.io/v1/namespaces/migrated/virtualmachines")
+                .andReturn(409, alreadyExists("virtualmachines.kubevirt.io")).once();
+        MigrationState state = migrate();
+        assertThat(state.vms.get(0).phase).as(String.valueOf(state.vms.get(0).error)).isEqualTo(Phase.Completed);
+        assertThat(get("kubevirt.io/v1", "VirtualMachine", "example-vm")).isNotNull();
+    }
+
+    @Test
+    void aWriteThatKeepsConflictingFailsTheVmSayingHowOftenItWasTried() throws Exception {
+        server.expect().post().withPath("/apis/kubevirt.io/v1/namespaces/migrated/virtualmachines")
+                .andReturn(409, alreadyExists("virtualmachines.kubevirt.io")).always();
+        MigrationState state = migrate();
+        MigrationState.VmState vm = state.vms.get(0);
+        assertThat(vm.phase).isEqualTo(Phase.Failed);
+        assertThat(vm.error.phase()).isEqualTo("CreateVM");
+        assertThat(vm.error.reasons().get(0)).contains("VirtualMachine migrated/example-vm")
+                .contains("conflicting (409) 5 times");
+    }
+
     @Test
     void anUploadServerThatIsNotReadyYetIsTriedAgain() throws Exception {
         cluster.breakWith(FakeKubevirt.Fault.UPLOAD_POD_STARTING);
