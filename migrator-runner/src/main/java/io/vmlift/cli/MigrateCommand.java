@@ -152,7 +152,7 @@ final class MigrateCommand implements Callable<Integer> {
             results.write("plan-name", state.plan);
             results.write("migrated-vms", Serialization.toCompactJson(state.vms.stream()
                     .filter(v -> v.phase == Phase.Completed).map(v -> v.targetName).toList()));
-            results.write("migration-status", state.phase);
+            results.write("migration-status", state.phase.name());
             results.write("state-record", store.describe());
             if (!state.succeeded()) {
                 List<MigrationState.VmState> failed = state.vms.stream().filter(v -> v.phase == Phase.Failed).toList();

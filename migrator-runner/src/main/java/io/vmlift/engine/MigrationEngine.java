@@ -182,7 +182,7 @@ public final class MigrationEngine {
                 s.target = target;
                 s.started = started.toString();
                 s.completed = null;
-                s.phase = "Running";
+                s.phase = PlanPhase.Running;
                 // The record describes the plan as it is now: a VM taken out of the plan no longer counts.
                 Set<String> planned = new HashSet<>();
                 plan.vms().forEach(vm -> planned.add(vm.source().id()));
@@ -205,7 +205,7 @@ public final class MigrationEngine {
                 // Also when something escaped a VM's work: the record says how the run ended.
                 Instant completed = clock.now();
                 record.post(s -> {
-                    s.phase = s.succeeded() ? "Succeeded" : "Failed";
+                    s.phase = s.succeeded() ? PlanPhase.Succeeded : PlanPhase.Failed;
                     s.completed = completed.toString();
                 }, true);
             }

@@ -16,7 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class MigrationState {
     public String plan;
     public String target;
-    public String phase = "Pending";
+    public PlanPhase phase = PlanPhase.Pending;
     public String started;
     public String completed;
     @JsonDeserialize(as = CopyOnWriteArrayList.class)

@@ -116,7 +116,7 @@ class MigrationEngineTest {
         assertThat(source.calls).containsExactly("powerOff", "powerOn");
         assertThat(source.on).isTrue();
         MigrationState saved = FileStateStore.forPlan(out, "p").load();
-        assertThat(saved.phase).isEqualTo("Failed");
+        assertThat(saved.phase).isEqualTo(PlanPhase.Failed);
         assertThat(saved.completed).isNotNull();
         assertThat(saved.vms.get(0).phase).isEqualTo(Phase.Failed);
         assertThat(saved.vms.get(0).error.reasons().get(0)).contains("internal error").contains("a bug on purpose");
@@ -168,14 +168,14 @@ class MigrationEngineTest {
         engine.stop("SIGTERM in a test");
         assertThat(engine.awaitFinished(Duration.ofSeconds(30))).isTrue();
         MigrationState state = run.get();
-        assertThat(state.phase).isEqualTo("Failed");
+        assertThat(state.phase).isEqualTo(PlanPhase.Failed);
         MigrationState.VmState vm = state.vms.get(0);
         assertThat(vm.phase).isEqualTo(Phase.Failed);
         assertThat(vm.error.phase()).isEqualTo("CopyDisks");
         assertThat(vm.error.reasons()).anyMatch(r -> r.contains("stopped: SIGTERM in a test"))
                 .anyMatch(r -> r.contains("powered back on"));
         assertThat(source.on).isTrue();
-        assertThat(FileStateStore.forPlan(out, "p").load().phase).isEqualTo("Failed");
+        assertThat(FileStateStore.forPlan(out, "p").load().phase).isEqualTo(PlanPhase.Failed);
         assertThat(out.resolve("migrated/example-vm")).doesNotExist();
     }
 
