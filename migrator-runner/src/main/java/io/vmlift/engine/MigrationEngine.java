@@ -99,7 +99,7 @@ public final class MigrationEngine {
     private volatile String stopReason;
     /** The run's state record's one writer, set before any VM's work starts. */
     private StateWriter record;
-    private final Map<MigrationState.VmState, Itinerary> itineraries = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<MigrationState.VmState, VmRun> runs = new java.util.concurrent.ConcurrentHashMap<>();
     /** VMs found running in this run: a copy checkpoint of theirs from an earlier run is not resumed. */
     private final Set<MigrationState.VmState> sourceRan = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
@@ -326,51 +326,66 @@ public final class MigrationEngine {
         }
     }
 
+    /**
+     * One VM's run through its itinerary: the stepper enters each step the table gives, runs its handler, and
+     * goes where the handler says or, by default, to the next step whose condition holds.
+     */
+    final class VmRun {
+        final ResolvedPlan plan;
+        final ResolvedPlan.TargetVm vm;
+        final MigrationState.VmState state;
+        final Itinerary itinerary;
+        /** The step the stepper is in; enter() refuses any other. */
+        Phase current;
+        /** The DataVolumes (or images) were made in this run: later warm precopies add checkpoints instead. */
+        boolean disksMade;
+        /** The source's power state as StorePowerState found it. */
+        PowerState found;
+
+        VmRun(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState state) {
+            this.plan = plan;
+            this.vm = vm;
+            this.state = state;
+            this.itinerary = Itinerary.of(plan, vm);
+        }
+
+        boolean firstPrecopy() {
+            return !disksMade;
+        }
+
+        boolean laterPrecopy() {
+            return disksMade;
+        }
+
+        boolean olderSnapshots() {
+            return state.snapshots.size() > 1;
+        }
+
+        boolean beforeCutover() {
+            return clock.now().isBefore(options.warm().cutover());
+        }
+    }
+
+    /** The stepper: from the itinerary's first step to Completed; a failure anywhere is rolled back by fail(). */
     private void migrate(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) {
-        itineraries.put(vmState, Itinerary.of(plan, vm));
+        VmRun run = new VmRun(plan, vm, vmState);
+        runs.put(vmState, run);
         Instant started = clock.now();
         record.change(s -> {
             vmState.error = null;
             vmState.started = started.toString();
             vmState.completed = null;
+            // A rerun starts a warm copy afresh: the DataVolumes of a failed run were removed, or are adopted.
+            vmState.checkpoints.clear();
         });
         try {
-            enter(vmState, Phase.Validate, "");
-            List<String> blocking = source.validate(vm.source()).stream().filter(Concern::blocks)
-                    .map(Concern::oneLine).toList();
-            if (!blocking.isEmpty()) {
-                throw new IOException("the source VM has changed since the plan was checked: "
-                        + String.join("; ", blocking));
+            Phase phase = run.itinerary.first();
+            while (phase != null) {
+                run.current = phase;
+                Itinerary.Step step = run.itinerary.step(phase);
+                Phase jump = step.handler().run(this, run);
+                phase = jump != null ? jump : run.itinerary.next(phase, run);
             }
-            Itinerary itinerary = itineraries.get(vmState);
-            if (itinerary == Itinerary.WARM_BY_CHANGES) {
-                migrateWarmByChanges(plan, vm, vmState);
-            } else if (itinerary == Itinerary.WARM_CDI) {
-                migrateWarm(plan, vm, vmState);
-            } else {
-                powerOffSource(vm, vmState);
-                enter(vmState, Phase.CreateDataVolumes, target.describe());
-                putTransferSecrets(plan, vm);
-                target.createDisks(plan, vm, List.of());
-                copyDisks(plan, vm, vmState);
-            }
-            enter(vmState, Phase.CreateVM, "");
-            target.createVm(plan, vm);
-            enter(vmState, Phase.WaitForVM, "");
-            target.waitForVm(plan, vm, options.readyTimeout());
-            // As the VM completes: a warm cutover wrote changes over the precopied images since.
-            List<String> digests = new ArrayList<>();
-            for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-                digests.add(target.storedDigest(plan, vm, disk));
-            }
-            Instant completed = clock.now();
-            record.change(s -> {
-                for (int i = 0; i < digests.size(); i++) {
-                    vmState.disks.get(i).digest = digests.get(i);
-                }
-                vmState.completed = completed.toString();
-            });
-            enter(vmState, Phase.Completed, "");
         } catch (Exception e) {
             fail(plan, vm, vmState, e);
         } catch (Error e) {
@@ -380,25 +395,232 @@ public final class MigrationEngine {
         }
     }
 
-    private void powerOffSource(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState)
-            throws IOException {
-        enter(vmState, Phase.StorePowerState, "");
-        PowerControl power = source.power();
-        PowerState before = power.state(vm.source());
+    // The step handlers. Each enters its phase (with what it is about to do), does the step, and returns where to
+    // go next, or null for the itinerary's next step.
+
+    Phase validate(VmRun run) throws IOException {
+        enter(run.state, Phase.Validate, "");
+        List<String> blocking = source.validate(run.vm.source()).stream().filter(Concern::blocks)
+                .map(Concern::oneLine).toList();
+        if (!blocking.isEmpty()) {
+            throw new IOException("the source VM has changed since the plan was checked: "
+                    + String.join("; ", blocking));
+        }
+        return null;
+    }
+
+    Phase storePowerState(VmRun run) throws IOException {
+        enter(run.state, Phase.StorePowerState, "");
+        PowerState before = source.power().state(run.vm.source());
+        run.found = before;
         if (before == PowerState.ON) {
             // It runs now, so its disks may differ from what an interrupted earlier run copied: copy afresh.
-            sourceRan.add(vmState);
+            sourceRan.add(run.state);
         }
         record.change(s -> {
-            if (vmState.restorePowerState == null) {
-                vmState.restorePowerState = before;
+            if (run.state.restorePowerState == null) {
+                run.state.restorePowerState = before;
             }
         });
-        enter(vmState, Phase.PowerOffSource, "source was " + vmState.restorePowerState);
-        if (before == PowerState.ON) {
-            record.change(s -> vmState.poweredOffByVmlift = true); // on record before the source goes off
-            power.powerOff(vm.source(), options.powerOffTimeout());
+        return null;
+    }
+
+    Phase powerOffSource(VmRun run) throws IOException {
+        enter(run.state, Phase.PowerOffSource, "source was " + run.state.restorePowerState);
+        if (run.found == PowerState.ON) {
+            record.change(s -> run.state.poweredOffByVmlift = true); // on record before the source goes off
+            source.power().powerOff(run.vm.source(), options.powerOffTimeout());
         }
+        return null;
+    }
+
+    /** A snapshot of the running VM (warm), the next checkpoint; by changes, also each disk's CBT change id. */
+    Phase createSnapshot(VmRun run) throws IOException {
+        takeSnapshot(run, Phase.CreateSnapshot);
+        if (run.itinerary == Itinerary.WARM_BY_CHANGES) {
+            ChangeTracking tracking = source.changeTracking().orElseThrow();
+            String snapshot = run.state.checkpoints.get(0);
+            List<String> changeIds = new ArrayList<>();
+            for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
+                changeIds.add(tracking.changeId(run.vm.source(), snapshot, disk.source()));
+            }
+            record.change(s -> {
+                for (int i = 0; i < changeIds.size(); i++) {
+                    run.state.disks.get(i).changeId = changeIds.get(i);
+                }
+            });
+        }
+        return null;
+    }
+
+    Phase createFinalSnapshot(VmRun run) throws IOException {
+        takeSnapshot(run, Phase.CreateFinalSnapshot);
+        return null;
+    }
+
+    Phase createDataVolumes(VmRun run) throws IOException {
+        enter(run.state, Phase.CreateDataVolumes, target.describe());
+        putTransferSecrets(run.plan, run.vm);
+        target.createDisks(run.plan, run.vm, run.itinerary == Itinerary.WARM_CDI
+                ? List.copyOf(run.state.checkpoints) : List.of());
+        run.disksMade = true;
+        return null;
+    }
+
+    Phase addCheckpoint(VmRun run) throws IOException {
+        enter(run.state, Phase.AddCheckpoint, "checkpoint " + run.state.checkpoints.size());
+        warmImports().setCheckpoints(run.plan, run.vm, List.copyOf(run.state.checkpoints), false);
+        return null;
+    }
+
+    Phase addFinalCheckpoint(VmRun run) throws IOException {
+        enter(run.state, Phase.AddFinalCheckpoint, "checkpoint " + run.state.checkpoints.size());
+        warmImports().setCheckpoints(run.plan, run.vm, List.copyOf(run.state.checkpoints), true);
+        return null;
+    }
+
+    /** Waits for CDI to copy the newest checkpoint of every disk (a warm precopy). */
+    Phase awaitCheckpoint(VmRun run) throws IOException {
+        awaitCheckpoint(run, Phase.CopyDisks);
+        return null;
+    }
+
+    /** The cutover's last checkpoint: once CDI has copied it, every disk is complete. */
+    Phase awaitFinalCheckpoint(VmRun run) throws IOException {
+        awaitCheckpoint(run, Phase.Finalize);
+        record.change(s -> run.state.disks.forEach(d -> d.completed = true));
+        return null;
+    }
+
+    private void awaitCheckpoint(VmRun run, Phase phase) throws IOException {
+        enter(run.state, phase, "checkpoint " + run.state.checkpoints.size() + ", " + run.vm.disks().size()
+                + " disk(s)");
+        for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
+            awaitTransfer(run.plan, run.vm, disk, run.state.disks.get(disk.index()), false);
+        }
+    }
+
+    /** Between precopies: until the next one is due, or the cutover; then another precopy unless it is time. */
+    Phase pauseBetweenPrecopies(VmRun run) throws InterruptedException {
+        Instant next = clock.now().plus(options.warm().precopyInterval());
+        Instant cutover = options.warm().cutover();
+        Instant wake = run.itinerary == Itinerary.WARM_CDI && next.isBefore(cutover) ? next : cutover;
+        enter(run.state, Phase.CopyingPaused, (wake.equals(cutover) ? "cutover at " : "next precopy at ") + wake);
+        sleepUntil(wake);
+        return run.itinerary == Itinerary.WARM_CDI && run.beforeCutover() ? Phase.CreateSnapshot : null;
+    }
+
+    /** Removes all but the newest of vmlift's snapshots: the next checkpoint starts from the newest. */
+    Phase removePreviousSnapshots(VmRun run) throws IOException {
+        removeSnapshots(run, Phase.RemovePreviousSnapshot, 1);
+        return null;
+    }
+
+    /** By changes: the precopy's snapshot goes before the changes since it are read from the disks. */
+    Phase removePrecopySnapshot(VmRun run) throws IOException {
+        removeSnapshots(run, Phase.RemovePreviousSnapshot, 0);
+        return null;
+    }
+
+    Phase removeFinalSnapshots(VmRun run) throws IOException {
+        removeSnapshots(run, Phase.RemoveFinalSnapshot, 0);
+        return null;
+    }
+
+    private void removeSnapshots(VmRun run, Phase phase, int keep) throws IOException {
+        Snapshots snapshots = source.snapshots().orElseThrow(); // the itinerary is warm only where it has them
+        while (run.state.snapshots.size() > keep) {
+            String oldest = run.state.snapshots.get(0);
+            enter(run.state, phase, oldest);
+            snapshots.remove(run.vm.source(), oldest);
+            record.change(s -> run.state.snapshots.remove(0));
+        }
+    }
+
+    private void takeSnapshot(VmRun run, Phase phase) throws IOException {
+        String name = "vmlift-" + run.plan.name() + "-" + (run.state.checkpoints.size() + 1);
+        enter(run.state, phase, name);
+        String id = source.snapshots().orElseThrow().create(run.vm.source(), name);
+        record.change(s -> {
+            run.state.checkpoints.add(id);
+            run.state.snapshots.add(id);
+        });
+    }
+
+    /**
+     * Copies every disk vmlift moves itself, and follows those CDI copies from the source. A copy checkpoint of
+     * an earlier run is only good while the disks stayed as they were: cold, and the source not found running
+     * since (a warm precopy reads a new snapshot each run).
+     */
+    Phase copyDisks(VmRun run) throws IOException {
+        enter(run.state, Phase.CopyDisks, run.vm.disks().size() + " disk(s)");
+        List<SourceDisk> sourceDisks = source.disks(run.vm.source());
+        boolean resumable = run.itinerary == Itinerary.COLD && !sourceRan.contains(run.state);
+        for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
+            MigrationState.DiskState diskState = run.state.disks.get(disk.index());
+            if (disk.copiedByVmlift()) {
+                copyDisk(run.plan, run.vm, disk, sourceDisks.get(disk.index()), diskState, resumable);
+            } else {
+                awaitTransfer(run.plan, run.vm, disk, diskState, true);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Warm by changes, at the cutover: with the VM off and the snapshot gone, only the areas CBT says changed
+     * since the precopy are copied over the precopied images.
+     */
+    Phase applyChanges(VmRun run) throws IOException {
+        enter(run.state, Phase.Finalize, "the changes since the precopy");
+        ChangeTracking tracking = source.changeTracking().orElseThrow();
+        io.vmlift.destination.ChangeWriter writer = target.changeWriter().orElseThrow(() -> new IOException(
+                target.describe() + " cannot take a warm migration's changes (a raw image can)"));
+        List<SourceDisk> sourceDisks = source.disks(run.vm.source());
+        for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
+            MigrationState.DiskState diskState = run.state.disks.get(disk.index());
+            List<Extent> changed = tracking.changedSince(run.vm.source(), disk.source(), diskState.changeId);
+            long bytes = changed.stream().mapToLong(Extent::length).sum();
+            progress.copyStarted(run.vm.name(), disk.dataVolumeName(), bytes);
+            boolean copied = false;
+            try (DiskImage image = sourceDisks.get(disk.index()).open()) {
+                writer.applyChanges(run.plan, run.vm, disk, image, changed,
+                        n -> progress.copied(run.vm.name(), disk.dataVolumeName(), n));
+                copied = true;
+            } finally {
+                progress.copyFinished(run.vm.name(), disk.dataVolumeName(), copied);
+            }
+        }
+        return null;
+    }
+
+    Phase createVm(VmRun run) throws IOException {
+        enter(run.state, Phase.CreateVM, "");
+        target.createVm(run.plan, run.vm);
+        return null;
+    }
+
+    Phase waitForVm(VmRun run) throws IOException {
+        enter(run.state, Phase.WaitForVM, "");
+        target.waitForVm(run.plan, run.vm, options.readyTimeout());
+        return null;
+    }
+
+    /** Records each disk's digest as the VM completes (a warm cutover wrote changes over the precopy since). */
+    Phase complete(VmRun run) throws IOException {
+        List<String> digests = new ArrayList<>();
+        for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
+            digests.add(target.storedDigest(run.plan, run.vm, disk));
+        }
+        Instant completed = clock.now();
+        record.change(s -> {
+            for (int i = 0; i < digests.size(); i++) {
+                run.state.disks.get(i).digest = digests.get(i);
+            }
+            run.state.completed = completed.toString();
+        });
+        enter(run.state, Phase.Completed, "");
+        return null;
     }
 
     /**
@@ -419,143 +641,6 @@ public final class MigrationEngine {
         vm.disks().stream().map(d -> d.transfer().certConfigMap()).filter(Objects::nonNull).forEach(configMaps::add);
         for (String configMap : configMaps) {
             transfers.putTransferConfigMap(plan, configMap, Map.of("ca.pem", source.transferCertificate()));
-        }
-    }
-
-    /**
-     * Forklift's warm itinerary: snapshots of the running VM, each the next checkpoint of CDI's multi-stage
-     * import, which copies what changed since the previous one; at the cutover the VM is powered off, a final
-     * snapshot taken and copied, and every snapshot vmlift made removed.
-     */
-    private void migrateWarm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException, InterruptedException {
-        Snapshots snapshots = source.snapshots().orElseThrow(); // the itinerary is warm only where it has them
-        // A rerun starts the warm copy afresh: the DataVolumes of a failed run were removed, or are adopted.
-        record.change(s -> vmState.checkpoints.clear());
-        takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
-        enter(vmState, Phase.CreateDataVolumes, target.describe());
-        putTransferSecrets(plan, vm);
-        target.createDisks(plan, vm, List.copyOf(vmState.checkpoints));
-        awaitCheckpoint(plan, vm, vmState, Phase.CopyDisks);
-        while (clock.now().isBefore(options.warm().cutover())) {
-            Instant next = clock.now().plus(options.warm().precopyInterval());
-            Instant wake = next.isBefore(options.warm().cutover()) ? next : options.warm().cutover();
-            enter(vmState, Phase.CopyingPaused, "next precopy or cutover at " + wake);
-            sleepUntil(wake);
-            if (!clock.now().isBefore(options.warm().cutover())) {
-                break;
-            }
-            takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
-            enter(vmState, Phase.AddCheckpoint, "checkpoint " + vmState.checkpoints.size());
-            warmImports().setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), false);
-            awaitCheckpoint(plan, vm, vmState, Phase.CopyDisks);
-            removeOlderSnapshots(vm, vmState, snapshots, Phase.RemovePreviousSnapshot);
-        }
-        powerOffSource(vm, vmState);
-        takeSnapshot(plan, vm, vmState, Phase.CreateFinalSnapshot, snapshots);
-        enter(vmState, Phase.AddFinalCheckpoint, "checkpoint " + vmState.checkpoints.size());
-        warmImports().setCheckpoints(plan, vm, List.copyOf(vmState.checkpoints), true);
-        awaitCheckpoint(plan, vm, vmState, Phase.Finalize);
-        record.change(s -> vmState.disks.forEach(d -> d.completed = true));
-        removeOlderSnapshots(vm, vmState, snapshots, Phase.RemoveFinalSnapshot);
-        snapshots.remove(vm.source(), vmState.snapshots.get(0));
-        record.change(s -> vmState.snapshots.clear());
-    }
-
-    /**
-     * Warm migration vmlift copies itself (into raw images): a snapshot freezes the disks, vmlift copies them
-     * while the VM runs, and at the cutover, with the VM off and the snapshot removed, copies only the areas
-     * CBT says changed since. One precopy: later ones would have to read vSphere's delta files.
-     */
-    private void migrateWarmByChanges(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException, InterruptedException {
-        Snapshots snapshots = source.snapshots().orElseThrow(); // the itinerary is warm only where it has them
-        ChangeTracking tracking = source.changeTracking().orElseThrow();
-        record.change(s -> vmState.checkpoints.clear());
-        takeSnapshot(plan, vm, vmState, Phase.CreateSnapshot, snapshots);
-        String snapshot = vmState.checkpoints.get(0);
-        List<String> changeIds = new ArrayList<>();
-        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            changeIds.add(tracking.changeId(vm.source(), snapshot, disk.source()));
-        }
-        record.change(s -> {
-            for (int i = 0; i < changeIds.size(); i++) {
-                vmState.disks.get(i).changeId = changeIds.get(i);
-            }
-        });
-        enter(vmState, Phase.CreateDataVolumes, target.describe());
-        target.createDisks(plan, vm, List.of());
-        copyDisks(plan, vm, vmState);
-        Instant cutover = options.warm().cutover();
-        if (clock.now().isBefore(cutover)) {
-            enter(vmState, Phase.CopyingPaused, "cutover at " + cutover);
-            sleepUntil(cutover);
-        }
-        powerOffSource(vm, vmState);
-        enter(vmState, Phase.RemovePreviousSnapshot, snapshot);
-        snapshots.remove(vm.source(), snapshot);
-        record.change(s -> vmState.snapshots.clear());
-        enter(vmState, Phase.Finalize, "the changes since the precopy");
-        List<SourceDisk> sourceDisks = source.disks(vm.source());
-        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            MigrationState.DiskState diskState = vmState.disks.get(disk.index());
-            List<Extent> changed = tracking.changedSince(vm.source(), disk.source(), diskState.changeId);
-            long bytes = changed.stream().mapToLong(Extent::length).sum();
-            progress.copyStarted(vm.name(), disk.dataVolumeName(), bytes);
-            boolean copied = false;
-            try (DiskImage image = sourceDisks.get(disk.index()).open()) {
-                target.changeWriter().orElseThrow(() -> new IOException(target.describe()
-                        + " cannot take a warm migration's changes (a raw image can)")).applyChanges(plan, vm, disk,
-                        image, changed,
-                        n -> progress.copied(vm.name(), disk.dataVolumeName(), n));
-                copied = true;
-            } finally {
-                progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);
-            }
-        }
-    }
-
-    private void takeSnapshot(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, Phase phase, Snapshots snapshots) throws IOException {
-        String name = "vmlift-" + plan.name() + "-" + (vmState.checkpoints.size() + 1);
-        enter(vmState, phase, name);
-        String id = snapshots.create(vm.source(), name);
-        record.change(s -> {
-            vmState.checkpoints.add(id);
-            vmState.snapshots.add(id);
-        });
-    }
-
-    /** Removes all but the newest of vmlift's snapshots: the next checkpoint starts from the newest. */
-    private void removeOlderSnapshots(ResolvedPlan.TargetVm vm, MigrationState.VmState vmState,
-            Snapshots snapshots, Phase phase) throws IOException {
-        while (vmState.snapshots.size() > 1) {
-            String oldest = vmState.snapshots.get(0);
-            enter(vmState, phase, oldest);
-            snapshots.remove(vm.source(), oldest);
-            record.change(s -> vmState.snapshots.remove(0));
-        }
-    }
-
-    /** Waits for CDI to copy the newest checkpoint of every disk. */
-    private void awaitCheckpoint(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState, Phase phase) throws IOException {
-        enter(vmState, phase, "checkpoint " + vmState.checkpoints.size() + ", " + vm.disks().size()
-                + " disk(s)");
-        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            awaitTransfer(plan, vm, disk, vmState.disks.get(disk.index()), false);
-        }
-    }
-
-    private void copyDisks(ResolvedPlan plan, ResolvedPlan.TargetVm vm, MigrationState.VmState vmState) throws IOException {
-        enter(vmState, Phase.CopyDisks, vm.disks().size() + " disk(s)");
-        List<SourceDisk> sourceDisks = source.disks(vm.source());
-        // A copy checkpoint of an earlier run is only good while the disks stayed as they were: cold, and the
-        // source not found running since. A warm precopy reads a new snapshot each run.
-        boolean resumable = itineraries.get(vmState) == Itinerary.COLD && !sourceRan.contains(vmState);
-        for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            MigrationState.DiskState diskState = vmState.disks.get(disk.index());
-            if (disk.copiedByVmlift()) {
-                copyDisk(plan, vm, disk, sourceDisks.get(disk.index()), diskState, resumable);
-            } else {
-                awaitTransfer(plan, vm, disk, diskState, true);
-            }
         }
     }
 
@@ -782,9 +867,10 @@ public final class MigrationEngine {
         if (phase != Phase.Completed) {
             checkStopped(); // the step before finished; the next one does not start
         }
-        Itinerary itinerary = itineraries.get(vmState);
-        if (itinerary != null && !itinerary.phases().contains(phase)) {
-            throw new IllegalStateException(phase + " is not a step of the " + itinerary + " itinerary");
+        VmRun run = runs.get(vmState);
+        if (run != null && run.current != phase) {
+            throw new IllegalStateException(phase + " entered in step " + run.current + " of the " + run.itinerary
+                    + " itinerary");
         }
         record.change(s -> vmState.phase = phase);
         progress.phase(vmState.targetName, phase, detail);
