@@ -13,6 +13,7 @@ jar="$repo/migrator-runner/target/vmlift.jar"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 jvm=(java -XX:MaxRAM=512m -jar "$jar")
+template="$repo/migrator-runner/src/test/resources/ovf/one-disk-vm.ovf"
 
 echo "making $vms packages in $work ..."
 head -c $((4 * 1024 * 1024)) /dev/urandom > "$work/data.raw"
@@ -25,29 +26,8 @@ for i in $(seq 1 "$vms"); do
   mac=$(printf '00:50:56:%02x:%02x:01' $((i / 256)) $((i % 256)))
   mkdir "$work/share/$name"
   cp "$work/disk.vmdk" "$work/share/$name/$name-disk1.vmdk"
-  cat > "$work/share/$name/$name.ovf" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
-    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
-    xmlns:vmw="http://www.vmware.com/schema/ovf">
-  <References><File ovf:href="$name-disk1.vmdk" ovf:id="file1" ovf:size="$size"/></References>
-  <DiskSection><Info>disks</Info>
-    <Disk ovf:capacity="67108864" ovf:diskId="vmdisk1" ovf:fileRef="file1"
-        ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
-  </DiskSection>
-  <NetworkSection><Info>networks</Info><Network ovf:name="VM Network"/></NetworkSection>
-  <VirtualSystem ovf:id="$name"><Info>A VM</Info><Name>$name</Name>
-    <OperatingSystemSection ovf:id="101" vmw:osType="otherLinux64Guest"><Info>os</Info></OperatingSystemSection>
-    <VirtualHardwareSection><Info>hardware</Info>
-      <Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
-      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>
-      <Item><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
-      <Item><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
-      <Item><rasd:Address>$mac</rasd:Address><rasd:Connection>VM Network</rasd:Connection><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-EOF
+  sed -e "s/@NAME@/$name/g" -e "s/@FILE_SIZE@/$size/" -e "s/@CAPACITY@/67108864/" \
+    -e "s/@SUBFORMAT@/streamOptimized/" -e "s/@MAC@/$mac/" "$template" > "$work/share/$name/$name.ovf"
 done
 cat > "$work/docs/providers.yaml" <<EOF
 apiVersion: forklift.konveyor.io/v1beta1

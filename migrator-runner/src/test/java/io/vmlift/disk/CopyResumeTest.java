@@ -3,6 +3,7 @@ package io.vmlift.disk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.vmlift.testing.ForwardingImage;
 import io.vmlift.testing.QemuImg;
 import io.vmlift.testing.TestDisks;
 import java.io.IOException;
@@ -128,29 +129,13 @@ class CopyResumeTest {
     }
 
     /** Counts the bytes read; past the limit every read fails, as a process killed mid-copy reads no more. */
-    private static final class CountingImage implements DiskImage {
-        private final DiskImage image;
+    private static final class CountingImage extends ForwardingImage {
         private final long limit;
         final AtomicLong read = new AtomicLong();
 
         CountingImage(DiskImage image, long limit) {
-            this.image = image;
+            super(image);
             this.limit = limit;
-        }
-
-        @Override
-        public String format() {
-            return image.format();
-        }
-
-        @Override
-        public long virtualSize() {
-            return image.virtualSize();
-        }
-
-        @Override
-        public List<Extent> extents() throws IOException {
-            return image.extents();
         }
 
         @Override
@@ -159,11 +144,6 @@ class CopyResumeTest {
                 throw new IOException("killed");
             }
             image.read(offset, dst);
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
     }
 }

@@ -100,29 +100,13 @@ class KillResumeTest {
                 .containsExactly("big-vm-disk-0.qcow2", "datavolumes.yaml", "virtualmachine.yaml");
     }
 
-    private static String ovf(long fileSize) {
-        return """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
-                    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
-                    xmlns:vmw="http://www.vmware.com/schema/ovf">
-                  <References><File ovf:href="big-vm-disk1.vmdk" ovf:id="file1" ovf:size="%d"/></References>
-                  <DiskSection><Info>disks</Info>
-                    <Disk ovf:capacity="%d" ovf:diskId="vmdisk1" ovf:fileRef="file1"
-                        ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#sparse"/>
-                  </DiskSection>
-                  <NetworkSection><Info>networks</Info><Network ovf:name="VM Network"/></NetworkSection>
-                  <VirtualSystem ovf:id="big-vm"><Info>A VM</Info><Name>big-vm</Name>
-                    <OperatingSystemSection ovf:id="101" vmw:osType="otherLinux64Guest"><Info>os</Info></OperatingSystemSection>
-                    <VirtualHardwareSection><Info>hardware</Info>
-                      <Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
-                      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>
-                      <Item><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
-                      <Item><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
-                      <Item><rasd:Address>00:50:56:00:00:01</rasd:Address><rasd:Connection>VM Network</rasd:Connection><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
-                    </VirtualHardwareSection>
-                  </VirtualSystem>
-                </Envelope>
-                """.formatted(fileSize, SIZE);
+    /** The one-disk package the many-VMs benchmark makes too (src/test/resources/ovf/one-disk-vm.ovf). */
+    private static String ovf(long fileSize) throws IOException {
+        try (var template = KillResumeTest.class.getResourceAsStream("/ovf/one-disk-vm.ovf")) {
+            return new String(template.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("@NAME@", "big-vm").replace("@FILE_SIZE@", Long.toString(fileSize))
+                    .replace("@CAPACITY@", Long.toString(SIZE)).replace("@SUBFORMAT@", "sparse")
+                    .replace("@MAC@", "00:50:56:00:00:01");
+        }
     }
 }

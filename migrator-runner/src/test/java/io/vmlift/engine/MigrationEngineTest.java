@@ -20,6 +20,7 @@ import io.vmlift.source.SourceProvider;
 import io.vmlift.source.SourceProviders;
 import io.vmlift.destination.manifests.ManifestsTarget;
 import io.vmlift.testing.Example;
+import io.vmlift.testing.ForwardingImage;
 import io.vmlift.testing.QemuImg;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -358,35 +359,6 @@ class MigrationEngineTest {
         @Override
         public void close() throws IOException {
             delegate.close();
-        }
-    }
-
-    /** An image that passes everything on but its reads, which the subclasses change. */
-    private abstract static class ForwardingImage implements DiskImage {
-        final DiskImage image;
-
-        ForwardingImage(DiskImage image) {
-            this.image = image;
-        }
-
-        @Override
-        public String format() {
-            return image.format();
-        }
-
-        @Override
-        public long virtualSize() {
-            return image.virtualSize();
-        }
-
-        @Override
-        public List<io.vmlift.disk.Extent> extents() throws IOException {
-            return image.extents();
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
     }
 
