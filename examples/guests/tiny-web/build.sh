@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Builds tiny-web.ova: a small bootable Linux guest, as a VMware export would hold it (an OVF descriptor with
+# vmw:osType and a streamOptimized VMDK), made from Debian packages only. The guest is Debian's 6.1 kernel with
+# an initramfs of busybox: it brings up its NICs (DHCP, as on KubeVirt's pod network and QEMU's user network),
+# serves HTTP on port 80 with a page naming its hostname, prints "vmlift-guest-ready" on the serial console
+# once it serves, and then offers a login prompt there. Nothing is mounted: the disk holds an MBR, a FAT
+# partition with the boot loader, the kernel and the initramfs.
+#
+# Usage: examples/guests/tiny-web/build.sh DIR [--efi] [--broken]
+#   --efi     boot with UEFI: the kernel, initramfs and command line as one EFI program (systemd's stub) at
+#             \EFI\BOOT\BOOTX64.EFI; the OVF asks for EFI firmware. Default: BIOS, syslinux.
+#   --broken  the web server is not started (a guest whose service is down), for tests of failing gates.
+# Needs (Debian): busybox-static syslinux syslinux-common mtools qemu-utils kmod cpio; with --efi also
+# systemd-boot-efi and binutils. The kernel package is fetched with apt-get download into DIR/cache.
+set -euo pipefail
+out=${1:?usage: build.sh DIR [--efi] [--broken]}
+shift
+efi=false
+broken=false
+for arg in "$@"; do
+  case "$arg" in
+    --efi) efi=true ;;
+    --broken) broken=true ;;
+    *) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+name=tiny-web
+$efi && name=tiny-web-efi
+$broken && name=$name-broken
+mkdir -p "$out/cache"
+out=$(cd "$out" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The kernel: Debian's, extracted (not installed); modules.dep made with depmod.
+kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
+deb=$(ls "$out/cache/${kernel_pkg}"_*.deb 2>/dev/null | head -1 || true)
+if [ -z "$deb" ]; then
+  (cd "$out/cache" && apt-get download "$kernel_pkg" >/dev/null 2>&1)
+  deb=$(ls "$out/cache/${kernel_pkg}"_*.deb | head -1)
+fi
+dpkg-deb -x "$deb" "$work/kernel"
+version=${kernel_pkg#linux-image-}
+depmod -b "$work/kernel" "$version"
+modules="$work/kernel/lib/modules/$version"
+
+# The initramfs: busybox, the drivers for the devices a migrated VM may get, and /init.
+root="$work/root"
+mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,www,root,usr/share/udhcpc,lib/modules/"$version"}
+cp /bin/busybox "$root/bin/busybox"
+wanted="virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e ahci ata_piix sd_mod"
+for module in $wanted; do
+  line=$(grep -E "/$module\.ko:" "$modules/modules.dep")
+  for file in ${line/:/}; do
+    mkdir -p "$root/lib/modules/$version/$(dirname "$file")"
+    cp "$modules/$file" "$root/lib/modules/$version/$file"
+  done
+done
+cp "$modules"/modules.dep "$modules"/modules.alias "$root/lib/modules/$version/"
+cat > "$root/usr/share/udhcpc/default.script" <<'EOF'
+#!/bin/sh
+# busybox udhcpc's hook: apply the lease.
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+    ;;
+esac
+exit 0
+EOF
+cat > "$root/etc/passwd" <<'EOF'
+root::0:0:root:/root:/bin/sh
+EOF
+echo "root::19000:0:99999:7:::" > "$root/etc/shadow"
+cat > "$root/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for module in $wanted; do modprobe "\$module" 2>/dev/null; done
+# The VM's name, as KubeVirt's DHCP or the kernel command line gives it, else the image's.
+name=\$(sed -n 's/.*vmlift.hostname=\([^ ]*\).*/\1/p' /proc/cmdline)
+hostname "\${name:-$name}"
+ip link set lo up
+for path in /sys/class/net/*; do
+  nic=\${path##*/}
+  [ "\$nic" = lo ] && continue
+  ip link set "\$nic" up
+  udhcpc -i "\$nic" -s /usr/share/udhcpc/default.script -t 10 -T 1 -n -q >/dev/null 2>&1 &
+done
+wait
+echo "<html><body><h1>Welcome to tiny-web</h1><p>served by \$(hostname)</p></body></html>" > /www/index.html
+EOF
+if ! $broken; then
+  echo 'httpd -p 80 -h /www' >> "$root/init"
+fi
+cat >> "$root/init" <<'EOF'
+echo "vmlift-guest-ready $(hostname) $(ip -4 -o addr show scope global | awk '{print $2"="$4}' | tr '\n' ' ')" > /dev/ttyS0
+[ -n "$(ip -4 -o addr show scope global)" ] || { echo "no address: $(ls /sys/class/net | tr '\n' ' ')"; lsmod; } > /dev/ttyS0
+exec getty -L 115200 ttyS0 vt100
+EOF
+chmod +x "$root/init" "$root/usr/share/udhcpc/default.script"
+# Fixed timestamps and owners: the same inputs give the same initramfs.
+find "$root" -exec touch -h -d @0 {} +
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n) > "$work/initrd.gz"
+
+cmdline="console=ttyS0,115200 panic=10 quiet"
+disk="$work/$name.raw"
+size_mib=64
+truncate -s ${size_mib}M "$disk"
+start=2048 # sectors: the partition starts at 1 MiB
+sectors=$(( size_mib * 2048 - start ))
+# One partition in the MBR: bootable, FAT16 (LBA), or the EFI system partition type for --efi.
+type=0e
+$efi && type=ef
+le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+printf "\\x80\\xfe\\xff\\xff\\x$type\\xfe\\xff\\xff$(le32 $start)$(le32 $sectors)" \
+  | dd of="$disk" bs=1 seek=446 conv=notrunc status=none
+printf '\x55\xaa' | dd of="$disk" bs=1 seek=510 conv=notrunc status=none
+part="$disk@@$((start * 512))"
+mformat -i "$part" -v TINYWEB -N 0 ::
+if $efi; then
+  objcopy --add-section .osrel=<(echo "ID=tiny-web") --change-section-vma .osrel=0x20000 \
+    --add-section .cmdline=<(printf '%s' "$cmdline") --change-section-vma .cmdline=0x30000 \
+    --add-section .linux="$work/kernel/boot/vmlinuz-$version" --change-section-vma .linux=0x2000000 \
+    --add-section .initrd="$work/initrd.gz" --change-section-vma .initrd=0x3000000 \
+    /usr/lib/systemd/boot/efi/linuxx64.efi.stub "$work/BOOTX64.EFI"
+  mmd -i "$part" ::/EFI ::/EFI/BOOT
+  mcopy -i "$part" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+else
+  dd if=/usr/lib/syslinux/mbr/mbr.bin of="$disk" bs=440 count=1 conv=notrunc status=none
+  syslinux --offset $((start * 512)) --install "$disk"
+  printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd.gz\n  APPEND %s\n' \
+    "$cmdline" > "$work/syslinux.cfg"
+  mcopy -i "$part" "$work/kernel/boot/vmlinuz-$version" ::/vmlinuz
+  mcopy -i "$part" "$work/initrd.gz" ::/initrd.gz
+  mcopy -i "$part" "$work/syslinux.cfg" ::/syslinux.cfg
+fi
+
+# As a VMware export: a streamOptimized VMDK and an OVF that names the guest OS and its devices.
+vmdk="$work/$name-disk1.vmdk"
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$disk" "$vmdk"
+vmdk_size=$(stat -c %s "$vmdk")
+firmware=bios
+$efi && firmware=efi
+cat > "$work/$name.ovf" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+    xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData"
+    xmlns:vmw="http://www.vmware.com/schema/ovf">
+  <References><File ovf:href="$name-disk1.vmdk" ovf:id="file1" ovf:size="$vmdk_size"/></References>
+  <DiskSection><Info>Virtual disk information</Info>
+    <Disk ovf:capacity="$((size_mib * 1048576))" ovf:capacityAllocationUnits="byte" ovf:diskId="vmdisk1"
+        ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+  </DiskSection>
+  <NetworkSection><Info>The list of logical networks</Info>
+    <Network ovf:name="VM Network"><Description>The VM Network network</Description></Network>
+  </NetworkSection>
+  <VirtualSystem ovf:id="$name"><Info>A virtual machine</Info><Name>$name</Name>
+    <OperatingSystemSection ovf:id="96" vmw:osType="debian12_64Guest"><Info>The kind of installed guest operating system</Info></OperatingSystemSection>
+    <VirtualHardwareSection><Info>Virtual hardware requirements</Info>
+      <System><vssd:ElementName>Virtual Hardware Family</vssd:ElementName><vssd:InstanceID>0</vssd:InstanceID><vssd:VirtualSystemIdentifier>$name</vssd:VirtualSystemIdentifier><vssd:VirtualSystemType>vmx-19</vssd:VirtualSystemType></System>
+      <Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits><rasd:ElementName>1 virtual CPU(s)</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ElementName>256MB of memory</rasd:ElementName><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>256</rasd:VirtualQuantity></Item>
+      <Item><rasd:Address>0</rasd:Address><rasd:ElementName>SATA Controller 0</rasd:ElementName><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>vmware.sata.ahci</rasd:ResourceSubType><rasd:ResourceType>20</rasd:ResourceType></Item>
+      <Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:ElementName>Hard Disk 1</rasd:ElementName><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
+      <Item><rasd:Address>00:50:56:a1:7e:01</rasd:Address><rasd:AutomaticAllocation>true</rasd:AutomaticAllocation><rasd:Connection>VM Network</rasd:Connection><rasd:ElementName>Network adapter 1</rasd:ElementName><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>E1000e</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
+      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="$firmware"/>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+EOF
+# OVF's order: the descriptor first, then the files it names; plain ustar, fixed times and owners.
+(cd "$work" && find "$name.ovf" "$name-disk1.vmdk" -exec touch -d @0 {} + \
+  && tar --format=ustar --owner=0 --group=0 --numeric-owner -cf "$out/$name.ova" "$name.ovf" "$name-disk1.vmdk")
+echo "$out/$name.ova"
