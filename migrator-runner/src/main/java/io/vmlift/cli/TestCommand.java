@@ -15,6 +15,8 @@ import io.vmlift.verify.ManifestsVerifier;
 import io.vmlift.verify.TestReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,16 +54,80 @@ final class TestCommand implements Callable<Integer> {
                     + " bytes again (default: on; --no-verify-disks skips it).")
     boolean verifyDisks;
 
+    @Option(names = "--boot", description = "With --output-dir: boot each migrated VM with QEMU from its manifest"
+            + " (overlays: the images are never written) and run the TestSuites in the documents against it.")
+    boolean boot;
+
     @Option(names = "--junit", paramLabel = "FILE", description = "Write JUnit XML to FILE.")
     Path junitFile;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Write the JSON report to FILE.")
     Path reportFile;
 
+    /**
+     * Adds each TestSuite's checks to the VMs it names: on guests booted here with --boot; elsewhere they fail
+     * saying why, since a suite that was asked for must not pass unrun.
+     */
+    private TestReport withSuites(TestReport report, io.vmlift.model.DocumentSet loaded,
+            io.vmlift.plan.ResolvedPlan resolved) throws java.io.IOException {
+        List<io.vmlift.model.TestSuite> suites = loaded.ofType(io.vmlift.model.TestSuite.class).stream()
+                .map(io.vmlift.model.Located::document)
+                .filter(suite -> suite.spec().plan() == null || resolved.name().equals(suite.spec().plan().name()))
+                .toList();
+        if (suites.isEmpty()) {
+            return report;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        List<TestReport.VmResult> vms = new ArrayList<>();
+        for (io.vmlift.plan.ResolvedPlan.TargetVm vm : resolved.vms()) {
+            List<io.vmlift.model.TestSuite> mine = suites.stream().filter(suite -> suite.spec().vms() == null
+                    || suite.spec().vms().isEmpty() || suite.spec().vms().contains(vm.name())
+                    || suite.spec().vms().contains(vm.source().name())).toList();
+            List<TestReport.Check> checks = new ArrayList<>(report.vms().stream()
+                    .filter(v -> v.name().equals(vm.name())).findFirst().map(TestReport.VmResult::checks)
+                    .orElse(List.of()));
+            if (!mine.isEmpty() && boot) {
+                java.util.Set<Integer> ports = new java.util.TreeSet<>();
+                mine.forEach(suite -> suite.spec().checks().stream().filter(c -> c.port() != null)
+                        .forEach(c -> ports.add(c.port())));
+                Path folder = outputDir.resolve(resolved.targetNamespace()).resolve(vm.name());
+                err.println(io.vmlift.Printable.oneLine(vm.name()) + ": booting with QEMU to run "
+                        + mine.size() + " TestSuite(s)");
+                err.flush();
+                try (io.vmlift.verify.QemuGuest guest = io.vmlift.verify.QemuGuest.boot(folder, ports,
+                        java.nio.file.Files.createTempDirectory("vmlift-boot-"))) {
+                    err.println(io.vmlift.Printable.oneLine(vm.name()) + ": running under "
+                            + io.vmlift.Printable.oneLine(guest.accelerator()));
+                    err.flush();
+                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest);
+                    for (io.vmlift.model.TestSuite suite : mine) {
+                        checks.addAll(runner.run(suite));
+                    }
+                }
+            } else {
+                String why = outputDir != null ? "not run: add --boot to boot the migrated VM here"
+                        : "not run: TestSuites on a cluster are not supported yet; test the folder with --boot";
+                for (io.vmlift.model.TestSuite suite : mine) {
+                    for (io.vmlift.model.TestSuite.Check check : suite.spec().checks()) {
+                        checks.add(new TestReport.Check(suite.name() + "/" + check.name(), false, why, 0, null,
+                                check.severityOrDefault() == io.vmlift.model.TestSuite.Severity.BLOCK));
+                    }
+                }
+            }
+            vms.add(new TestReport.VmResult(vm.name(), checks));
+        }
+        return new TestReport(report.plan(), vms);
+    }
+
     @Override
     public Integer call() throws Exception {
         results.prepare();
-        try (PlanSession session = PlanSession.open(documents.load(), plan.name)) {
+        if (boot && outputDir == null) {
+            throw VmliftException.badInput("--boot boots the VMs of a folder: give --output-dir (on a cluster the"
+                    + " VMs are started by KubeVirt)");
+        }
+        io.vmlift.model.DocumentSet loaded = documents.load();
+        try (PlanSession session = PlanSession.open(loaded, plan.name)) {
             TestReport report;
             if (outputDir != null) {
                 ManifestsTarget target = new ManifestsTarget(outputDir, diskFormat);
@@ -75,6 +141,7 @@ final class TestCommand implements Callable<Integer> {
                             Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(2)).verify();
                 }
             }
+            report = withSuites(report, loaded, session.plan);
             if (junitFile != null) {
                 Serialization.writeAtomically(junitFile, JUnitXml.write(report));
             }
@@ -86,7 +153,8 @@ final class TestCommand implements Callable<Integer> {
                 Table table = new Table("VM", "CHECK", "RESULT", "DETAIL");
                 for (TestReport.VmResult vm : report.vms()) {
                     for (TestReport.Check check : vm.checks()) {
-                        table.row(vm.name(), check.name(), check.passed() ? "PASS" : "FAIL", check.message());
+                        table.row(vm.name(), check.name(), check.passed() ? "PASS" : check.blocking() ? "FAIL" : "WARN",
+                                check.passed() ? check.evidence() : check.message());
                     }
                 }
                 table.print(out);

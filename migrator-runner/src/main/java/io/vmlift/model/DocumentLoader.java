@@ -33,6 +33,7 @@ public final class DocumentLoader {
             "forklift.konveyor.io/v1beta1/" + Plan.KIND, Plan.class,
             "forklift.konveyor.io/v1beta1/" + Migration.KIND, Migration.class,
             "forklift.konveyor.io/v1beta1/" + Hook.KIND, Hook.class,
+            TestSuite.API_VERSION + "/" + TestSuite.KIND, TestSuite.class,
             "v1/" + Secret.KIND, Secret.class);
 
     private DocumentLoader() {}
@@ -167,11 +168,15 @@ public final class DocumentLoader {
         Class<? extends Document> type = KINDS.get(apiVersion + "/" + kind);
         if (type == null) {
             throw VmliftException.badInput(file + ":" + line + ": unknown document " + apiVersion + " " + kind
-                    + "; vmlift reads Provider, NetworkMap, StorageMap, Plan, Migration and Hook (forklift.konveyor.io/v1beta1)"
-                    + " and Secret (v1), alone or as items of a v1 List");
+                    + "; vmlift reads Provider, NetworkMap, StorageMap, Plan, Migration and Hook (forklift.konveyor.io/v1beta1),"
+                    + " TestSuite (vmlift.io/v1alpha1) and Secret (v1), alone or as items of a v1 List");
         }
         try {
             Document document = Serialization.yaml().readerFor(type).readValue(node);
+            if (document instanceof TestSuite suite && !suite.problems().isEmpty()) {
+                throw VmliftException.badInput(file + ":" + line + ": TestSuite " + suite.name() + ": "
+                        + suite.problems().get(0));
+            }
             into.add(new Located<>(document, file, line, relativeTo(lines, prefix)));
         } catch (UnrecognizedPropertyException e) {
             String at = prefix + pointer(e);

@@ -18,14 +18,15 @@ public final class JUnitXml {
             xml.writeCharacters("\n");
             xml.writeStartElement("testsuites");
             xml.writeAttribute("name", safe("vmlift " + report.plan()));
-            xml.writeAttribute("tests", Long.toString(report.passedCount() + report.failedCount()));
+            xml.writeAttribute("tests", Long.toString(report.vms().stream().mapToLong(v -> v.checks().size()).sum()));
             xml.writeAttribute("failures", Long.toString(report.failedCount()));
             for (TestReport.VmResult vm : report.vms()) {
                 xml.writeCharacters("\n  ");
                 xml.writeStartElement("testsuite");
                 xml.writeAttribute("name", safe(report.plan() + "." + vm.name()));
                 xml.writeAttribute("tests", Integer.toString(vm.checks().size()));
-                xml.writeAttribute("failures", Long.toString(vm.checks().stream().filter(c -> !c.passed()).count()));
+                xml.writeAttribute("failures", Long.toString(vm.checks().stream()
+                        .filter(c -> !c.passedOrWarns()).count()));
                 xml.writeAttribute("errors", "0");
                 xml.writeAttribute("skipped", "0");
                 xml.writeAttribute("time", seconds(vm.checks().stream().mapToDouble(TestReport.Check::seconds).sum()));
@@ -35,10 +36,18 @@ public final class JUnitXml {
                     xml.writeAttribute("classname", safe("vmlift." + report.plan() + "." + vm.name()));
                     xml.writeAttribute("name", safe(check.name()));
                     xml.writeAttribute("time", seconds(check.seconds()));
-                    if (!check.passed()) {
+                    if (!check.passedOrWarns()) {
                         xml.writeStartElement("failure");
                         xml.writeAttribute("message", safe(check.message()));
                         xml.writeCharacters(safe(check.message()));
+                        xml.writeEndElement();
+                    }
+                    // What the check saw goes to system-out, for a passed check too; a failed warn check says so.
+                    String out = (check.passed() || check.blocking() ? "" : "warning: " + check.message() + "\n")
+                            + (check.evidence() == null ? "" : check.evidence());
+                    if (!out.isEmpty()) {
+                        xml.writeStartElement("system-out");
+                        xml.writeCharacters(safe(out));
                         xml.writeEndElement();
                     }
                     xml.writeEndElement();

@@ -8,12 +8,24 @@ public record TestReport(String plan, List<VmResult> vms) {
 
     public record VmResult(String name, List<Check> checks) {
         public boolean passed() {
-            return checks.stream().allMatch(Check::passed);
+            return checks.stream().allMatch(Check::passedOrWarns);
         }
     }
 
-    /** message says what was wrong, when the check failed. */
-    public record Check(String name, boolean passed, String message, double seconds) {
+    /**
+     * @param message what was wrong, when the check failed
+     * @param evidence what the check saw (a console line, an HTTP status and the first bytes), pass or fail
+     * @param blocking whether a failure fails the stage (a TestSuite's severity block); warn failures are reported
+     */
+    public record Check(String name, boolean passed, String message, double seconds, String evidence,
+            boolean blocking) {
+        public Check(String name, boolean passed, String message, double seconds) {
+            this(name, passed, message, seconds, null, true);
+        }
+
+        public boolean passedOrWarns() {
+            return passed || !blocking;
+        }
 
         /** The body of a check: returns null when it passes, else what was wrong. */
         @FunctionalInterface
@@ -42,16 +54,24 @@ public record TestReport(String plan, List<VmResult> vms) {
         return vms.stream().flatMap(v -> v.checks().stream()).filter(Check::passed).count();
     }
 
+    /** Failures that fail the stage. */
     public long failedCount() {
-        return vms.stream().flatMap(v -> v.checks().stream()).filter(c -> !c.passed()).count();
+        return vms.stream().flatMap(v -> v.checks().stream()).filter(c -> !c.passedOrWarns()).count();
+    }
+
+    /** Failures of warn checks: reported, the stage still passes. */
+    public long warningCount() {
+        return vms.stream().flatMap(v -> v.checks().stream()).filter(c -> !c.passed() && !c.blocking()).count();
     }
 
     public boolean passed() {
         return failedCount() == 0;
     }
 
-    /** "N passed, N failed": the plain closing line CI systems read. */
+    /** "N passed, N failed[, N warnings]": the plain closing line CI systems read. */
     public String summary() {
-        return passedCount() + " passed, " + failedCount() + " failed";
+        long warnings = warningCount();
+        return passedCount() + " passed, " + failedCount() + " failed" + (warnings > 0 ? ", " + warnings
+                + " warning" + (warnings == 1 ? "" : "s") : "");
     }
 }

@@ -1,0 +1,29 @@
+package io.vmlift.verify;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/**
+ * How a TestSuite's checks reach a booted guest: what its serial console printed, and its TCP ports from this
+ * machine. Locally a QEMU process (QemuGuest); on a cluster, KubeVirt's console and portforward subresources.
+ */
+public interface GuestAccess extends AutoCloseable {
+    /** The guest's name, for reports. */
+    String name();
+
+    /** Everything the guest's serial console has printed so far. */
+    String console() throws IOException;
+
+    /** An address on this machine where the guest's TCP port answers (a forward). */
+    InetSocketAddress port(int guestPort) throws IOException;
+
+    /** Whether the guest is still running (a guest that powered off or crashed fails every check at once). */
+    boolean running();
+
+    /** Why the guest stopped, when it did (what the hypervisor said), for the report. */
+    String whyStopped();
+
+    /** Stops the guest and removes what was made for it; the migrated images are never written. */
+    @Override
+    void close();
+}

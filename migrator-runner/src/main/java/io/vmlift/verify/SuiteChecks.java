@@ -1,0 +1,160 @@
+package io.vmlift.verify;
+
+import io.vmlift.model.TestSuite;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a TestSuite's checks against one booted guest. Each check is tried again every second until it passes
+ * or its timeout ends, and reports what it saw: the console line, the HTTP status and the first bytes, whether
+ * the port answered.
+ */
+public final class SuiteChecks {
+    private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final int EVIDENCE_CHARS = 300;
+
+    private final GuestAccess guest;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public SuiteChecks(GuestAccess guest) {
+        this.guest = guest;
+    }
+
+    /** One attempt: the evidence, and whether it passed. */
+    private record Attempt(boolean passed, String evidence) {}
+
+    @FunctionalInterface
+    private interface Probe {
+        Attempt once() throws IOException, InterruptedException;
+    }
+
+    public List<TestReport.Check> run(TestSuite suite) {
+        List<TestReport.Check> results = new ArrayList<>();
+        for (TestSuite.Check check : suite.spec().checks()) {
+            results.add(run(suite.name(), check));
+        }
+        return results;
+    }
+
+    private TestReport.Check run(String suite, TestSuite.Check check) {
+        String name = suite + "/" + check.name();
+        boolean blocking = check.severityOrDefault() == TestSuite.Severity.BLOCK;
+        long start = System.nanoTime();
+        long deadline = start + check.timeoutOrDefault().toNanos();
+        Probe probe = switch (check.type()) {
+            case CONSOLE -> () -> console(check);
+            case HTTP -> () -> http(check);
+            case TCP -> () -> tcp(check);
+            case GUEST_AGENT, COMMAND, DISKS -> null;
+        };
+        if (probe == null) {
+            return new TestReport.Check(name, false, check.type() + " checks do not run on this path yet (console,"
+                    + " http and tcp do)", 0, null, blocking);
+        }
+        Attempt last = new Attempt(false, "not tried");
+        while (true) {
+            try {
+                last = probe.once();
+            } catch (IOException e) {
+                last = new Attempt(false, e.getClass().getSimpleName() + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                last = new Attempt(false, "interrupted");
+                break;
+            }
+            if (last.passed() || !guest.running() || System.nanoTime() > deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String message = last.passed() ? null : (guest.running() ? "not met within " + check.timeoutOrDefault()
+                .toSeconds() + " s" : "the guest is not running (" + guest.whyStopped() + ")") + ": "
+                + describe(check) + "; last seen: " + last.evidence();
+        return new TestReport.Check(name, last.passed(), message, seconds, last.evidence(), blocking);
+    }
+
+    private static String describe(TestSuite.Check check) {
+        return switch (check.type()) {
+            case CONSOLE -> "a console line matching /" + check.expect() + "/";
+            case HTTP -> "HTTP " + check.expectStatusOrDefault() + " from port " + check.port() + check.pathOrDefault()
+                    + (check.expectBody() == null ? "" : " with a body matching /" + check.expectBody() + "/");
+            case TCP -> "port " + check.port() + (check.expectsOpen() ? " open" : " closed");
+            default -> check.type().toString();
+        };
+    }
+
+    private Attempt console(TestSuite.Check check) throws IOException {
+        Pattern expected = Pattern.compile(check.expect());
+        List<String> lines = guest.console().lines().toList();
+        for (String line : lines) {
+            if (expected.matcher(line).find()) {
+                return new Attempt(true, "console: " + cut(line));
+            }
+        }
+        List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
+        return new Attempt(false, lines.isEmpty() ? "the console printed nothing" : "console ends: "
+                + cut(String.join(" | ", tail)));
+    }
+
+    private Attempt http(TestSuite.Check check) throws IOException, InterruptedException {
+        InetSocketAddress at = guest.port(check.port());
+        URI uri = URI.create("http://" + at.getHostString() + ":" + at.getPort() + check.pathOrDefault());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET()
+                .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        String body = response.body();
+        boolean passed = response.statusCode() == check.expectStatusOrDefault()
+                && (check.expectBody() == null || Pattern.compile(check.expectBody()).matcher(body).find());
+        return new Attempt(passed, "HTTP " + response.statusCode() + " from guest port " + check.port()
+                + check.pathOrDefault() + ", body starts: " + cut(body));
+    }
+
+    /**
+     * Open: the connection is accepted and stays up (or the guest speaks first). Closed: refused, or, through a
+     * forward that accepts for the guest, closed at once.
+     */
+    private Attempt tcp(TestSuite.Check check) throws IOException {
+        InetSocketAddress at = guest.port(check.port());
+        boolean open;
+        String seen;
+        try (Socket socket = new Socket()) {
+            socket.connect(at, 5000);
+            socket.setSoTimeout(1500);
+            InputStream in = socket.getInputStream();
+            try {
+                int first = in.read();
+                open = first >= 0;
+                seen = open ? "the guest spoke first" : "the connection was closed at once";
+            } catch (SocketTimeoutException e) {
+                open = true;
+                seen = "the connection stayed open";
+            }
+        } catch (java.net.ConnectException e) {
+            open = false;
+            seen = "connection refused";
+        }
+        return new Attempt(open == check.expectsOpen(), "guest port " + check.port() + ": " + seen);
+    }
+
+    private static String cut(String text) {
+        String flat = text.replaceAll("\\s+", " ").strip();
+        return flat.length() > EVIDENCE_CHARS ? flat.substring(0, EVIDENCE_CHARS) + "..." : flat;
+    }
+}
