@@ -48,7 +48,7 @@ modules="$work/kernel/lib/modules/$version"
 root="$work/root"
 mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,www,root,usr/share/udhcpc,lib/modules/"$version"}
 cp /bin/busybox "$root/bin/busybox"
-wanted="virtio_pci virtio_net virtio_blk virtio_scsi e1000 e1000e ahci ata_piix sd_mod"
+wanted="virtio_pci virtio_net virtio_blk virtio_scsi virtio_console e1000 e1000e ahci ata_piix sd_mod"
 for module in $wanted; do
   line=$(grep -E "/$module\.ko:" "$modules/modules.dep")
   for file in ${line/:/}; do
@@ -69,6 +69,36 @@ case "$1" in
 esac
 exit 0
 EOF
+printf 'ID=debian\nVERSION_ID=12\nNAME="Debian GNU/Linux"\nPRETTY_NAME="tiny-web (Debian 12 kernel, busybox)"\n' \
+  > "$root/etc/os-release"
+# A guest agent for the QEMU guest agent protocol's informational commands, on the virtio-serial port KubeVirt and
+# vmlift's --boot give every guest (org.qemu.guest_agent.0): one JSON command per line in, one answer out.
+cat > "$root/bin/guest-agent" <<'AGENT'
+#!/bin/sh
+while true; do
+  port=
+  for p in /sys/class/virtio-ports/*; do
+    [ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] && port=/dev/${p##*/}
+  done
+  [ -n "$port" ] || exit 0
+  # One open, read and write: a virtio console port may be open only once at a time.
+  exec 3<>"$port"
+  while read -r line <&3; do
+    case "$line" in
+      *'"guest-sync"'*) echo "{\"return\": $(echo "$line" | sed -n 's/.*"id" *: *\([0-9]*\).*/\1/p')}" ;;
+      *'"guest-ping"'*) echo '{"return": {}}' ;;
+      *'"guest-info"'*) echo '{"return": {"version": "tiny-web 1", "supported_commands": [{"name": "guest-ping", "enabled": true}, {"name": "guest-get-osinfo", "enabled": true}, {"name": "guest-get-host-name", "enabled": true}]}}' ;;
+      *'"guest-get-osinfo"'*) . /etc/os-release
+        echo "{\"return\": {\"id\": \"$ID\", \"name\": \"$NAME\", \"pretty-name\": \"$PRETTY_NAME\", \"version-id\": \"$VERSION_ID\", \"kernel-release\": \"$(uname -r)\", \"machine\": \"$(uname -m)\"}}" ;;
+      *'"guest-get-host-name"'*) echo "{\"return\": {\"host-name\": \"$(hostname)\"}}" ;;
+      *) echo '{"error": {"class": "CommandNotFound", "desc": "this agent answers guest-sync, guest-ping, guest-info, guest-get-osinfo and guest-get-host-name"}}' ;;
+    esac >&3
+  done
+  exec 3>&-
+  sleep 1
+done
+AGENT
+chmod +x "$root/bin/guest-agent"
 cat > "$root/etc/passwd" <<'EOF'
 root::0:0:root:/root:/bin/sh
 EOF
@@ -97,6 +127,7 @@ if ! $broken; then
   echo 'httpd -p 80 -h /www' >> "$root/init"
 fi
 cat >> "$root/init" <<'EOF'
+guest-agent &
 echo "vmlift-guest-ready $(hostname) $(ip -4 -o addr show scope global | awk '{print $2"="$4}' | tr '\n' ' ')" > /dev/ttyS0
 [ -n "$(ip -4 -o addr show scope global)" ] || { echo "no address: $(ls /sys/class/net | tr '\n' ' ')"; lsmod; } > /dev/ttyS0
 exec getty -L 115200 ttyS0 vt100

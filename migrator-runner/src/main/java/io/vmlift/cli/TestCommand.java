@@ -99,7 +99,7 @@ final class TestCommand implements Callable<Integer> {
                     err.println(io.vmlift.Printable.oneLine(vm.name()) + ": running under "
                             + io.vmlift.Printable.oneLine(guest.accelerator()));
                     err.flush();
-                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest);
+                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest, vm.source());
                     for (io.vmlift.model.TestSuite suite : mine) {
                         checks.addAll(runner.run(suite));
                     }

@@ -17,6 +17,12 @@ public interface GuestAccess extends AutoCloseable {
     /** An address on this machine where the guest's TCP port answers (a forward). */
     InetSocketAddress port(int guestPort) throws IOException;
 
+    /**
+     * What the guest agent says of the guest's OS (the QEMU guest agent's guest-get-osinfo: id, name,
+     * pretty-name, version-id, kernel-release); IOException when no agent answers.
+     */
+    com.fasterxml.jackson.databind.JsonNode agentOsInfo() throws IOException;
+
     /** Whether the guest is still running (a guest that powered off or crashed fails every check at once). */
     boolean running();
 

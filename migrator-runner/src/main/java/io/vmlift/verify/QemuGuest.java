@@ -34,6 +34,7 @@ import java.util.stream.Stream;
  */
 public final class QemuGuest implements GuestAccess {
     static final String QEMU = "qemu-system-x86_64";
+    private static final String AGENT_SOCKET = "qga.sock";
     private static final Path OVMF = Path.of("/usr/share/OVMF");
 
     private final String name;
@@ -140,6 +141,10 @@ public final class QemuGuest implements GuestAccess {
                     "-drive", "if=pflash,format=raw,unit=1,file=" + vars));
         }
         args.addAll(List.of("-serial", "file:" + console));
+        // The guest agent's channel, as KubeVirt gives every VM: a virtio-serial port named for the agent.
+        args.addAll(List.of("-chardev", "socket,id=qga0,path=" + work.resolve(AGENT_SOCKET) + ",server=on,wait=off",
+                "-device", "virtio-serial-pci,id=serial0",
+                "-device", "virtserialport,bus=serial0.0,chardev=qga0,name=org.qemu.guest_agent.0"));
         Map<String, String> volumes = new LinkedHashMap<>();
         for (JsonNode volume : spec.path("volumes")) {
             volumes.put(volume.path("name").asText(), volume.at("/dataVolume/name").asText(null));
@@ -249,6 +254,47 @@ public final class QemuGuest implements GuestAccess {
             throw new IOException("guest port " + guestPort + " is not forwarded");
         }
         return new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), host);
+    }
+
+    /** One guest-get-osinfo over the agent's socket; the guest must answer within a few seconds. */
+    @Override
+    public JsonNode agentOsInfo() throws IOException {
+        Path socket = work.resolve(AGENT_SOCKET);
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(socket))) {
+            channel.write(java.nio.ByteBuffer.wrap("{\"execute\": \"guest-get-osinfo\"}\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            // The answer is one line; read it with a deadline, since an absent agent never answers.
+            channel.configureBlocking(false);
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4096);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (System.nanoTime() < deadline && answer.size() < 65536) {
+                int n = channel.read(buffer.clear());
+                if (n < 0) {
+                    break;
+                }
+                answer.write(buffer.array(), 0, n);
+                if (answer.toString(StandardCharsets.UTF_8).contains("\n")) {
+                    break;
+                }
+                if (n == 0) {
+                    Thread.sleep(50);
+                }
+            }
+            String line = answer.toString(StandardCharsets.UTF_8).strip();
+            if (line.isEmpty()) {
+                throw new IOException("no guest agent answered on org.qemu.guest_agent.0");
+            }
+            JsonNode reply = Serialization.json().readTree(line.lines().findFirst().orElse(""));
+            if (!reply.has("return")) {
+                throw new IOException("the guest agent answered " + reply.path("error").path("desc").asText(line));
+            }
+            return reply.path("return");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     @Override

@@ -26,10 +26,13 @@ public final class SuiteChecks {
     private static final int EVIDENCE_CHARS = 300;
 
     private final GuestAccess guest;
+    private final io.vmlift.spi.Vm source;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public SuiteChecks(GuestAccess guest) {
+    /** @param source the VM as the source knows it (its OS, for guestAgent checks); may be null */
+    public SuiteChecks(GuestAccess guest, io.vmlift.spi.Vm source) {
         this.guest = guest;
+        this.source = source;
     }
 
     /** One attempt: the evidence, and whether it passed. */
@@ -57,11 +60,12 @@ public final class SuiteChecks {
             case CONSOLE -> () -> console(check);
             case HTTP -> () -> http(check);
             case TCP -> () -> tcp(check);
-            case GUEST_AGENT, COMMAND, DISKS -> null;
+            case GUEST_AGENT -> this::guestAgent;
+            case COMMAND, DISKS -> null;
         };
         if (probe == null) {
-            return new TestReport.Check(name, false, check.type() + " checks do not run on this path yet (console,"
-                    + " http and tcp do)", 0, null, blocking);
+            return new TestReport.Check(name, false, check.type() + " checks do not run yet (console, http, tcp"
+                    + " and guestAgent do)", 0, null, blocking);
         }
         Attempt last = new Attempt(false, "not tried");
         while (true) {
@@ -97,6 +101,7 @@ public final class SuiteChecks {
             case HTTP -> "HTTP " + check.expectStatusOrDefault() + " from port " + check.port() + check.pathOrDefault()
                     + (check.expectBody() == null ? "" : " with a body matching /" + check.expectBody() + "/");
             case TCP -> "port " + check.port() + (check.expectsOpen() ? " open" : " closed");
+            case GUEST_AGENT -> "a guest agent that answers, on an OS of the source's family";
             default -> check.type().toString();
         };
     }
@@ -112,6 +117,24 @@ public final class SuiteChecks {
         List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
         return new Attempt(false, lines.isEmpty() ? "the console printed nothing" : "console ends: "
                 + cut(String.join(" | ", tail)));
+    }
+
+    /**
+     * The agent answers, and the OS it reports is of the family the source said (Windows or Linux): a guest that
+     * migrated as the wrong disk, or a template's, says another OS.
+     */
+    private Attempt guestAgent() throws IOException {
+        com.fasterxml.jackson.databind.JsonNode os = guest.agentOsInfo();
+        String id = os.path("id").asText("");
+        String seen = "guest agent: " + os.path("pretty-name").asText(os.path("name").asText(id)) + ", kernel "
+                + os.path("kernel-release").asText("?");
+        if (source == null || source.osType() == null || id.isEmpty()) {
+            return new Attempt(true, seen);
+        }
+        boolean guestWindows = id.equals("mswindows");
+        boolean sourceWindows = source.osType().toLowerCase(java.util.Locale.ROOT).contains("windows");
+        return guestWindows == sourceWindows ? new Attempt(true, seen + "; the source said " + source.osType())
+                : new Attempt(false, seen + ", but the source said " + source.osType());
     }
 
     private Attempt http(TestSuite.Check check) throws IOException, InterruptedException {

@@ -31,6 +31,7 @@ class BootedGuestTest {
               - {name: web, type: http, port: 80, path: /, expectStatus: 200, expectBody: "Welcome", timeout: 60s}
               - {name: web-port, type: tcp, port: 80}
               - {name: quiet, type: tcp, port: 6553, expect: closed, severity: warn, timeout: 10s}
+              - {name: agent, type: guestAgent, timeout: 60s}
             """;
 
     @TempDir
@@ -92,6 +93,8 @@ class BootedGuestTest {
         assertThat(web).isNotNull();
         assertThat(web.path("passed").asBoolean()).isTrue();
         assertThat(web.path("evidence").asText()).startsWith("HTTP 200 from guest port 80/");
+        assertThat(test.out()).contains("guest agent: tiny-web (Debian 12 kernel, busybox)")
+                .contains("the source said debian12_64Guest");
         // The migrated image was never written: booting ran on an overlay.
         Cli.Run again = Cli.run("test", "-f", docs, "--output-dir", dir.resolve("out"));
         assertThat(again.exitCode()).as(again.toString()).isZero();
