@@ -1,6 +1,8 @@
 /**
  * Tests the migrated VMs and publishes the JUnit XML with `junit`, whether they pass or not; returns
  * [testSummary:, testPassed:]. A failed check fails the build (exit 5) after the results are published.
+ * suite: TestSuite documents (a file or folder) to run against the migrated guests; boot: true boots the VMs of
+ * outputDir with QEMU on the agent to run them.
  */
 def call(Map args = [:]) {
     String junitFile = args.junit ?: 'vmlift-junit.xml'
@@ -11,6 +13,12 @@ def call(Map args = [:]) {
     }
     if (args.outputDir) {
         options.addAll(['--output-dir', args.outputDir])
+    }
+    if (args.suite) {
+        options.addAll(['-f', args.suite])
+    }
+    if (args.boot) {
+        options.add('--boot')
     }
     if (args.readyTimeout) {
         options.addAll(['--ready-timeout', String.valueOf(args.readyTimeout)])

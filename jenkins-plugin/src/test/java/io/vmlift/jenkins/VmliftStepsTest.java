@@ -117,6 +117,18 @@ class VmliftStepsTest {
 
     @ParameterizedTest(name = "cps={0}")
     @ValueSource(booleans = {false, true})
+    void testPassesTheSuitesAndBootsWhenAsked(boolean cps) throws Exception {
+        PipelineHarness pipeline = harness(cps);
+        result("test", "test-summary", "11 passed, 0 failed");
+        result("test", "test-passed", "true");
+        script("suite.groovy", "vmliftTest(outputDir: 'out', suite: 'suites/web smoke.yaml', boot: true)\n");
+        pipeline.run("suite.groovy");
+        assertThat(pipeline.shells.get(1).script()).contains("'-f' 'suites/web smoke.yaml'").contains("'--boot'")
+                .contains("'--output-dir' 'out'");
+    }
+
+    @ParameterizedTest(name = "cps={0}")
+    @ValueSource(booleans = {false, true})
     void mapQuotesEveryVmNameForTheShell(boolean cps) throws Exception {
         PipelineHarness pipeline = harness(cps);
         script("map.groovy", "vmliftMap(vms: ['web 1', \"it's-db\"], storageClass: 'fast')\n");

@@ -106,6 +106,32 @@ class PipelineLocalRunTest {
         assertThat(run.results()).doesNotContainKey("migrated-vms");
     }
 
+    /**
+     * The suite param reaches vmlift: the example's disks hold no bootable guest, so the suite runs without boot,
+     * and vmlift reports its checks as not run (a suite never passes unrun), which fails the test Task.
+     */
+    @Test
+    void theSuiteParamReachesTheTestTaskAndAnUnrunSuiteFailsIt() throws Exception {
+        Files.createDirectories(documents.resolve("suites"));
+        Files.writeString(documents.resolve("suites/smoke.yaml"), """
+                apiVersion: vmlift.io/v1alpha1
+                kind: TestSuite
+                metadata: {name: smoke}
+                spec:
+                  checks:
+                  - {name: boots, type: console, expect: "login:"}
+                """);
+        LocalTektonRunner.PipelineRun run = runner.runPipeline(
+                TektonFiles.read(TektonFiles.pipeline("vm-migrate-and-test")),
+                Map.of("checkCluster", TextNode.valueOf("false"), "suite", TextNode.valueOf("suites/smoke.yaml")),
+                Map.of("documents", documents, "reports", reports, "output", output));
+        assertThat(run.tasks().get("migrate").succeeded()).as(run.tasks().get("migrate").log()).isTrue();
+        assertThat(run.tasks().get("test").exitCode()).as(run.tasks().get("test").log()).isEqualTo(5);
+        assertThat(Files.readString(reports.resolve("junit.xml"))).contains("name=\"smoke/boots\"")
+                .contains("not run: add --boot");
+        assertThat(run.tasks().get("report").log()).contains("test Task: Failed");
+    }
+
     @Test
     void aVmListThatIsNotAnArrayIsRefusedAsTektonRefusesIt() {
         assertThatThrownBy(() -> runner.runTask(TektonFiles.read(TektonFiles.task("vmlift-map")),
