@@ -71,10 +71,17 @@ exit 0
 EOF
 printf 'ID=debian\nVERSION_ID=12\nNAME="Debian GNU/Linux"\nPRETTY_NAME="tiny-web (Debian 12 kernel, busybox)"\n' \
   > "$root/etc/os-release"
-# A guest agent for the QEMU guest agent protocol's informational commands, on the virtio-serial port KubeVirt and
-# vmlift's --boot give every guest (org.qemu.guest_agent.0): one JSON command per line in, one answer out.
+# A guest agent for the QEMU guest agent protocol's informational commands and guest-exec, on the virtio-serial
+# port KubeVirt and vmlift's --boot give every guest (org.qemu.guest_agent.0): one JSON command per line in, one
+# answer out.
 cat > "$root/bin/guest-agent" <<'AGENT'
 #!/bin/sh
+# Answers one JSON command per line on the agent's port. guest-exec runs a program with its arguments (strings
+# without quotes or backslashes inside) and keeps its exit code and output for guest-exec-status.
+strings() { # the JSON strings of the named member: a string, or an array of strings
+  echo "$1" | sed -n "s/.*\"$2\" *: *\(\[[^]]*\]\|\"[^\"]*\"\).*/\1/p" | grep -o '"[^"]*"' | tr -d '"'
+}
+n=0
 while true; do
   port=
   for p in /sys/class/virtio-ports/*; do
@@ -87,11 +94,22 @@ while true; do
     case "$line" in
       *'"guest-sync"'*) echo "{\"return\": $(echo "$line" | sed -n 's/.*"id" *: *\([0-9]*\).*/\1/p')}" ;;
       *'"guest-ping"'*) echo '{"return": {}}' ;;
-      *'"guest-info"'*) echo '{"return": {"version": "tiny-web 1", "supported_commands": [{"name": "guest-ping", "enabled": true}, {"name": "guest-get-osinfo", "enabled": true}, {"name": "guest-get-host-name", "enabled": true}]}}' ;;
+      *'"guest-info"'*) echo '{"return": {"version": "tiny-web 1", "supported_commands": [{"name": "guest-ping", "enabled": true}, {"name": "guest-get-osinfo", "enabled": true}, {"name": "guest-get-host-name", "enabled": true}, {"name": "guest-exec", "enabled": true}, {"name": "guest-exec-status", "enabled": true}]}}' ;;
       *'"guest-get-osinfo"'*) . /etc/os-release
         echo "{\"return\": {\"id\": \"$ID\", \"name\": \"$NAME\", \"pretty-name\": \"$PRETTY_NAME\", \"version-id\": \"$VERSION_ID\", \"kernel-release\": \"$(uname -r)\", \"machine\": \"$(uname -m)\"}}" ;;
       *'"guest-get-host-name"'*) echo "{\"return\": {\"host-name\": \"$(hostname)\"}}" ;;
-      *) echo '{"error": {"class": "CommandNotFound", "desc": "this agent answers guest-sync, guest-ping, guest-info, guest-get-osinfo and guest-get-host-name"}}' ;;
+      *'"guest-exec-status"'*) pid=$(echo "$line" | sed -n 's/.*"pid" *: *\([0-9]*\).*/\1/p')
+        if [ -f "/tmp/exec.$pid.code" ]; then
+          echo "{\"return\": {\"exited\": true, \"exitcode\": $(cat /tmp/exec.$pid.code), \"out-data\": \"$(base64 /tmp/exec.$pid.out | tr -d '\n')\"}}"
+        else
+          echo '{"return": {"exited": false}}'
+        fi ;;
+      *'"guest-exec"'*) n=$((n + 1)); path=$(strings "$line" path); args=$(strings "$line" arg)
+        # One argument per line: word splitting on newlines only.
+        ( set -f; IFS='
+'; "$path" $args > /tmp/exec.$n.out 2>&1; echo $? > /tmp/exec.$n.tmp; mv /tmp/exec.$n.tmp /tmp/exec.$n.code ) &
+        echo "{\"return\": {\"pid\": $n}}" ;;
+      *) echo '{"error": {"class": "CommandNotFound", "desc": "this agent answers guest-sync, guest-ping, guest-info, guest-get-osinfo, guest-get-host-name, guest-exec and guest-exec-status"}}' ;;
     esac >&3
   done
   exec 3>&-

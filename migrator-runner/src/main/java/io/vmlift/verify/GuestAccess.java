@@ -23,6 +23,15 @@ public interface GuestAccess extends AutoCloseable {
      */
     com.fasterxml.jackson.databind.JsonNode agentOsInfo() throws IOException;
 
+    /** What a program run in the guest printed, and its exit code. */
+    record Run(int exitCode, String output) {}
+
+    /**
+     * Runs a program in the guest and waits for it, through the guest agent (guest-exec); IOException when no
+     * agent answers or the program does not end within the timeout.
+     */
+    Run run(java.util.List<String> command, java.time.Duration timeout) throws IOException;
+
     /** Whether the guest is still running (a guest that powered off or crashed fails every check at once). */
     boolean running();
 

@@ -61,11 +61,12 @@ public final class SuiteChecks {
             case HTTP -> () -> http(check);
             case TCP -> () -> tcp(check);
             case GUEST_AGENT -> this::guestAgent;
-            case COMMAND, DISKS -> null;
+            case DISKS -> this::disks;
+            case COMMAND -> null;
         };
         if (probe == null) {
-            return new TestReport.Check(name, false, check.type() + " checks do not run yet (console, http, tcp"
-                    + " and guestAgent do)", 0, null, blocking);
+            return new TestReport.Check(name, false, check.type() + " checks do not run yet (console, http, tcp,"
+                    + " guestAgent and disks do)", 0, null, blocking);
         }
         Attempt last = new Attempt(false, "not tried");
         while (true) {
@@ -102,6 +103,7 @@ public final class SuiteChecks {
                     + (check.expectBody() == null ? "" : " with a body matching /" + check.expectBody() + "/");
             case TCP -> "port " + check.port() + (check.expectsOpen() ? " open" : " closed");
             case GUEST_AGENT -> "a guest agent that answers, on an OS of the source's family";
+            case DISKS -> "a block device in the guest of each source disk's size";
             default -> check.type().toString();
         };
     }
@@ -135,6 +137,41 @@ public final class SuiteChecks {
         boolean sourceWindows = source.osType().toLowerCase(java.util.Locale.ROOT).contains("windows");
         return guestWindows == sourceWindows ? new Attempt(true, seen + "; the source said " + source.osType())
                 : new Attempt(false, seen + ", but the source said " + source.osType());
+    }
+
+    /**
+     * Each disk of the source appears in the guest at its size: a disk left out, attached on a bus the guest has
+     * no driver for, or cut short is missing from the guest's block devices. Read through the guest agent.
+     */
+    private Attempt disks() throws IOException {
+        GuestAccess.Run listed = guest.run(List.of("/bin/sh", "-c",
+                "for d in /sys/block/*; do echo ${d##*/} $(cat $d/size); done"), Duration.ofSeconds(20));
+        java.util.Map<String, Long> devices = new java.util.TreeMap<>();
+        for (String line : listed.output().lines().toList()) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length == 2 && fields[1].matches("\\d{1,18}")
+                    && !fields[0].matches("(loop|ram|sr|fd|zram|dm-).*")) {
+                devices.put(fields[0], Long.parseLong(fields[1]) * 512);
+            }
+        }
+        List<Long> wanted = source == null ? List.of() : source.disks().stream()
+                .map(d -> (d.capacityBytes() + 511) / 512 * 512).toList();
+        java.util.Map<String, Long> unmatched = new java.util.TreeMap<>(devices);
+        List<String> missing = new ArrayList<>();
+        for (long size : wanted) {
+            String match = unmatched.entrySet().stream().filter(e -> e.getValue() == size).map(java.util.Map.Entry::getKey)
+                    .findFirst().orElse(null);
+            if (match == null) {
+                missing.add(size + " bytes");
+            } else {
+                unmatched.remove(match);
+            }
+        }
+        String seen = "the guest sees " + (devices.isEmpty() ? "no disks" : devices.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue() + " bytes").toList()) + "; the source has "
+                + wanted.size() + " disk(s)";
+        return missing.isEmpty() && listed.exitCode() == 0 ? new Attempt(true, seen)
+                : new Attempt(false, seen + (missing.isEmpty() ? "" : ", none of " + missing));
     }
 
     private Attempt http(TestSuite.Check check) throws IOException, InterruptedException {

@@ -32,6 +32,7 @@ class BootedGuestTest {
               - {name: web-port, type: tcp, port: 80}
               - {name: quiet, type: tcp, port: 6553, expect: closed, severity: warn, timeout: 10s}
               - {name: agent, type: guestAgent, timeout: 60s}
+              - {name: disks, type: disks, timeout: 60s}
             """;
 
     @TempDir
@@ -95,6 +96,7 @@ class BootedGuestTest {
         assertThat(web.path("evidence").asText()).startsWith("HTTP 200 from guest port 80/");
         assertThat(test.out()).contains("guest agent: tiny-web (Debian 12 kernel, busybox)")
                 .contains("the source said debian12_64Guest");
+        assertThat(test.out()).contains("the guest sees [vda 67108864 bytes]"); // virtio, as the manifest said
         // The migrated image was never written: booting ran on an overlay.
         Cli.Run again = Cli.run("test", "-f", docs, "--output-dir", dir.resolve("out"));
         assertThat(again.exitCode()).as(again.toString()).isZero();

@@ -48,6 +48,16 @@ class SuiteChecksTest {
             return os;
         }
 
+        String blockDevices = "";
+
+        @Override
+        public Run run(List<String> command, java.time.Duration timeout) throws IOException {
+            if (os == null) {
+                throw new IOException("no guest agent answered");
+            }
+            return new Run(0, blockDevices);
+        }
+
         @Override
         public boolean running() {
             return running;
@@ -89,6 +99,30 @@ class SuiteChecksTest {
             assertThat(check.passed()).isFalse();
             assertThat(check.evidence()).contains("Windows Server 2022").contains("but the source said rhel9_64Guest");
         });
+    }
+
+    /** A source disk the guest does not see (a bus without a driver, a disk left out) fails; loop devices do not count. */
+    @Test
+    void everySourceDiskMustAppearInTheGuestAtItsSize() throws IOException {
+        Told guest = new Told();
+        guest.os = Serialization.json().readTree("{\"id\": \"debian\"}");
+        guest.blockDevices = "loop0 2097152\nsda 131072\nsr0 0\n";
+        Vm twoDisks = new Vm("vm-1", "web-1", 1, 1, 512, Firmware.BIOS, false, "rhel9_64Guest", PowerState.ON,
+                "/dc/vm", List.of(disk("d0", 64L << 20), disk("d1", 1L << 30)), List.of(), null);
+        List<TestReport.Check> results = new SuiteChecks(guest, twoDisks)
+                .run(suite("  - {name: disks, type: disks, timeout: 1s}\n"));
+        assertThat(results.get(0).passed()).isFalse();
+        assertThat(results.get(0).evidence()).contains("sda 67108864 bytes").doesNotContain("loop0")
+                .contains("none of [1073741824 bytes]");
+
+        guest.blockDevices = "sda 131072\nvda 2097152\n";
+        assertThat(new SuiteChecks(guest, twoDisks).run(suite("  - {name: disks, type: disks, timeout: 1s}\n"))
+                .get(0).passed()).isTrue();
+    }
+
+    private static io.vmlift.spi.Disk disk(String key, long capacity) {
+        return io.vmlift.spi.Disk.ofImage(key, key, capacity, "share", key + ".vmdk", io.vmlift.spi.DiskBus.SCSI,
+                "vmdk-stream");
     }
 
     @Test
