@@ -2,7 +2,8 @@
 # Builds tiny-web.ova: a small bootable Linux guest, as a VMware export would hold it (an OVF descriptor with
 # vmw:osType and a streamOptimized VMDK), made from Debian packages only. The guest is Debian's 6.1 kernel with
 # an initramfs of busybox: it brings up its NICs (DHCP, as on KubeVirt's pod network and QEMU's user network),
-# serves HTTP on port 80 with a page naming its hostname, prints "vmlift-guest-ready" on the serial console
+# serves HTTP on port 80 with a page naming its hostname, runs Debian's dropbear SSH server on port 22 (root,
+# password "tw-guest-pass": a test guest), answers the guest agent, prints "vmlift-guest-ready" on the serial console
 # once it serves, and then offers a login prompt there. Nothing is mounted: the disk holds an MBR, a FAT
 # partition with the boot loader, the kernel and the initramfs.
 #
@@ -11,7 +12,8 @@
 #             \EFI\BOOT\BOOTX64.EFI; the OVF asks for EFI firmware. Default: BIOS, syslinux.
 #   --broken  the web server is not started (a guest whose service is down), for tests of failing gates.
 # Needs (Debian): busybox-static syslinux syslinux-common mtools qemu-utils kmod cpio; with --efi also
-# systemd-boot-efi and binutils. The kernel package is fetched with apt-get download into DIR/cache.
+# systemd-boot-efi and binutils. The kernel and dropbear packages are fetched with apt-get download into
+# DIR/cache; dropbear's C library comes from this (Debian 12) machine.
 set -euo pipefail
 out=${1:?usage: build.sh DIR [--efi] [--broken]}
 shift
@@ -44,10 +46,24 @@ version=${kernel_pkg#linux-image-}
 depmod -b "$work/kernel" "$version"
 modules="$work/kernel/lib/modules/$version"
 
+# dropbear and the libraries it needs that this machine lacks, extracted from their packages.
+for package in dropbear-bin libtomcrypt1 libtommath1; do
+  if ! ls "$out/cache/${package}"_*.deb >/dev/null 2>&1; then
+    (cd "$out/cache" && apt-get download "$package" >/dev/null 2>&1)
+  fi
+  dpkg-deb -x "$(ls "$out/cache/${package}"_*.deb | head -1)" "$work/dropbear"
+done
+
 # The initramfs: busybox, the drivers for the devices a migrated VM may get, and /init.
 root="$work/root"
 mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,www,root,usr/share/udhcpc,lib/modules/"$version"}
 cp /bin/busybox "$root/bin/busybox"
+mkdir -p "$root/usr/sbin" "$root/lib/x86_64-linux-gnu" "$root/lib64" "$root/etc/dropbear"
+cp "$work/dropbear/usr/sbin/dropbear" "$root/usr/sbin/dropbear"
+# Every library dropbear loads, as the dynamic linker resolves them (its own packages' first).
+LD_LIBRARY_PATH="$work/dropbear/usr/lib/x86_64-linux-gnu" ldd "$work/dropbear/usr/sbin/dropbear" \
+  | awk '/=> \// {print $3}' | while read -r lib; do cp -L "$lib" "$root/lib/x86_64-linux-gnu/"; done
+cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 wanted="virtio_pci virtio_net virtio_blk virtio_scsi virtio_console e1000 e1000e ahci ata_piix sd_mod"
 for module in $wanted; do
   line=$(grep -E "/$module\.ko:" "$modules/modules.dep")
@@ -118,9 +134,10 @@ done
 AGENT
 chmod +x "$root/bin/guest-agent"
 cat > "$root/etc/passwd" <<'EOF'
-root::0:0:root:/root:/bin/sh
+root:x:0:0:root:/root:/bin/sh
 EOF
-echo "root::19000:0:99999:7:::" > "$root/etc/shadow"
+echo "root:$(busybox mkpasswd -m sha512 -S tinywebsalt0 tw-guest-pass):19000:0:99999:7:::" > "$root/etc/shadow"
+chmod 600 "$root/etc/shadow"
 cat > "$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -146,6 +163,8 @@ if ! $broken; then
 fi
 cat >> "$root/init" <<'EOF'
 guest-agent &
+mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
+/usr/sbin/dropbear -R -p 22
 echo "vmlift-guest-ready $(hostname) $(ip -4 -o addr show scope global | awk '{print $2"="$4}' | tr '\n' ' ')" > /dev/ttyS0
 [ -n "$(ip -4 -o addr show scope global)" ] || { echo "no address: $(ls /sys/class/net | tr '\n' ' ')"; lsmod; } > /dev/ttyS0
 exec getty -L 115200 ttyS0 vt100

@@ -88,8 +88,7 @@ final class TestCommand implements Callable<Integer> {
                     .orElse(List.of()));
             if (!mine.isEmpty() && boot) {
                 java.util.Set<Integer> ports = new java.util.TreeSet<>();
-                mine.forEach(suite -> suite.spec().checks().stream().filter(c -> c.port() != null)
-                        .forEach(c -> ports.add(c.port())));
+                mine.forEach(suite -> ports.addAll(io.vmlift.verify.SuiteChecks.ports(suite)));
                 Path folder = outputDir.resolve(resolved.targetNamespace()).resolve(vm.name());
                 err.println(io.vmlift.Printable.oneLine(vm.name()) + ": booting with QEMU to run "
                         + mine.size() + " TestSuite(s)");
@@ -99,7 +98,8 @@ final class TestCommand implements Callable<Integer> {
                     err.println(io.vmlift.Printable.oneLine(vm.name()) + ": running under "
                             + io.vmlift.Printable.oneLine(guest.accelerator()));
                     err.flush();
-                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest, vm.source());
+                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest, vm.source(),
+                            loaded::credentials);
                     for (io.vmlift.model.TestSuite suite : mine) {
                         checks.addAll(runner.run(suite));
                     }

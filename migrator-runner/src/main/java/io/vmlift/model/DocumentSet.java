@@ -117,7 +117,11 @@ public final class DocumentSet {
      * VMLIFT_VSPHERE_CREDS_PASSWORD.
      */
     public Credentials credentials(Located<Provider> provider) {
-        ObjectReference reference = provider.document().spec().secret();
+        return credentials(provider.document().spec().secret());
+    }
+
+    /** The Secret a reference names, looked up as for a provider (documents, mounted, environment). */
+    public Credentials credentials(ObjectReference reference) {
         if (reference == null || reference.name() == null) {
             return Credentials.NONE;
         }

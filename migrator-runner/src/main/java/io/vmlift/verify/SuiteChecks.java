@@ -27,12 +27,33 @@ public final class SuiteChecks {
 
     private final GuestAccess guest;
     private final io.vmlift.spi.Vm source;
+    private final java.util.function.Function<io.vmlift.model.ObjectReference, io.vmlift.model.Credentials> secrets;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** @param source the VM as the source knows it (its OS, for guestAgent checks); may be null */
     public SuiteChecks(GuestAccess guest, io.vmlift.spi.Vm source) {
+        this(guest, source, reference -> io.vmlift.model.Credentials.NONE);
+    }
+
+    /** @param secrets the Secrets command checks log in with, by reference */
+    public SuiteChecks(GuestAccess guest, io.vmlift.spi.Vm source,
+            java.util.function.Function<io.vmlift.model.ObjectReference, io.vmlift.model.Credentials> secrets) {
         this.guest = guest;
         this.source = source;
+        this.secrets = secrets;
+    }
+
+    /** The guest ports a suite's checks reach: theirs, and SSH's for command checks (22 unless they say). */
+    public static java.util.Set<Integer> ports(TestSuite suite) {
+        java.util.Set<Integer> ports = new java.util.TreeSet<>();
+        for (TestSuite.Check check : suite.spec().checks()) {
+            if (check.port() != null) {
+                ports.add(check.port());
+            } else if (check.type() == TestSuite.Type.COMMAND) {
+                ports.add(22);
+            }
+        }
+        return ports;
     }
 
     /** One attempt: the evidence, and whether it passed. */
@@ -62,12 +83,8 @@ public final class SuiteChecks {
             case TCP -> () -> tcp(check);
             case GUEST_AGENT -> this::guestAgent;
             case DISKS -> this::disks;
-            case COMMAND -> null;
+            case COMMAND -> () -> command(check);
         };
-        if (probe == null) {
-            return new TestReport.Check(name, false, check.type() + " checks do not run yet (console, http, tcp,"
-                    + " guestAgent and disks do)", 0, null, blocking);
-        }
         Attempt last = new Attempt(false, "not tried");
         while (true) {
             try {
@@ -104,6 +121,8 @@ public final class SuiteChecks {
             case TCP -> "port " + check.port() + (check.expectsOpen() ? " open" : " closed");
             case GUEST_AGENT -> "a guest agent that answers, on an OS of the source's family";
             case DISKS -> "a block device in the guest of each source disk's size";
+            case COMMAND -> String.join(" ", check.command()) + " exiting 0" + (check.expectOutput() == null ? ""
+                    : " with output matching /" + check.expectOutput() + "/");
             default -> check.type().toString();
         };
     }
@@ -172,6 +191,17 @@ public final class SuiteChecks {
                 + wanted.size() + " disk(s)";
         return missing.isEmpty() && listed.exitCode() == 0 ? new Attempt(true, seen)
                 : new Attempt(false, seen + (missing.isEmpty() ? "" : ", none of " + missing));
+    }
+
+    /** The command over SSH (port 22 unless the check says), logged in with the check's Secret. */
+    private Attempt command(TestSuite.Check check) throws IOException {
+        int port = check.port() != null ? check.port() : 22;
+        GuestAccess.Run run = GuestSsh.run(guest.port(port), secrets.apply(check.credentials().secret()),
+                check.command(), Duration.ofSeconds(30));
+        String output = run.output().strip();
+        boolean passed = run.exitCode() == 0 && (check.expectOutput() == null
+                || Pattern.compile(check.expectOutput(), Pattern.MULTILINE).matcher(output).find());
+        return new Attempt(passed, "exit " + run.exitCode() + ", output: " + cut(output));
     }
 
     private Attempt http(TestSuite.Check check) throws IOException, InterruptedException {

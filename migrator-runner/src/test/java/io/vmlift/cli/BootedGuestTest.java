@@ -33,6 +33,16 @@ class BootedGuestTest {
               - {name: quiet, type: tcp, port: 6553, expect: closed, severity: warn, timeout: 10s}
               - {name: agent, type: guestAgent, timeout: 60s}
               - {name: disks, type: disks, timeout: 60s}
+              - {name: served, type: command, command: [sh, -c, "pidof httpd"], expectOutput: "^[0-9]+$",
+                 credentials: {secret: {name: guest-ssh}}, timeout: 60s}
+              - {name: named, type: command, command: [hostname], expectOutput: "^tiny-web",
+                 credentials: {secret: {name: guest-ssh}}}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: guest-ssh}
+            type: kubernetes.io/basic-auth
+            stringData: {username: root, password: tw-guest-pass}
             """;
 
     @TempDir
@@ -97,6 +107,8 @@ class BootedGuestTest {
         assertThat(test.out()).contains("guest agent: tiny-web (Debian 12 kernel, busybox)")
                 .contains("the source said debian12_64Guest");
         assertThat(test.out()).contains("the guest sees [vda 67108864 bytes]"); // virtio, as the manifest said
+        assertThat(test.out()).contains("exit 0, output: " + vm).doesNotContain("tw-guest-pass");
+        assertThat(xml).doesNotContain("password");
         // The migrated image was never written: booting ran on an overlay.
         Cli.Run again = Cli.run("test", "-f", docs, "--output-dir", dir.resolve("out"));
         assertThat(again.exitCode()).as(again.toString()).isZero();
@@ -120,6 +132,9 @@ class BootedGuestTest {
         assertThat(xml).contains("vmlift-guest-ready tiny-web-broken");
         assertThat(xml).containsPattern("name=\"web-smoke/web\" time=\"[0-9.]+\"><failure message=\"not met within 15 s");
         assertThat(xml).contains("name=\"web-smoke/web-port\"").contains("the connection was closed at once");
+        // Over SSH: no web server process.
+        assertThat(xml).containsPattern("name=\"web-smoke/served\" time=\"[0-9.]+\"><failure message=\"not met within 15 s"
+                + "[^\"]*exit 1");
     }
 
     @Test
