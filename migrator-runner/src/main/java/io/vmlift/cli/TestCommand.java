@@ -69,7 +69,7 @@ final class TestCommand implements Callable<Integer> {
      * saying why, since a suite that was asked for must not pass unrun.
      */
     private TestReport withSuites(TestReport report, io.vmlift.model.DocumentSet loaded,
-            io.vmlift.plan.ResolvedPlan resolved) throws java.io.IOException {
+            io.vmlift.plan.ResolvedPlan resolved, KubernetesClient client) throws java.io.IOException {
         List<io.vmlift.model.TestSuite> suites = loaded.ofType(io.vmlift.model.TestSuite.class).stream()
                 .map(io.vmlift.model.Located::document)
                 .filter(suite -> suite.spec().plan() == null || resolved.name().equals(suite.spec().plan().name()))
@@ -86,7 +86,17 @@ final class TestCommand implements Callable<Integer> {
             List<TestReport.Check> checks = new ArrayList<>(report.vms().stream()
                     .filter(v -> v.name().equals(vm.name())).findFirst().map(TestReport.VmResult::checks)
                     .orElse(List.of()));
-            if (!mine.isEmpty() && boot) {
+            if (!mine.isEmpty() && client != null) {
+                // On the cluster: the VM KubeVirt runs, reached through its subresources.
+                try (io.vmlift.verify.ClusterGuest guest = new io.vmlift.verify.ClusterGuest(client,
+                        resolved.targetNamespace(), vm.name())) {
+                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest, vm.source(),
+                            loaded::credentials);
+                    for (io.vmlift.model.TestSuite suite : mine) {
+                        checks.addAll(runner.run(suite));
+                    }
+                }
+            } else if (!mine.isEmpty() && boot) {
                 java.util.Set<Integer> ports = new java.util.TreeSet<>();
                 mine.forEach(suite -> ports.addAll(io.vmlift.verify.SuiteChecks.ports(suite)));
                 Path folder = outputDir.resolve(resolved.targetNamespace()).resolve(vm.name());
@@ -105,8 +115,7 @@ final class TestCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                String why = outputDir != null ? "not run: add --boot to boot the migrated VM here"
-                        : "not run: TestSuites on a cluster are not supported yet; test the folder with --boot";
+                String why = "not run: add --boot to boot the migrated VM here";
                 for (io.vmlift.model.TestSuite suite : mine) {
                     for (io.vmlift.model.TestSuite.Check check : suite.spec().checks()) {
                         checks.add(new TestReport.Check(suite.name() + "/" + check.name(), false, why, 0, null,
@@ -139,9 +148,12 @@ final class TestCommand implements Callable<Integer> {
                     report = new ClusterVerifier(session.plan, client, new ConfigMapStateStore(client,
                             session.plan.targetNamespace(), session.plan.name()).load(),
                             Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(2)).verify();
+                    report = withSuites(report, loaded, session.plan, client);
                 }
             }
-            report = withSuites(report, loaded, session.plan);
+            if (outputDir != null) {
+                report = withSuites(report, loaded, session.plan, null);
+            }
             if (junitFile != null) {
                 Serialization.writeAtomically(junitFile, JUnitXml.write(report));
             }

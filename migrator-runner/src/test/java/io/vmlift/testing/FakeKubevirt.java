@@ -57,6 +57,8 @@ public final class FakeKubevirt implements AutoCloseable {
     private final List<String> checkpointsCopied = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final KubernetesMockServer server;
+    /** Boots a real guest for each VMI, when set (a test of TestSuites on the cluster). */
+    private volatile VirtHandler virtHandler;
 
     public FakeKubevirt(KubernetesMockServer server, KubernetesClient client, Path uploads) throws IOException {
         this.server = server;
@@ -105,6 +107,11 @@ public final class FakeKubevirt implements AutoCloseable {
         controller = new Thread(this::reconcileForever, "fake-kubevirt-controller");
         controller.setDaemon(true);
         controller.start();
+    }
+
+    /** From now on every VMI started runs as a real guest (QEMU) that KubeVirt's subresources reach. */
+    public void runGuestsWith(VirtHandler handler) {
+        this.virtHandler = handler;
     }
 
     /** Publishes the upload proxy in CDI's cluster-wide CDIConfig "config", where vmlift finds it by default. */
@@ -326,6 +333,18 @@ public final class FakeKubevirt implements AutoCloseable {
                         "conditions", List.of(Map.of("type", "Ready", "status", ready ? "True" : "False")),
                         "interfaces", interfaces));
                 client.resource(created).updateStatus();
+                VirtHandler handler = virtHandler;
+                if (handler != null) {
+                    Thread boot = new Thread(() -> {
+                        try {
+                            handler.start(namespace, name);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }, "fake-virt-handler");
+                    boot.setDaemon(true);
+                    boot.start();
+                }
             }
         }
     }

@@ -1,18 +1,9 @@
 package io.vmlift.testing;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.VersionInfo;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Queue;
 
 /**
  * The test cluster (fabric8's mock API server with the CRUD dispatcher, and FakeKubevirt's controller and
@@ -26,13 +17,7 @@ public final class MockCluster {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        // As fabric8's JUnit extension sets up crud mode: expectations first (FakeKubevirt's upload token and
-        // access reviews, /version), then the CRUD store.
-        Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-                new KubernetesMixedDispatcher(expectations), false,
-                new VersionInfo.Builder().withMajor("1").withMinor("30").withGitVersion("v1.30.0").build());
-        server.init();
+        KubernetesMockServer server = MockApiServer.start(dispatcher -> dispatcher);
         try (KubernetesClient client = server.createClient();
                 FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")))) {
             cluster.prepareTarget("migrated", "standard", "vm-network");
