@@ -49,7 +49,8 @@ public final class SuiteChecks {
         for (TestSuite.Check check : suite.spec().checks()) {
             if (check.port() != null) {
                 ports.add(check.port());
-            } else if (check.type() == TestSuite.Type.COMMAND) {
+            } else if (check.type() == TestSuite.Type.COMMAND || check.type() == TestSuite.Type.DISKS
+                    && check.credentials() != null) {
                 ports.add(22);
             }
         }
@@ -82,7 +83,7 @@ public final class SuiteChecks {
             case HTTP -> () -> http(check);
             case TCP -> () -> tcp(check);
             case GUEST_AGENT -> this::guestAgent;
-            case DISKS -> this::disks;
+            case DISKS -> () -> disks(check);
             case COMMAND -> () -> command(check);
         };
         Attempt last = new Attempt(false, "not tried");
@@ -160,11 +161,15 @@ public final class SuiteChecks {
 
     /**
      * Each disk of the source appears in the guest at its size: a disk left out, attached on a bus the guest has
-     * no driver for, or cut short is missing from the guest's block devices. Read through the guest agent.
+     * no driver for, or cut short is missing from the guest's block devices. Read over SSH when the check names a
+     * login (the way on a cluster), else through the guest agent.
      */
-    private Attempt disks() throws IOException {
-        GuestAccess.Run listed = guest.run(List.of("/bin/sh", "-c",
-                "for d in /sys/block/*; do echo ${d##*/} $(cat $d/size); done"), Duration.ofSeconds(20));
+    private Attempt disks(TestSuite.Check check) throws IOException {
+        List<String> list = List.of("/bin/sh", "-c", "for d in /sys/block/*; do echo ${d##*/} $(cat $d/size); done");
+        GuestAccess.Run listed = check.credentials() != null && check.credentials().secret() != null
+                ? GuestSsh.run(guest.port(check.port() != null ? check.port() : 22),
+                        secrets.apply(check.credentials().secret()), list, Duration.ofSeconds(20))
+                : guest.run(list, Duration.ofSeconds(20));
         java.util.Map<String, Long> devices = new java.util.TreeMap<>();
         for (String line : listed.output().lines().toList()) {
             String[] fields = line.trim().split("\\s+");

@@ -97,6 +97,7 @@ class ClusterSuiteTest {
                   - {name: agent, type: guestAgent, timeout: 60s}
                   - {name: named, type: command, command: [hostname], expectOutput: "^tiny-web$",
                      credentials: {secret: {name: guest-ssh}}, timeout: 30s}
+                  - {name: disks, type: disks, credentials: {secret: {name: guest-ssh}}, timeout: 30s}
                 ---
                 apiVersion: v1
                 kind: Secret
@@ -111,7 +112,8 @@ class ClusterSuiteTest {
         assertThat(test.exitCode()).as(test.toString()).isZero();
         assertThat(test.out()).contains("console: vmlift-guest-ready tiny-web")
                 .contains("HTTP 200 from guest port 80/").contains("guest port 80: the connection stayed open")
-                .contains("guest agent: tiny-web (Debian 12 kernel, busybox)").contains("exit 0, output: tiny-web");
+                .contains("guest agent: tiny-web (Debian 12 kernel, busybox)").contains("exit 0, output: tiny-web")
+                .contains("the guest sees [vda 67108864 bytes]");
         assertThat(Files.readString(junit)).contains("failures=\"0\"").contains("name=\"web-smoke/named\"");
     }
 }
