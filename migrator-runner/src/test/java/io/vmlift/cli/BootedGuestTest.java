@@ -50,26 +50,7 @@ class BootedGuestTest {
 
     /** A share with the OVA, maps and a plan for its one VM, migrated into dir/out. */
     private Path migrated(Path ova, String vm) throws Exception {
-        Path share = Files.createDirectories(dir.resolve("share"));
-        Files.copy(ova, share.resolve(ova.getFileName()));
-        Path docs = Files.createDirectories(dir.resolve("docs"));
-        Files.writeString(docs.resolve("providers.yaml"), """
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Provider
-                metadata: {name: share}
-                spec: {type: ova, url: %s}
-                ---
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Provider
-                metadata: {name: host}
-                spec: {type: openshift}
-                """.formatted(share));
-        Cli.Run map = Cli.run("map", "-f", docs.resolve("providers.yaml"), "--target-namespace", "wave",
-                "--output-file", docs.resolve("maps.yaml"));
-        assertThat(map.exitCode()).as(map.toString()).isZero();
-        Cli.Run plan = Cli.run("plan", "-f", docs, "--vm", vm, "--name", "wave", "--target-namespace", "wave",
-                "--plan-file", docs.resolve("plan.yaml"));
-        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        Path docs = io.vmlift.testing.OvaShare.plan(dir, io.vmlift.testing.OvaShare.of(dir, ova), vm, "wave", null);
         Cli.Run migrate = Cli.run("migrate", "-f", docs, "--output-dir", dir.resolve("out"), "--progress", "none");
         assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
         return docs;

@@ -58,25 +58,8 @@ class ClusterSuiteTest {
         Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
 
         Path ova = TinyWeb.ova();
-        Path share = Files.createDirectories(dir.resolve("share"));
-        Files.copy(ova, share.resolve(ova.getFileName()));
-        Path docs = Files.createDirectories(dir.resolve("docs"));
-        Files.writeString(docs.resolve("providers.yaml"), """
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Provider
-                metadata: {name: share}
-                spec: {type: ova, url: %s}
-                ---
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Provider
-                metadata: {name: host}
-                spec: {type: openshift}
-                """.formatted(share));
-        assertThat(Cli.run("map", "-f", docs.resolve("providers.yaml"), "--target-namespace", "migrated",
-                "--storage-class", "standard", "--output-file", docs.resolve("maps.yaml")).exitCode()).isZero();
-        Cli.Run plan = Cli.run("plan", "-f", docs, "--vm", "tiny-web", "--name", "wave", "--target-namespace",
-                "migrated", "--plan-file", docs.resolve("plan.yaml"));
-        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        Path docs = io.vmlift.testing.OvaShare.plan(dir, io.vmlift.testing.OvaShare.of(dir, ova), "tiny-web",
+                "migrated", "standard");
         // The OVA's VM is off; the migrated one must run to be tested (Forklift's targetPowerState).
         Files.writeString(docs.resolve("plan.yaml"), Files.readString(docs.resolve("plan.yaml"))
                 .replaceFirst("(?m)^spec:\n", "spec:\n  targetPowerState: \"on\"\n"));

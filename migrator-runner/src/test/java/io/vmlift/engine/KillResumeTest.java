@@ -42,24 +42,7 @@ class KillResumeTest {
         Path share = Files.createDirectories(dir.resolve("share/big-vm"));
         QemuImg.toVmdk(raw, share.resolve("big-vm-disk1.vmdk"), "monolithicSparse");
         Files.writeString(share.resolve("big-vm.ovf"), ovf(Files.size(share.resolve("big-vm-disk1.vmdk"))));
-        Path docs = Files.createDirectories(dir.resolve("docs"));
-        Files.writeString(docs.resolve("providers.yaml"), """
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Provider
-                metadata: {name: share}
-                spec: {type: ova, url: %s}
-                ---
-                apiVersion: forklift.konveyor.io/v1beta1
-                kind: Provider
-                metadata: {name: host}
-                spec: {type: openshift}
-                """.formatted(dir.resolve("share")));
-        Cli.Run map = Cli.run("map", "-f", docs.resolve("providers.yaml"), "--target-namespace", "wave",
-                "--output-file", docs.resolve("maps.yaml"));
-        assertThat(map.exitCode()).as(map.toString()).isZero();
-        Cli.Run plan = Cli.run("plan", "-f", docs, "--vm", "big-vm", "--name", "wave", "--target-namespace", "wave",
-                "--plan-file", docs.resolve("plan.yaml"));
-        assertThat(plan.exitCode()).as(plan.toString()).isZero();
+        Path docs = io.vmlift.testing.OvaShare.plan(dir, dir.resolve("share"), "big-vm", "wave", null);
 
         Path out = dir.resolve("out");
         Path image = out.resolve("wave/big-vm/big-vm-disk-0.qcow2");
