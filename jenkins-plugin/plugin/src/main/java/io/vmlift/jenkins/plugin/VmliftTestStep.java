@@ -62,6 +62,31 @@ public final class VmliftTestStep extends VmliftStep {
     public void setReadyTimeout(Integer readyTimeout) {
         this.readyTimeout = readyTimeout;
     }
+
+    /** TestSuite documents (a file or folder) to run against the migrated guests. */
+    private String suite;
+
+    public String getSuite() {
+        return suite;
+    }
+
+    @DataBoundSetter
+    public void setSuite(String suite) {
+        this.suite = suite;
+    }
+
+    /** Boot the VMs of outputDir with QEMU on the agent to run the suites. */
+    private boolean boot;
+
+    public boolean isBoot() {
+        return boot;
+    }
+
+    @DataBoundSetter
+    public void setBoot(boolean boot) {
+        this.boot = boot;
+    }
+
     @DataBoundConstructor
     public VmliftTestStep() {}
 
@@ -97,6 +122,13 @@ public final class VmliftTestStep extends VmliftStep {
         if (readyTimeout != null && !String.valueOf(readyTimeout).isEmpty()) {
             options.add("--ready-timeout");
             options.add(String.valueOf(readyTimeout));
+        }
+        if (suite != null && !suite.isEmpty()) {
+            options.add("-f");
+            options.add(suite);
+        }
+        if (boot) {
+            options.add("--boot");
         }
         return options;
     }
