@@ -22,5 +22,11 @@ def call(Map args = [:]) {
     if (args.precopyInterval) {
         options.addAll(['--precopy-interval', String.valueOf(args.precopyInterval)])
     }
+    if (args.uploadProxyUrl) {
+        options.addAll(['--upload-proxy-url', args.uploadProxyUrl])
+    }
+    if (args.uploadProxyCa) {
+        options.addAll(['--upload-proxy-ca', args.uploadProxyCa])
+    }
     return vmliftRun(args, 'migrate', options, ['plan-name', 'migrated-vms', 'migration-status'])
 }

@@ -117,6 +117,20 @@ class VmliftStepsTest {
 
     @ParameterizedTest(name = "cps={0}")
     @ValueSource(booleans = {false, true})
+    void migratePassesTheUploadProxyAndItsCa(boolean cps) throws Exception {
+        PipelineHarness pipeline = harness(cps);
+        result("migrate", "plan-name", "wave-1");
+        result("migrate", "migrated-vms", "[]");
+        result("migrate", "migration-status", "Succeeded");
+        script("proxy.groovy", "vmliftMigrate(uploadProxyUrl: 'https://cdi-uploadproxy.cdi.svc', uploadProxyCa:"
+                + " 'ca/cdi upload.pem')\n");
+        pipeline.run("proxy.groovy");
+        assertThat(pipeline.shells.get(1).script()).contains("'--upload-proxy-url' 'https://cdi-uploadproxy.cdi.svc'")
+                .contains("'--upload-proxy-ca' 'ca/cdi upload.pem'");
+    }
+
+    @ParameterizedTest(name = "cps={0}")
+    @ValueSource(booleans = {false, true})
     void testPassesTheSuitesAndBootsWhenAsked(boolean cps) throws Exception {
         PipelineHarness pipeline = harness(cps);
         result("test", "test-summary", "11 passed, 0 failed");

@@ -174,10 +174,13 @@ final class LocalTektonRunner {
         return mounts;
     }
 
-    /** An env value naming a mounted path, or a folder above one, points into the sandbox instead. */
+    /** An env value naming a mounted path, a file in one, or a folder above one, points into the sandbox instead. */
     private static String sandboxed(String value, Map<String, Path> mounts) {
         for (Map.Entry<String, Path> mount : mounts.entrySet()) {
             String path = mount.getKey();
+            if (value.startsWith(path + "/")) {
+                return mount.getValue().resolve(value.substring(path.length() + 1)).toString();
+            }
             if (!value.isEmpty() && (path.equals(value) || path.startsWith(value.endsWith("/") ? value : value + "/"))) {
                 Path sandbox = mount.getValue();
                 for (int up = path.substring(value.length()).split("/", -1).length - 1; up > 0; up--) {

@@ -42,6 +42,32 @@ class PipelineIntoClusterTest {
         cluster.close();
     }
 
+    /**
+     * The upload proxy's CA reaches vmlift from its Secret (mounted as the kubelet mounts Secret volumes): one that
+     * holds no certificate fails the migrate Task with vmlift's line, before anything is uploaded.
+     */
+    @Test
+    void theUploadProxyCaSecretReachesVmlift() throws Exception {
+        Path documents = Files.createDirectories(dir.resolve("documents"));
+        try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
+            for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
+                Files.copy(file, documents.resolve(file.getFileName()));
+            }
+        }
+        Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
+        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
+                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"))
+                .environment("KUBECONFIG", kubeconfig.toString())
+                .secret("vmlift-upload-proxy-ca", Map.of("ca.crt", "not a certificate"));
+        LocalTektonRunner.TaskRun run = runner.runTask(TektonFiles.read(TektonFiles.task("vmlift-migrate")),
+                Map.of("uploadProxyUrl", TextNode.valueOf(cluster.uploadProxy().toString())),
+                Map.of("documents", documents));
+        assertThat(run.exitCode()).as(run.log()).isEqualTo(2);
+        assertThat(run.results().get("error")).contains("--upload-proxy-ca").contains("upload-proxy-ca/ca.crt")
+                .contains("give a PEM file");
+        assertThat(cluster.acceptedUploads()).isZero();
+    }
+
     @Test
     void thePipelineMigratesTheExampleIntoTheClusterAndTestsIt() throws Exception {
         Path documents = Files.createDirectories(dir.resolve("documents"));
@@ -54,9 +80,10 @@ class PipelineIntoClusterTest {
         LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
                 TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"))
                 .environment("KUBECONFIG", kubeconfig.toString());
+        // The test cluster's upload proxy instead of the in-cluster service the param defaults to.
         LocalTektonRunner.PipelineRun run = runner.runPipeline(
                 TektonFiles.read(TektonFiles.pipeline("vm-migrate-and-test")), Map.of("checkCluster",
-                        TextNode.valueOf("true")),
+                        TextNode.valueOf("true"), "uploadProxyUrl", TextNode.valueOf(cluster.uploadProxy().toString())),
                 Map.of("documents", documents, "reports", Files.createDirectories(dir.resolve("reports"))));
 
         run.tasks().forEach((name, task) -> assertThat(task.succeeded()).as(name + ":\n" + task.log()).isTrue());
