@@ -2,7 +2,6 @@ package io.vmlift.cli;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -45,7 +44,8 @@ final class TektonCommand {
             "task/vmlift-connect/0.1/vmlift-connect.yaml", "task/vmlift-map/0.1/vmlift-map.yaml",
             "task/vmlift-plan/0.1/vmlift-plan.yaml", "task/vmlift-migrate/0.1/vmlift-migrate.yaml",
             "task/vmlift-test/0.1/vmlift-test.yaml", "task/vmlift-report/0.1/vmlift-report.yaml",
-            "pipeline/vm-migrate-and-test/0.1/vm-migrate-and-test.yaml", "rbac/vmlift-rbac.yaml");
+            "pipeline/vm-migrate-and-test/0.1/vm-migrate-and-test.yaml", "rbac/vmlift-rbac.yaml",
+            "rbac/vmlift-transfer-secrets.yaml");
 
     @Command(name = "install", mixinStandardHelpOptions = true, description = {
         "Create or update vmlift's Tasks, the vm-migrate-and-test Pipeline, and the vmlift ServiceAccount with the",
@@ -74,23 +74,32 @@ final class TektonCommand {
                         }
                         for (HasMetadata item : client.load(in).items()) {
                             place(item, namespace, target);
-                            client.resource(item).createOr(NonDeletingOperation::update);
-                            out.println(item.getKind() + " " + (item.getMetadata().getNamespace() == null ? ""
-                                    : item.getMetadata().getNamespace() + "/") + item.getMetadata().getName()
-                                    + " applied");
+                            apply(client, item, out);
                         }
                     }
                 }
+                // The files bind nothing cluster-wide (a ClusterRoleBinding must name the account's namespace,
+                // which only this command knows): the binding for plan --check-cluster's reads is made here.
+                apply(client, new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder().withNewMetadata()
+                        .withName("vmlift-cluster-checks").addToLabels("app.kubernetes.io/name", "vmlift").endMetadata()
+                        .addNewSubject().withKind("ServiceAccount").withName("vmlift").withNamespace(namespace)
+                        .endSubject().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+                        .withName("vmlift-cluster-checks").endRoleRef().build(), out);
             }
             return 0;
         }
 
-        /** Tasks, Pipeline and ServiceAccount in the namespace; the Role where VMs land, bound to the account. */
+        private static void apply(KubernetesClient client, HasMetadata item, PrintWriter out) {
+            client.resource(item).createOr(NonDeletingOperation::update);
+            out.println(item.getKind() + " " + (item.getMetadata().getNamespace() == null ? ""
+                    : item.getMetadata().getNamespace() + "/") + item.getMetadata().getName() + " applied");
+        }
+
+        /**
+         * Tasks, Pipeline and ServiceAccount in the namespace; the bindings where VMs land, to the account in the
+         * namespace; ClusterRoles as they are.
+         */
         private static void place(HasMetadata item, String namespace, String target) {
-            if (item instanceof ClusterRoleBinding binding) {
-                binding.getSubjects().forEach(subject -> subject.setNamespace(namespace));
-                return;
-            }
             if (item.getKind().startsWith("Cluster")) {
                 return;
             }

@@ -54,8 +54,12 @@ class TektonCliTest {
                         "vmlift-test", "vmlift-report");
         assertThat(v1.pipelines().inNamespace("pipelines").withName("vm-migrate-and-test").get()).isNotNull();
         assertThat(client.serviceAccounts().inNamespace("pipelines").withName("vmlift").get()).isNotNull();
-        assertThat(client.rbac().roles().inNamespace("migrated").withName("vmlift").get()).isNotNull();
+        assertThat(client.rbac().clusterRoles().withName("vmlift").get()).isNotNull();
         assertThat(client.rbac().roleBindings().inNamespace("migrated").withName("vmlift").get().getSubjects().get(0)
+                .getNamespace()).isEqualTo("pipelines");
+        assertThat(client.rbac().roleBindings().inNamespace("migrated").withName("vmlift-transfer-secrets").get()
+                .getRoleRef().getName()).isEqualTo("vmlift-transfer-secrets");
+        assertThat(client.rbac().clusterRoleBindings().withName("vmlift-cluster-checks").get().getSubjects().get(0)
                 .getNamespace()).isEqualTo("pipelines");
 
         Cli.Run again = Cli.run("tekton", "install", "-n", "pipelines", "--kubeconfig", kubeconfig);

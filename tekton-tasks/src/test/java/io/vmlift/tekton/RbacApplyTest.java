@@ -1,0 +1,84 @@
+package io.vmlift.tekton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The RBAC files as `kubectl apply -n NS -f` and the API server take them, in any namespace:
+ * <ul>
+ * <li>kubectl refuses a namespaced object whose metadata.namespace is not NS ("the namespace from the provided
+ *     object ... does not match the namespace ...": k8s.io/cli-runtime pkg/resource, the builder's
+ *     RequireNamespace): so no namespaced object names one.</li>
+ * <li>A ServiceAccount subject may omit its namespace in a RoleBinding (it is the binding's), never in a
+ *     ClusterRoleBinding (kubernetes pkg/apis/rbac/validation, ValidateRoleBindingSubject): so no
+ *     ClusterRoleBinding is shipped, and RoleBindings' subjects name none.</li>
+ * <li>A RoleBinding's roleRef names a ClusterRole the files hold (a Role would have to be in NS, which the
+ *     files cannot know).</li>
+ * </ul>
+ */
+class RbacApplyTest {
+    private static final Set<String> CLUSTER_SCOPED = Set.of("ClusterRole", "ClusterRoleBinding", "Namespace",
+            "StorageClass", "CustomResourceDefinition");
+
+    private static List<JsonNode> objects() throws Exception {
+        List<JsonNode> objects = new ArrayList<>();
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        try (Stream<Path> files = Files.list(TektonFiles.MODULE.resolve("rbac"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                try (YAMLParser parser = new YAMLFactory().createParser(file.toFile())) {
+                    yaml.readValues(parser, JsonNode.class).readAll().stream().filter(n -> n != null && !n.isEmpty())
+                            .forEach(objects::add);
+                }
+            }
+        }
+        return objects;
+    }
+
+    @Test
+    void theFilesApplyIntoAnyNamespace() throws Exception {
+        List<JsonNode> objects = objects();
+        assertThat(objects).extracting(o -> o.path("kind").asText())
+                .contains("ServiceAccount", "ClusterRole", "RoleBinding").doesNotContain("ClusterRoleBinding", "Role");
+        Set<String> clusterRoles = new HashSet<>();
+        objects.stream().filter(o -> o.path("kind").asText().equals("ClusterRole"))
+                .forEach(o -> clusterRoles.add(o.at("/metadata/name").asText()));
+        for (JsonNode object : objects) {
+            String what = object.path("kind").asText() + " " + object.at("/metadata/name").asText();
+            if (!CLUSTER_SCOPED.contains(object.path("kind").asText())) {
+                assertThat(object.at("/metadata/namespace").isMissingNode()).as(what + " names no namespace").isTrue();
+            }
+            if (object.path("kind").asText().equals("RoleBinding")) {
+                for (JsonNode subject : object.path("subjects")) {
+                    assertThat(subject.has("namespace")).as(what + ": its subject's namespace is the binding's")
+                            .isFalse();
+                }
+                assertThat(object.at("/roleRef/kind").asText()).as(what).isEqualTo("ClusterRole");
+                assertThat(clusterRoles).as(what + " binds a ClusterRole of the files")
+                        .contains(object.at("/roleRef/name").asText());
+            }
+        }
+    }
+
+    @Test
+    void secretsAreGrantedOnlyByTheOptionalFile() throws Exception {
+        try (Stream<Path> files = Files.list(TektonFiles.MODULE.resolve("rbac"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                boolean grantsSecrets = Files.readString(file).contains("\"secrets\"");
+                assertThat(grantsSecrets).as(file.getFileName().toString())
+                        .isEqualTo(file.getFileName().toString().equals("vmlift-transfer-secrets.yaml"));
+            }
+        }
+    }
+}
