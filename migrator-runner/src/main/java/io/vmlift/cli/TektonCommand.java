@@ -144,7 +144,8 @@ final class TektonCommand {
         String serviceAccount;
 
         @Option(names = "--timeout", paramLabel = "MINUTES", defaultValue = "1440",
-                description = "Give up following after this long (default: ${DEFAULT-VALUE}); the run goes on.")
+                description = "The PipelineRun's timeout (Tekton's own default is 60), and how long to follow it"
+                        + " (default: ${DEFAULT-VALUE}).")
         long timeoutMinutes;
 
         @Option(names = "--poll-interval", paramLabel = "SECONDS", defaultValue = "5", hidden = true)
@@ -190,7 +191,10 @@ final class TektonCommand {
             }
         }
 
-        private PipelineRun pipelineRun() {
+        /** The runner image's group (tekton-tasks/Containerfile). */
+        static final long RUNNER_GROUP = 10001;
+
+        private PipelineRun pipelineRun() throws java.text.ParseException {
             List<Param> values = new ArrayList<>();
             params.forEach((key, value) -> {
                 ParamBuilder param = new ParamBuilder().withName(key);
@@ -219,7 +223,14 @@ final class TektonCommand {
             return new PipelineRunBuilder().withNewMetadata().withGenerateName(pipeline + "-")
                     .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata()
                     .withNewSpec().withNewPipelineRef().withName(pipeline).endPipelineRef()
-                    .withNewTaskRunTemplate().withServiceAccountName(serviceAccount).endTaskRunTemplate()
+                    // The runner's group owns the volumes (PVCs come root-owned; steps run as uid 10001), and a
+                    // migration may take longer than Tekton's default 60 minutes.
+                    .withNewTaskRunTemplate().withServiceAccountName(serviceAccount).withNewPodTemplate()
+                    .withSecurityContext(new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder()
+                            .withFsGroup(RUNNER_GROUP).build()).endPodTemplate()
+                    .endTaskRunTemplate()
+                    .withNewTimeouts().withPipeline(io.fabric8.kubernetes.api.model.Duration.parse(timeoutMinutes + "m"))
+                    .endTimeouts()
                     .withParams(values).withWorkspaces(workspaces).endSpec().build();
         }
 

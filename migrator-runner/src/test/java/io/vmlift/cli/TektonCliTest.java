@@ -81,6 +81,10 @@ class TektonCliTest {
         });
         assertThat(created.getSpec().getWorkspaces()).anySatisfy(w ->
                 assertThat(w.getPersistentVolumeClaim().getClaimName()).isEqualTo("wave-1-documents"));
+        // Non-root steps write to root-owned PVCs through the group; longer than Tekton's default hour.
+        assertThat(created.getSpec().getTaskRunTemplate().getPodTemplate().getSecurityContext().getFsGroup())
+                .isEqualTo(10001L);
+        assertThat(created.getSpec().getTimeouts().getPipeline().getDuration()).isEqualTo(java.time.Duration.ofHours(24));
     }
 
     @Test

@@ -71,6 +71,26 @@ class RbacApplyTest {
         }
     }
 
+    /**
+     * The example PipelineRuns can run: the steps run as uid 10001 (runAsNonRoot) and a PVC comes root-owned, so
+     * the pod's fsGroup must be the runner's group; and Tekton ends a PipelineRun after 60 minutes unless it sets
+     * its timeouts (config-defaults' default-timeout-minutes), which a migration outlasts.
+     */
+    @Test
+    void theExamplePipelineRunsSetTheRunnersGroupAndALongTimeout() throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/tekton"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                JsonNode run = yaml.readTree(file.toFile());
+                assertThat(run.at("/spec/taskRunTemplate/podTemplate/securityContext/fsGroup").asLong())
+                        .as(file.getFileName() + " fsGroup").isEqualTo(10001);
+                assertThat(java.time.Duration.parse("PT" + run.at("/spec/timeouts/pipeline").asText().toUpperCase()))
+                        .as(file.getFileName() + " timeout").isGreaterThan(java.time.Duration.ofHours(1));
+            }
+        }
+        assertThat(Files.readString(TektonFiles.MODULE.resolve("Containerfile"))).contains("USER 10001");
+    }
+
     @Test
     void secretsAreGrantedOnlyByTheOptionalFile() throws Exception {
         try (Stream<Path> files = Files.list(TektonFiles.MODULE.resolve("rbac"))) {
