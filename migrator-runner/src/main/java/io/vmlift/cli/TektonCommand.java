@@ -132,7 +132,8 @@ final class TektonCommand {
         String documentsPvc;
 
         @Option(names = "--reports-pvc", paramLabel = "PVC",
-                description = "The PVC for reports (default: a 100Mi claim made for this run).")
+                description = "The PVC for reports: the documents PVC (the default), where they go to the folder"
+                        + " reports; Tekton refuses a TaskRun that binds two PVCs.")
         String reportsPvc;
 
         @Option(names = {"-p", "--param"}, paramLabel = "NAME=VALUE", description = "A Pipeline param; repeatable."
@@ -210,15 +211,15 @@ final class TektonCommand {
             List<WorkspaceBinding> workspaces = new ArrayList<>();
             workspaces.add(new WorkspaceBindingBuilder().withName("documents")
                     .withNewPersistentVolumeClaim(documentsPvc, false).build());
-            WorkspaceBindingBuilder reports = new WorkspaceBindingBuilder().withName("reports");
-            if (reportsPvc != null) {
-                reports.withNewPersistentVolumeClaim(reportsPvc, false);
-            } else {
-                reports.withVolumeClaimTemplate(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
-                        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                        .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("100Mi"))
-                        .endResources().endSpec().build());
+            // One claim with a subPath: Tekton's affinity assistant (coschedule: workspaces, the default)
+            // refuses a TaskRun that binds two PersistentVolumeClaims, and plan, test and report bind both.
+            if (reportsPvc != null && !reportsPvc.equals(documentsPvc)) {
+                throw VmliftException.badInput("--reports-pvc " + reportsPvc + " differs from --documents-pvc "
+                        + documentsPvc + ": Tekton refuses a TaskRun that binds two PVCs; leave it out, and the"
+                        + " reports go to the folder reports of the documents PVC");
             }
+            WorkspaceBindingBuilder reports = new WorkspaceBindingBuilder().withName("reports")
+                    .withNewPersistentVolumeClaim(documentsPvc, false).withSubPath("reports");
             workspaces.add(reports.build());
             return new PipelineRunBuilder().withNewMetadata().withGenerateName(pipeline + "-")
                     .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata()

@@ -79,8 +79,12 @@ class TektonCliTest {
             assertThat(p.getName()).isEqualTo("vms");
             assertThat(p.getValue().getArrayVal()).containsExactly("web-1", "db-1");
         });
-        assertThat(created.getSpec().getWorkspaces()).anySatisfy(w ->
+        assertThat(created.getSpec().getWorkspaces()).allSatisfy(w ->
                 assertThat(w.getPersistentVolumeClaim().getClaimName()).isEqualTo("wave-1-documents"));
+        assertThat(created.getSpec().getWorkspaces()).anySatisfy(w -> {
+            assertThat(w.getName()).isEqualTo("reports");
+            assertThat(w.getSubPath()).isEqualTo("reports");
+        });
         // Non-root steps write to root-owned PVCs through the group; longer than Tekton's default hour.
         assertThat(created.getSpec().getTaskRunTemplate().getPodTemplate().getSecurityContext().getFsGroup())
                 .isEqualTo(10001L);

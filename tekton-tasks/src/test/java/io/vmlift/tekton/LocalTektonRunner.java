@@ -62,8 +62,32 @@ final class LocalTektonRunner {
         return this;
     }
 
+    /**
+     * A PersistentVolumeClaim's folder; workspaces bound to folders inside it (subPaths) are bound to that one
+     * claim. Any other folder stands for a claim of its own.
+     */
+    Path pvc(String claim) throws IOException {
+        return Files.createDirectories(work.resolve("pvc").resolve(claim));
+    }
+
+    /** The claim a bound folder belongs to. */
+    private String claimOf(Path bound) {
+        Path pvcs = work.resolve("pvc").toAbsolutePath().normalize();
+        Path path = bound.toAbsolutePath().normalize();
+        return path.startsWith(pvcs) && path.getNameCount() > pvcs.getNameCount()
+                ? path.getName(pvcs.getNameCount()).toString() : path.toString();
+    }
+
     TaskRun runTask(JsonNode task, Map<String, JsonNode> params, Map<String, Path> workspaces) throws Exception {
         JsonNode spec = task.path("spec");
+        // Tekton's default affinity assistant (coschedule: workspaces) refuses a TaskRun that binds more than one
+        // PersistentVolumeClaim (tektoncd/pipeline pkg/workspace/validate.go, ValidateOnlyOnePVCIsUsed).
+        java.util.Set<String> claims = new java.util.TreeSet<>();
+        workspaces.values().forEach(path -> claims.add(claimOf(path)));
+        if (claims.size() > 1) {
+            throw new IllegalStateException("TaskRun " + task.path("metadata").path("name").asText() + " is refused:"
+                    + " more than one PersistentVolumeClaim is bound (" + claims + ")");
+        }
         Path run = Files.createDirectories(work.resolve("run-" + (++runs) + "-" + task.path("metadata").path("name").asText()));
         Path results = Files.createDirectories(run.resolve("results"));
         Map<String, JsonNode> values = new LinkedHashMap<>();

@@ -48,16 +48,16 @@ class PipelineIntoClusterTest {
      */
     @Test
     void theUploadProxyCaSecretReachesVmlift() throws Exception {
-        Path documents = Files.createDirectories(dir.resolve("documents"));
+        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
+                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"));
+        Path documents = Files.createDirectories(runner.pvc("vmlift-wave").resolve("documents"));
         try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
             for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
                 Files.copy(file, documents.resolve(file.getFileName()));
             }
         }
         Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
-        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
-                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"))
-                .environment("KUBECONFIG", kubeconfig.toString())
+        runner.environment("KUBECONFIG", kubeconfig.toString())
                 .secret("vmlift-upload-proxy-ca", Map.of("ca.crt", "not a certificate"));
         LocalTektonRunner.TaskRun run = runner.runTask(TektonFiles.read(TektonFiles.task("vmlift-migrate")),
                 Map.of("uploadProxyUrl", TextNode.valueOf(cluster.uploadProxy().toString())),
@@ -70,21 +70,22 @@ class PipelineIntoClusterTest {
 
     @Test
     void thePipelineMigratesTheExampleIntoTheClusterAndTestsIt() throws Exception {
-        Path documents = Files.createDirectories(dir.resolve("documents"));
+        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
+                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"));
+        Path documents = Files.createDirectories(runner.pvc("vmlift-wave").resolve("documents"));
         try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
             for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
                 Files.copy(file, documents.resolve(file.getFileName()));
             }
         }
         Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
-        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
-                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"))
-                .environment("KUBECONFIG", kubeconfig.toString());
+        runner.environment("KUBECONFIG", kubeconfig.toString());
         // The test cluster's upload proxy instead of the in-cluster service the param defaults to.
         LocalTektonRunner.PipelineRun run = runner.runPipeline(
                 TektonFiles.read(TektonFiles.pipeline("vm-migrate-and-test")), Map.of("checkCluster",
                         TextNode.valueOf("true"), "uploadProxyUrl", TextNode.valueOf(cluster.uploadProxy().toString())),
-                Map.of("documents", documents, "reports", Files.createDirectories(dir.resolve("reports"))));
+                Map.of("documents", documents, "reports", Files.createDirectories(runner.pvc("vmlift-wave")
+                        .resolve("reports"))));
 
         run.tasks().forEach((name, task) -> assertThat(task.succeeded()).as(name + ":\n" + task.log()).isTrue());
         assertThat(run.results()).containsEntry("plan-name", "example-wave-1").containsEntry("migrated-vms",

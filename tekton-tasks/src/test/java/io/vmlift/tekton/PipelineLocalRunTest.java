@@ -34,14 +34,16 @@ class PipelineLocalRunTest {
     void setUp() throws IOException {
         assertThat(JAR).as("the runner jar; mvn builds migrator-runner before this module").isRegularFile();
         runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")), JAR);
-        documents = Files.createDirectories(dir.resolve("documents"));
+        // One PersistentVolumeClaim with a subPath per workspace: a TaskRun may bind only one claim.
+        Path claim = runner.pvc("vmlift-wave");
+        documents = Files.createDirectories(claim.resolve("documents"));
         try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
             for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
                 Files.copy(file, documents.resolve(file.getFileName()));
             }
         }
-        reports = Files.createDirectories(dir.resolve("reports"));
-        output = Files.createDirectories(dir.resolve("output"));
+        reports = Files.createDirectories(claim.resolve("reports"));
+        output = Files.createDirectories(claim.resolve("output"));
     }
 
     @Test

@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The RBAC files as `kubectl apply -n NS -f` and the API server take them, in any namespace:
+ * What a default Tekton install and kubectl do with the shipped files. The RBAC files as `kubectl apply -n NS -f`
+ * and the API server take them, in any namespace:
  * <ul>
  * <li>kubectl refuses a namespaced object whose metadata.namespace is not NS ("the namespace from the provided
  *     object ... does not match the namespace ...": k8s.io/cli-runtime pkg/resource, the builder's
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  *     files cannot know).</li>
  * </ul>
  */
-class RbacApplyTest {
+class InstallRulesTest {
     private static final Set<String> CLUSTER_SCOPED = Set.of("ClusterRole", "ClusterRoleBinding", "Namespace",
             "StorageClass", "CustomResourceDefinition");
 
@@ -86,6 +87,11 @@ class RbacApplyTest {
                         .as(file.getFileName() + " fsGroup").isEqualTo(10001);
                 assertThat(java.time.Duration.parse("PT" + run.at("/spec/timeouts/pipeline").asText().toUpperCase()))
                         .as(file.getFileName() + " timeout").isGreaterThan(java.time.Duration.ofHours(1));
+                // Tekton's affinity assistant refuses a TaskRun that binds two claims (ValidateOnlyOnePVCIsUsed).
+                java.util.Set<String> claims = new java.util.HashSet<>();
+                run.at("/spec/workspaces").forEach(w -> claims.add(w.at("/persistentVolumeClaim/claimName").asText(
+                        w.has("volumeClaimTemplate") ? "template:" + w.path("name").asText() : "")));
+                assertThat(claims).as(file.getFileName() + " claims").hasSize(1);
             }
         }
         assertThat(Files.readString(TektonFiles.MODULE.resolve("Containerfile"))).contains("USER 10001");
