@@ -97,6 +97,36 @@ class InstallRulesTest {
         assertThat(Files.readString(TektonFiles.MODULE.resolve("Containerfile"))).contains("USER 10001");
     }
 
+    /** Tekton Hub's categories (tektoncd/hub config.yaml); a resource naming another is not listed under any. */
+    private static final Set<String> HUB_CATEGORIES = Set.of("Automation", "Build Tools", "CLI", "Cloud",
+            "Code Quality", "Continuous Integration", "Deployment", "Developer Tools", "Image Build",
+            "Integration & Delivery", "Git", "Kubernetes", "Messaging", "Monitoring", "Networking", "Openshift",
+            "Publishing", "Security", "Storage", "Testing");
+
+    @Test
+    void catalogMetadataIsWhatTheHubAndTheCatalogsTestsRead() throws Exception {
+        List<Path> resources = new ArrayList<>(TektonFiles.tasks());
+        resources.addAll(TektonFiles.pipelines());
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        for (Path file : resources) {
+            JsonNode resource = yaml.readTree(file.toFile());
+            for (String category : resource.at("/metadata/annotations/tekton.dev~1categories").asText().split(",")) {
+                assertThat(HUB_CATEGORIES).as(file.getFileName() + ": Hub category").contains(category.trim());
+            }
+            assertThat(file.getParent().getParent().resolve("OWNERS")).as("OWNERS beside the versions").isRegularFile();
+            Path run = file.resolveSibling("tests/run.yaml");
+            if (Files.exists(run)) {
+                String prerequisites = Files.readString(file.resolveSibling("tests/resources.yaml"));
+                java.util.regex.Matcher claim = java.util.regex.Pattern.compile("claimName: (\\S+)")
+                        .matcher(Files.readString(run));
+                while (claim.find()) {
+                    assertThat(prerequisites).as(run + " needs claim " + claim.group(1) + " made first")
+                            .contains("name: " + claim.group(1));
+                }
+            }
+        }
+    }
+
     @Test
     void secretsAreGrantedOnlyByTheOptionalFile() throws Exception {
         try (Stream<Path> files = Files.list(TektonFiles.MODULE.resolve("rbac"))) {
