@@ -101,6 +101,16 @@ class LibrarySeamTest {
         pipeline.run("Jenkinsfile");
 
         assertThat(pipeline.inputs).hasSize(1);
+        assertThat(pipeline.declaredParameters).contains("DOCUMENTS", "CANARY_PLAN", "WAVE_PLAN", "CANARY_SUITE",
+                "OUTPUT_DIR");
+        assertThat(pipeline.checkouts).as("checkout scm in each node").isEqualTo(2);
+        // The approval waits outside node (one level less deep than the canary's steps in node and stage): no
+        // executor is held while a person decides.
+        List<String> stack = pipeline.callStack();
+        String approval = stack.get(indexOf(stack, "input(", ""));
+        String canaryStep = stack.get(indexOf(stack, "vmliftTest({documents=documents", "plan=canary"));
+        assertThat(approval.length() - approval.stripLeading().length())
+                .isLessThan(canaryStep.length() - canaryStep.stripLeading().length());
         assertThat(String.valueOf(pipeline.inputs.get(0).get("message"))).contains("wave-1");
         List<String> calls = pipeline.callStack();
         int canaryTest = indexOf(calls, "vmliftTest({documents=documents", "plan=canary");

@@ -42,6 +42,10 @@ final class PipelineHarness {
     final List<Map<?, ?>> junitCalls = new ArrayList<>();
     final List<Map<?, ?>> archived = new ArrayList<>();
     final List<Map<?, ?>> inputs = new ArrayList<>();
+    /** The parameters a Jenkinsfile declared with properties([parameters([...])]), by name. */
+    final List<String> declaredParameters = new ArrayList<>();
+    /** How often a Jenkinsfile checked the repository out (checkout scm). */
+    int checkouts;
     private int fakeExitCode;
 
     PipelineHarness(boolean cps, Path workspace, boolean realShell) throws Exception {
@@ -68,6 +72,12 @@ final class PipelineHarness {
         helper().registerAllowedMethod("archiveArtifacts", List.of(Map.class), new MethodClosure(this, "archive"));
         helper().registerAllowedMethod("input", List.of(Map.class), new MethodClosure(this, "input"));
         helper().registerAllowedMethod("error", List.of(String.class), new MethodClosure(this, "error"));
+        // The steps a scripted Jenkinsfile uses to declare its parameters and check its repository out.
+        helper().registerAllowedMethod("string", List.of(Map.class), new MethodClosure(this, "parameter"));
+        helper().registerAllowedMethod("parameters", List.of(List.class), new MethodClosure(this, "parameters"));
+        helper().registerAllowedMethod("properties", List.of(List.class), new MethodClosure(this, "properties"));
+        helper().registerAllowedMethod("checkout", List.of(Map.class), new MethodClosure(this, "checkout"));
+        base.getBinding().setVariable("scm", Map.of("$class", "GitSCM"));
         base.getBinding().setVariable("env", new HashMap<String, String>());
     }
 
@@ -168,6 +178,23 @@ final class PipelineHarness {
 
     public boolean fileExists(String path) {
         return Files.exists(workspace.resolve(path));
+    }
+
+    public Map<?, ?> parameter(Map<?, ?> args) {
+        return args;
+    }
+
+    public List<?> parameters(List<?> declared) {
+        for (Object parameter : declared) {
+            declaredParameters.add(String.valueOf(((Map<?, ?>) parameter).get("name")));
+        }
+        return declared;
+    }
+
+    public void properties(List<?> properties) {}
+
+    public void checkout(Object scm) {
+        checkouts++;
     }
 
     public void junit(Map<?, ?> args) {
