@@ -38,12 +38,7 @@ class BootedGuestTest {
               - {name: named, type: command, command: [hostname], expectOutput: "^tiny-web",
                  credentials: {secret: {name: guest-ssh}}}
             ---
-            apiVersion: v1
-            kind: Secret
-            metadata: {name: guest-ssh}
-            type: kubernetes.io/basic-auth
-            stringData: {username: root, password: tw-guest-pass}
-            """;
+            """ + TinyWeb.LOGIN_SECRET;
 
     @TempDir
     Path dir;

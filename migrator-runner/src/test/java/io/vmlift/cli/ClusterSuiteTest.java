@@ -82,12 +82,7 @@ class ClusterSuiteTest {
                      credentials: {secret: {name: guest-ssh}}, timeout: 30s}
                   - {name: disks, type: disks, credentials: {secret: {name: guest-ssh}}, timeout: 30s}
                 ---
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: guest-ssh}
-                type: kubernetes.io/basic-auth
-                stringData: {username: root, password: tw-guest-pass}
-                """);
+                """ + TinyWeb.LOGIN_SECRET);
         Path junit = dir.resolve("junit.xml");
         Cli.Run test = Cli.run("test", "-f", docs, "-f", suite, "--kubeconfig", kubeconfig, "--junit", junit,
                 "--ready-timeout", "30");

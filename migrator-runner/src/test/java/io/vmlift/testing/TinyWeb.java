@@ -17,6 +17,15 @@ import java.util.concurrent.TimeUnit;
 public final class TinyWeb {
     private static final Map<String, Path> BUILT = new ConcurrentHashMap<>();
 
+    /** The guest's login (build.sh sets it), as the Secret a TestSuite's command checks name: guest-ssh. */
+    public static final String LOGIN_SECRET = """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: guest-ssh}
+            type: kubernetes.io/basic-auth
+            stringData: {username: root, password: tw-guest-pass}
+            """;
+
     private TinyWeb() {}
 
     /** @param options build.sh's options: --efi, --broken */

@@ -37,6 +37,17 @@ class PipelineIntoClusterTest {
         cluster.publishUploadProxy();
     }
 
+    /** The bundled example's documents on the run's one claim. */
+    private static Path exampleDocuments(LocalTektonRunner runner) throws java.io.IOException {
+        Path documents = Files.createDirectories(runner.pvc("vmlift-wave").resolve("documents"));
+        try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
+            for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
+                Files.copy(file, documents.resolve(file.getFileName()));
+            }
+        }
+        return documents;
+    }
+
     @AfterEach
     void tearDown() {
         cluster.close();
@@ -50,12 +61,7 @@ class PipelineIntoClusterTest {
     void theUploadProxyCaSecretReachesVmlift() throws Exception {
         LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
                 TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"));
-        Path documents = Files.createDirectories(runner.pvc("vmlift-wave").resolve("documents"));
-        try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
-            for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
-                Files.copy(file, documents.resolve(file.getFileName()));
-            }
-        }
+        Path documents = exampleDocuments(runner);
         Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
         runner.environment("KUBECONFIG", kubeconfig.toString())
                 .secret("vmlift-upload-proxy-ca", Map.of("ca.crt", "not a certificate"));
@@ -72,12 +78,7 @@ class PipelineIntoClusterTest {
     void thePipelineMigratesTheExampleIntoTheClusterAndTestsIt() throws Exception {
         LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
                 TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"));
-        Path documents = Files.createDirectories(runner.pvc("vmlift-wave").resolve("documents"));
-        try (Stream<Path> files = Files.list(TektonFiles.REPO.resolve("examples/pipelines/ova"))) {
-            for (Path file : files.filter(f -> f.toString().matches(".*\\.(yaml|ova)$")).toList()) {
-                Files.copy(file, documents.resolve(file.getFileName()));
-            }
-        }
+        Path documents = exampleDocuments(runner);
         Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
         runner.environment("KUBECONFIG", kubeconfig.toString());
         // The test cluster's upload proxy instead of the in-cluster service the param defaults to.
