@@ -150,8 +150,8 @@ final class MigrateCommand implements Callable<Integer> {
             }
             printSummary(state);
             results.write("plan-name", state.plan);
-            results.write("migrated-vms", Serialization.toCompactJson(state.vms.stream()
-                    .filter(v -> v.phase == Phase.Completed).map(v -> v.targetName).toList()));
+            results.write("migrated-vms", ResultsOptions.list(state.vms.stream()
+                    .filter(v -> v.phase == Phase.Completed).map(v -> v.targetName).toList(), store.describe()));
             results.write("migration-status", state.phase.name());
             results.write("state-record", store.describe());
             if (!state.succeeded()) {

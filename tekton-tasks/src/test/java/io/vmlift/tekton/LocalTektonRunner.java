@@ -169,6 +169,15 @@ final class LocalTektonRunner {
                 written.put(result.path("name").asText(), Files.readString(file));
             }
         }
+        // Tekton carries a step's results in its termination message, at most 4096 bytes as JSON
+        // (pkg/termination/write.go, MaxContainerTerminationMessageLength); more fails the TaskRun.
+        List<Map<String, Object>> message = new ArrayList<>();
+        written.forEach((key, value) -> message.add(Map.of("key", key, "value", value, "type", 1)));
+        int size = Serialization.toCompactJson(message).getBytes(StandardCharsets.UTF_8).length;
+        if (size > 4096) {
+            return new TaskRun(1, log + "Termination message is above max allowed size 4096, caused by large task"
+                    + " result (" + size + " bytes)\n", written);
+        }
         return new TaskRun(exit, log.toString(), written);
     }
 

@@ -134,6 +134,33 @@ class PipelineLocalRunTest {
         assertThat(run.tasks().get("report").log()).contains("test Task: Failed");
     }
 
+    /** Tekton fails a TaskRun whose results pass 4096 bytes; the runner must too, or vmlift's could unseen. */
+    @Test
+    void resultsOverTektonsTerminationMessageLimitFailTheTaskRun() throws Exception {
+        JsonNode task = io.vmlift.model.Serialization.yaml().readTree("""
+                apiVersion: tekton.dev/v1
+                kind: Task
+                metadata: {name: big-result}
+                spec:
+                  params:
+                    - {name: bytes, type: string}
+                  results:
+                    - {name: list}
+                  steps:
+                    - name: write
+                      image: busybox
+                      env:
+                        - {name: BYTES, value: $(params.bytes)}
+                        - {name: RESULT, value: $(results.list.path)}
+                      script: |
+                        head -c "$BYTES" /dev/zero | tr '\\0' x > "$RESULT"
+                """);
+        assertThat(runner.runTask(task, Map.of("bytes", TextNode.valueOf("1000")), Map.of()).succeeded()).isTrue();
+        LocalTektonRunner.TaskRun tooBig = runner.runTask(task, Map.of("bytes", TextNode.valueOf("5000")), Map.of());
+        assertThat(tooBig.succeeded()).isFalse();
+        assertThat(tooBig.log()).contains("Termination message is above max allowed size 4096");
+    }
+
     @Test
     void aVmListThatIsNotAnArrayIsRefusedAsTektonRefusesIt() {
         assertThatThrownBy(() -> runner.runTask(TektonFiles.read(TektonFiles.task("vmlift-map")),
