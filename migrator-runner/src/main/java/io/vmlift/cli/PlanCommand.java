@@ -56,6 +56,14 @@ final class PlanCommand implements Callable<Integer> {
             + " that migrate refuses a VM that changed since (VMChangedSincePlan).")
     Path planFile;
 
+    @Option(names = "--wave-size", paramLabel = "N", description = "With --plan-file: write the Plan as waves of N"
+            + " VMs each (NAME-wave-1, NAME-wave-2, ...) after a canary wave (NAME-canary), in the Plan's VM order.")
+    Integer waveSize;
+
+    @Option(names = "--canary", paramLabel = "N", defaultValue = "1",
+            description = "With --wave-size: VMs in the canary wave, 0 for none (default: ${DEFAULT-VALUE}).")
+    int canary;
+
     @Option(names = "--concerns-file", paramLabel = "FILE", description = "Also write the concerns as JSON to FILE.")
     Path concernsFile;
 
@@ -159,7 +167,9 @@ final class PlanCommand implements Callable<Integer> {
         }
         Map<String, String> fingerprints = new java.util.TreeMap<>();
         session.plan.vms().forEach(vm -> fingerprints.put(vm.source().id(), vm.source().fingerprint()));
-        String yaml = Serialization.toYaml(session.plan.plan().document().withFingerprints(fingerprints));
+        String yaml = waveSize == null
+                ? Serialization.toYaml(session.plan.plan().document().withFingerprints(fingerprints))
+                : waves(session);
         if (planFile != null) {
             Serialization.writeAtomically(planFile, yaml);
         } else {
@@ -169,6 +179,35 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /** True when -f already names the file, or the folder it was written to. */
+    /**
+     * The checked plan as waves, one Plan document each: the canary first, then waves of --wave-size VMs, each
+     * with its VMs' fingerprints.
+     */
+    private String waves(PlanSession session) {
+        if (planFile == null || waveSize < 1 || canary < 0) {
+            throw VmliftException.badInput("--wave-size needs --plan-file, a size of 1 or more, and --canary 0 or"
+                    + " more");
+        }
+        io.vmlift.model.Plan whole = session.plan.plan().document();
+        List<io.vmlift.plan.ResolvedPlan.TargetVm> resolved = session.plan.vms();
+        StringBuilder yaml = new StringBuilder();
+        int from = 0;
+        int wave = 0;
+        while (from < resolved.size()) {
+            int size = from == 0 && canary > 0 ? canary : waveSize;
+            List<io.vmlift.plan.ResolvedPlan.TargetVm> members = resolved.subList(from,
+                    Math.min(resolved.size(), from + size));
+            String name = whole.name() + (from == 0 && canary > 0 ? "-canary" : "-wave-" + (++wave));
+            Map<String, String> fingerprints = new java.util.TreeMap<>();
+            members.forEach(vm -> fingerprints.put(vm.source().id(), vm.source().fingerprint()));
+            io.vmlift.model.Plan part = whole.wave(name, members.stream()
+                    .map(io.vmlift.plan.ResolvedPlan.TargetVm::entry).toList()).withFingerprints(fingerprints);
+            yaml.append(yaml.length() == 0 ? "" : "---\n").append(Serialization.toYaml(part));
+            from += size;
+        }
+        return yaml.toString();
+    }
+
     private static boolean coveredBy(List<Path> paths, Path file) {
         Path absolute = file.toAbsolutePath().normalize();
         return paths.stream().map(p -> p.toAbsolutePath().normalize())

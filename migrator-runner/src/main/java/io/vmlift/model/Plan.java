@@ -143,6 +143,25 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         return new Plan(apiVersion, kind, annotated, spec, status);
     }
 
+    /** A wave of this plan: the same spec for some of its VMs, under another name, without recorded fingerprints. */
+    public Plan wave(String name, List<Vm> vms) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = Serialization.json().valueToTree(this);
+        com.fasterxml.jackson.databind.node.ObjectNode meta = (com.fasterxml.jackson.databind.node.ObjectNode)
+                tree.path("metadata");
+        meta.put("name", name);
+        if (meta.path("annotations").isObject()) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) meta.path("annotations")).remove(FINGERPRINTS);
+        }
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.path("spec")).set("vms",
+                Serialization.json().valueToTree(vms));
+        tree.remove("status");
+        try {
+            return Serialization.json().treeToValue(tree, Plan.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a plan copied as a tree reads back", e);
+        }
+    }
+
     public List<Vm> vms() {
         return spec == null || spec.vms() == null ? List.of() : spec.vms();
     }

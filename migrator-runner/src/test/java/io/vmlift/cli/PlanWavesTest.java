@@ -1,0 +1,71 @@
+package io.vmlift.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.vmlift.model.Serialization;
+import io.vmlift.testing.Cli;
+import io.vmlift.testing.Example;
+import io.vmlift.testing.OvaFiles;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** plan --wave-size: one Plan of five VMs written as a canary wave and waves of two, each a Plan that checks. */
+class PlanWavesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPlanSplitsIntoACanaryAndWavesInItsVmOrder() throws Exception {
+        Path docs = Example.copyTo(dir);
+        Path share = Files.createDirectories(dir.resolve("share"));
+        StringBuilder vms = new StringBuilder();
+        for (int i = 1; i <= 5; i++) {
+            int n = i;
+            OvaFiles.rewrite(docs.resolve("example-vm.ova"), share.resolve("vm-" + n + ".ova"), "example-vm.ovf",
+                    ovf -> new String(ovf, StandardCharsets.UTF_8).replace("<Name>Example VM</Name>",
+                            "<Name>vm-" + n + "</Name>").replace("00:50:56:8a:12:0", "00:50:56:8a:2" + n + ":0")
+                            .getBytes(StandardCharsets.UTF_8));
+            vms.append("    - name: vm-").append(n).append('\n');
+        }
+        Files.delete(docs.resolve("example-vm.ova"));
+        Files.writeString(docs.resolve("providers.yaml"), Files.readString(docs.resolve("providers.yaml"))
+                .replace("url: example-vm.ova", "url: " + share).replace("verifyManifest: \"true\"",
+                        "verifyManifest: \"false\""));
+        Files.writeString(docs.resolve("plan.yaml"), Files.readString(docs.resolve("plan.yaml"))
+                .replace("    - name: Example VM\n", vms.toString()));
+
+        Path waves = dir.resolve("waves/waves.yaml");
+        Files.createDirectories(waves.getParent());
+        Cli.Run split = Cli.run("plan", "-f", docs, "--wave-size", "2", "--plan-file", waves);
+        assertThat(split.exitCode()).as(split.toString()).isZero();
+
+        List<JsonNode> plans = new ArrayList<>();
+        new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class).readValues(waves.toFile())
+                .forEachRemaining(plan -> plans.add((JsonNode) plan));
+        assertThat(plans).extracting(p -> p.at("/metadata/name").asText())
+                .containsExactly("example-wave-1-canary", "example-wave-1-wave-1", "example-wave-1-wave-2");
+        assertThat(plans).extracting(p -> p.at("/spec/vms").findValuesAsText("name"))
+                .containsExactly(List.of("vm-1"), List.of("vm-2", "vm-3"), List.of("vm-4", "vm-5"));
+        for (JsonNode plan : plans) {
+            JsonNode fingerprints = Serialization.json().readTree(plan.at("/metadata/annotations")
+                    .path("vmlift.io/vm-fingerprints").asText());
+            assertThat(fingerprints.size()).as(plan.at("/metadata/name").asText())
+                    .isEqualTo(plan.at("/spec/vms").size());
+            assertThat(plan.at("/spec/targetNamespace").asText()).isEqualTo("migrated");
+        }
+
+        // Each wave is a Plan like any other: with the providers and maps, it checks on its own.
+        Files.delete(docs.resolve("plan.yaml"));
+        Cli.Run second = Cli.run("plan", "-f", docs, "-f", waves, "--plan", "example-wave-1-wave-2");
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        assertThat(second.out()).contains("example-wave-1-wave-2: ready (2 VM(s))");
+    }
+}
