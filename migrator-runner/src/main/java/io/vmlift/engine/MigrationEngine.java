@@ -606,11 +606,16 @@ public final class MigrationEngine {
         return null;
     }
 
-    /** Records each disk's digest as the VM completes (a warm cutover wrote changes over the precopy since). */
+    /**
+     * Records each disk's digest as the VM completes, where the copy recorded none or a warm cutover has since
+     * written changes over the precopied image. A digest reads the whole image: one the copy recorded stands.
+     */
     Phase complete(VmRun run) throws IOException {
         List<String> digests = new ArrayList<>();
         for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
-            digests.add(target.storedDigest(run.plan, run.vm, disk));
+            String recorded = run.state.disks.get(disk.index()).digest;
+            digests.add(recorded != null && run.itinerary != Itinerary.WARM_BY_CHANGES ? recorded
+                    : target.storedDigest(run.plan, run.vm, disk));
         }
         Instant completed = clock.now();
         record.change(s -> {
