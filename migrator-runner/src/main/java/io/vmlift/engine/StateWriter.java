@@ -36,8 +36,13 @@ final class StateWriter implements AutoCloseable {
     void change(Consumer<MigrationState> change) {
         Change sent = new Change(change, true, new CompletableFuture<>());
         queue.add(sent);
+        await(sent.done()); // uninterruptible: the caller's step must not run before its record is saved
+    }
+
+    /** Waits for the writer thread, and throws what it met there as it was thrown. */
+    private static void await(CompletableFuture<Void> done) {
         try {
-            sent.done().join(); // uninterruptible: the caller's step must not run before its record is saved
+            done.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
@@ -107,13 +112,6 @@ final class StateWriter implements AutoCloseable {
     @Override
     public void close() {
         queue.add(end);
-        try {
-            end.done().join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw e;
-        }
+        await(end.done());
     }
 }
