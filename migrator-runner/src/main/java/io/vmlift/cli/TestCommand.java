@@ -90,11 +90,7 @@ final class TestCommand implements Callable<Integer> {
                 // On the cluster: the VM KubeVirt runs, reached through its subresources.
                 try (io.vmlift.verify.ClusterGuest guest = new io.vmlift.verify.ClusterGuest(client,
                         resolved.targetNamespace(), vm.name())) {
-                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest, vm.source(),
-                            loaded::credentials);
-                    for (io.vmlift.model.TestSuite suite : mine) {
-                        checks.addAll(runner.run(suite));
-                    }
+                    checks.addAll(new io.vmlift.verify.SuiteChecks(guest, vm.source(), loaded::credentials).run(mine));
                 }
             } else if (!mine.isEmpty() && boot) {
                 java.util.Set<Integer> ports = new java.util.TreeSet<>();
@@ -108,20 +104,11 @@ final class TestCommand implements Callable<Integer> {
                     err.println(io.vmlift.Printable.oneLine(vm.name()) + ": running under "
                             + io.vmlift.Printable.oneLine(guest.accelerator()));
                     err.flush();
-                    io.vmlift.verify.SuiteChecks runner = new io.vmlift.verify.SuiteChecks(guest, vm.source(),
-                            loaded::credentials);
-                    for (io.vmlift.model.TestSuite suite : mine) {
-                        checks.addAll(runner.run(suite));
-                    }
+                    checks.addAll(new io.vmlift.verify.SuiteChecks(guest, vm.source(), loaded::credentials).run(mine));
                 }
             } else {
-                String why = "not run: add --boot to boot the migrated VM here";
-                for (io.vmlift.model.TestSuite suite : mine) {
-                    for (io.vmlift.model.TestSuite.Check check : suite.spec().checks()) {
-                        checks.add(new TestReport.Check(suite.name() + "/" + check.name(), false, why, 0, null,
-                                check.severityOrDefault() == io.vmlift.model.TestSuite.Severity.BLOCK));
-                    }
-                }
+                checks.addAll(io.vmlift.verify.SuiteChecks.notRun(mine, "not run: add --boot to boot the migrated VM"
+                        + " here"));
             }
             vms.add(new TestReport.VmResult(vm.name(), checks));
         }

@@ -66,16 +66,43 @@ public final class SuiteChecks {
     }
 
     public List<TestReport.Check> run(TestSuite suite) {
+        return run(List.of(suite));
+    }
+
+    /** Every check of the suites, in order. */
+    public List<TestReport.Check> run(List<TestSuite> suites) {
         List<TestReport.Check> results = new ArrayList<>();
-        for (TestSuite.Check check : suite.spec().checks()) {
-            results.add(run(suite.name(), check));
+        for (TestSuite suite : suites) {
+            for (TestSuite.Check check : suite.spec().checks()) {
+                results.add(run(suite.name(), check));
+            }
         }
         return results;
     }
 
+    /** Every check of the suites failed, saying why it did not run: a suite asked for never passes unrun. */
+    public static List<TestReport.Check> notRun(List<TestSuite> suites, String why) {
+        List<TestReport.Check> results = new ArrayList<>();
+        for (TestSuite suite : suites) {
+            for (TestSuite.Check check : suite.spec().checks()) {
+                results.add(new TestReport.Check(name(suite.name(), check), false, why, 0, null, blocking(check)));
+            }
+        }
+        return results;
+    }
+
+    /** How a check is named in reports: its suite, then its own name. */
+    private static String name(String suite, TestSuite.Check check) {
+        return suite + "/" + check.name();
+    }
+
+    private static boolean blocking(TestSuite.Check check) {
+        return check.severityOrDefault() == TestSuite.Severity.BLOCK;
+    }
+
     private TestReport.Check run(String suite, TestSuite.Check check) {
-        String name = suite + "/" + check.name();
-        boolean blocking = check.severityOrDefault() == TestSuite.Severity.BLOCK;
+        String name = name(suite, check);
+        boolean blocking = blocking(check);
         long start = System.nanoTime();
         long deadline = start + check.timeoutOrDefault().toNanos();
         Probe probe = switch (check.type()) {
@@ -183,8 +210,8 @@ public final class SuiteChecks {
         java.util.Map<String, Long> unmatched = new java.util.TreeMap<>(devices);
         List<String> missing = new ArrayList<>();
         for (long size : wanted) {
-            String match = unmatched.entrySet().stream().filter(e -> e.getValue() == size).map(java.util.Map.Entry::getKey)
-                    .findFirst().orElse(null);
+            String match = unmatched.entrySet().stream().filter(e -> e.getValue() == size)
+                    .map(java.util.Map.Entry::getKey).findFirst().orElse(null);
             if (match == null) {
                 missing.add(size + " bytes");
             } else {
