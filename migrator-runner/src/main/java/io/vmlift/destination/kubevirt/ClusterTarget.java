@@ -3,6 +3,7 @@ package io.vmlift.destination.kubevirt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -151,20 +152,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                 .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()))
                 .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata()
                 .withType("Opaque").withStringData(data).build();
-        onFreshRead("Secret " + namespace + "/" + name, () -> {
-            io.fabric8.kubernetes.api.model.Secret existing = client.secrets().inNamespace(namespace).withName(name)
-                    .get();
-            if (existing == null) {
-                client.secrets().inNamespace(namespace).resource(secret).create();
-            } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
-                    ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
-                secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-                client.secrets().inNamespace(namespace).resource(secret).update();
-            } else {
-                throw new IOException("Secret " + namespace + "/" + name + " exists and was not made by plan "
-                        + plan.name() + "; vmlift keeps the source credentials for CDI there; remove or rename it");
-            }
-        });
+        putOurs(plan, secret, "vmlift keeps the source credentials for CDI there; remove or rename it");
     }
 
     /** A ConfigMap labelled with the plan, like the transfer Secret: a rerun updates it, others' are left alone. */
@@ -175,18 +163,24 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                 .withNewMetadata().withName(name).withNamespace(namespace)
                 .addToLabels(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()))
                 .addToLabels("app.kubernetes.io/managed-by", "vmlift").endMetadata().withData(data).build();
-        onFreshRead("ConfigMap " + namespace + "/" + name, () -> {
-            io.fabric8.kubernetes.api.model.ConfigMap existing = client.configMaps().inNamespace(namespace)
-                    .withName(name).get();
+        putOurs(plan, map, "remove or rename it");
+    }
+
+    /**
+     * Creates the object, or replaces the one an earlier run of this plan made (labelled with it), on a fresh read;
+     * someone else's of that name is left alone and named.
+     */
+    private void putOurs(ResolvedPlan plan, HasMetadata item, String remedy) throws IOException {
+        String what = item.getKind() + " " + item.getMetadata().getNamespace() + "/" + item.getMetadata().getName();
+        onFreshRead(what, () -> {
+            HasMetadata existing = client.resource(item).get();
             if (existing == null) {
-                client.configMaps().inNamespace(namespace).resource(map).create();
-            } else if (VirtualMachineBuilder.labelValue(plan.name()).equals(existing.getMetadata().getLabels() == null
-                    ? null : existing.getMetadata().getLabels().get(VirtualMachineBuilder.LABEL_PLAN))) {
-                map.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-                client.configMaps().inNamespace(namespace).resource(map).update();
+                client.resource(item).create();
+            } else if (ours(existing, plan)) {
+                item.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+                client.resource(item).update();
             } else {
-                throw new IOException("ConfigMap " + namespace + "/" + name + " exists and was not made by plan "
-                        + plan.name() + "; remove or rename it");
+                throw new IOException(what + " exists and was not made by plan " + plan.name() + "; " + remedy);
             }
         });
     }
@@ -362,7 +356,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     }
 
     /** True when the object carries this plan's label. */
-    static boolean ours(GenericKubernetesResource resource, ResolvedPlan plan) {
+    static boolean ours(HasMetadata resource, ResolvedPlan plan) {
         java.util.Map<String, String> labels = resource.getMetadata().getLabels();
         return labels != null
                 && VirtualMachineBuilder.labelValue(plan.name()).equals(labels.get(VirtualMachineBuilder.LABEL_PLAN));
