@@ -27,11 +27,11 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// refusePowerOff answers PowerOffVM_Task and ShutdownGuest for the given VMs with a NoPermission fault, as
-// vCenter does for a user without VirtualMachine.Interact.PowerOff. It works on the wire, since wrapping
-// the simulator's VM object breaks its property collection.
-func refusePowerOff(next http.Handler, morefs map[string]bool) http.Handler {
-	call := regexp.MustCompile(`(?s)<(?:\w+:)?(PowerOffVM_Task|ShutdownGuest)\b.*?>\s*([^<\s]+)\s*</(?:\w+:)?_this>`)
+// refuse answers the given power methods for the given VMs with a NoPermission fault naming the privilege, as
+// vCenter does for a user without it (VirtualMachine.Interact.PowerOff or .PowerOn). It works on the wire,
+// since wrapping the simulator's VM object breaks its property collection.
+func refuse(next http.Handler, methods string, privilege string, morefs map[string]bool) http.Handler {
+	call := regexp.MustCompile(`(?s)<(?:\w+:)?(` + methods + `)\b.*?>\s*([^<\s]+)\s*</(?:\w+:)?_this>`)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || len(morefs) == 0 {
 			next.ServeHTTP(w, r)
@@ -44,11 +44,32 @@ func refusePowerOff(next http.Handler, morefs map[string]bool) http.Handler {
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Permission to perform this operation was denied.</faultstring><detail><NoPermissionFault xmlns="urn:vim25" xsi:type="NoPermission"><object type="VirtualMachine">%s</object><privilegeId>VirtualMachine.Interact.PowerOff</privilegeId></NoPermissionFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`, m[2])
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Permission to perform this operation was denied.</faultstring><detail><NoPermissionFault xmlns="urn:vim25" xsi:type="NoPermission"><object type="VirtualMachine">%s</object><privilegeId>%s</privilegeId></NoPermissionFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`, m[2], privilege)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// morefsOf maps comma-separated VM names to their managed object ids; an unknown name stops the simulator.
+func morefsOf(names string) map[string]bool {
+	morefs := map[string]bool{}
+	for _, name := range strings.Split(names, ",") {
+		if name == "" {
+			continue
+		}
+		found := false
+		for _, entity := range simulator.Map.All("VirtualMachine") {
+			if vm, ok := entity.(*simulator.VirtualMachine); ok && vm.Name == name {
+				morefs[vm.Self.Value] = true
+				found = true
+			}
+		}
+		if !found {
+			log.Fatalf("no VM named %s", name)
+		}
+	}
+	return morefs
 }
 
 // changedAreas answers QueryChangedDiskAreas, which the simulator lacks, from a JSON file the test writes:
@@ -161,7 +182,8 @@ func main() {
 	user := flag.String("user", "user", "the one user name that may log in")
 	password := flag.String("password-file", "", "file holding the one password that may log in (default: pass)")
 	certOut := flag.String("cert-out", "", "write the server certificate (PEM) here")
-	refuse := flag.String("refuse-power-off", "", "comma-separated VM names whose power-off is refused")
+	refuseOff := flag.String("refuse-power-off", "", "comma-separated VM names whose power-off is refused")
+	refuseOn := flag.String("refuse-power-on", "", "comma-separated VM names whose power-on is refused")
 	cut := flag.Int64("cut-every", 0, "abort every nth datastore download halfway (0: never)")
 	changes := flag.String("changed-areas", "", "answer QueryChangedDiskAreas from this JSON file")
 	flag.Parse()
@@ -198,26 +220,14 @@ func main() {
 		}
 	}
 
-	refused := map[string]bool{}
-	for _, name := range strings.Split(*refuse, ",") {
-		if name == "" {
-			continue
-		}
-		for _, entity := range simulator.Map.All("VirtualMachine") {
-			if vm, ok := entity.(*simulator.VirtualMachine); ok && vm.Name == name {
-				refused[vm.Self.Value] = true
-			}
-		}
-		if len(refused) == 0 {
-			log.Fatalf("no VM named %s", name)
-		}
-	}
-
 	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(*user, pass)}
 	model.Service.TLS = new(tls.Config)
 	server := model.Service.NewServer()
 	defer server.Close()
-	server.Config.Handler = changedAreas(refusePowerOff(cutEveryNth(model.Service.ServeMux, *cut), refused), *changes)
+	handler := refuse(cutEveryNth(model.Service.ServeMux, *cut), "PowerOffVM_Task|ShutdownGuest",
+		"VirtualMachine.Interact.PowerOff", morefsOf(*refuseOff))
+	handler = refuse(handler, "PowerOnVM_Task", "VirtualMachine.Interact.PowerOn", morefsOf(*refuseOn))
+	server.Config.Handler = changedAreas(handler, *changes)
 
 	if *certOut != "" {
 		block := &pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw}

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             TestCommand.class,
             TektonCommand.class,
             StatusCommand.class,
+            RollbackCommand.class,
             ConvertCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -67,6 +67,12 @@ public interface MigrationTarget {
     /** Waits until the VM is usable on the target, or throws when the timeout passes. */
     void waitForVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm, Duration timeout) throws IOException;
 
-    /** Removes everything this VM's migration made on the target (after a failure). */
+    /** Removes everything this VM's migration made on the target (after a failure); nothing there is fine. */
     void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;
+
+    /**
+     * Keeps what this VM's migration made, but stopped (a rollback with --keep-target): the VirtualMachine's
+     * runStrategy becomes Halted. Nothing there is fine; a VirtualMachine the plan did not make is refused.
+     */
+    void halt(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;
 }

@@ -28,15 +28,17 @@ public final class VirtualMachineBuilder {
     private static final long ALIGNMENT = 1024 * 1024;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private VirtualMachineBuilder() {}
+    /** KubeVirt's runStrategy for a VirtualMachine that must not run (pkg/virt-controller: RunStrategyHalted). */
+    public static final String RUN_STRATEGY_HALTED = "Halted";
 
+    private VirtualMachineBuilder() {}
 
     public static ObjectNode virtualMachine(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         ObjectNode root = header("kubevirt.io/v1", "VirtualMachine", plan, vm, vm.name());
         root.with("metadata").with("annotations").put(ANNOTATION_SOURCE_VM, vm.source().name())
                 .put(ANNOTATION_SOURCE_PROVIDER, plan.inventory().provider().name());
         ObjectNode spec = root.putObject("spec");
-        spec.put("runStrategy", vm.powerState() == PowerState.ON ? "Always" : "Halted");
+        spec.put("runStrategy", vm.powerState() == PowerState.ON ? "Always" : RUN_STRATEGY_HALTED);
         ObjectNode template = spec.putObject("template");
         template.putObject("metadata").set("labels", labels(plan, vm));
         ObjectNode templateSpec = template.putObject("spec");
@@ -95,6 +97,18 @@ public final class VirtualMachineBuilder {
             devices.put("autoattachPodInterface", false);
         }
         return root;
+    }
+
+    /** The merge patch that halts a VirtualMachine (a rollback that keeps the target). */
+    public static ObjectNode haltPatch() {
+        ObjectNode patch = JSON.objectNode();
+        patch.putObject("spec").put("runStrategy", RUN_STRATEGY_HALTED);
+        return patch;
+    }
+
+    /** True when a manifest or object carries this plan's label, that is, the plan made it. */
+    public static boolean madeBy(ResolvedPlan plan, java.util.Map<String, String> labels) {
+        return labels != null && labelValue(plan.name()).equals(labels.get(LABEL_PLAN));
     }
 
     public static ObjectNode dataVolume(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,

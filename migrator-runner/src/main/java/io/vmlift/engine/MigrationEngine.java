@@ -806,35 +806,8 @@ public final class MigrationEngine {
         reasons.add(reason.length() > 500 ? reason.substring(0, 500) + "..." : reason);
         // What the source and the target were given back is recorded in one change at the end: the source's
         // power comes first, also when the record cannot be saved any more.
-        boolean powerRestored = false;
-        if (vmState.poweredOffByVmlift && vmState.restorePowerState == PowerState.ON) {
-            // Also after a crashed earlier run: the record says vmlift powered it off. A VM someone else
-            // powered off is left off.
-            try {
-                if (source.power().state(vm.source()) != PowerState.ON) {
-                    source.power().powerOn(vm.source());
-                    reasons.add("the source VM was powered back on");
-                }
-                powerRestored = true;
-            } catch (Exception e) {
-                reasons.add("could not power the source VM back on: " + e.getMessage());
-            }
-        }
-        List<String> removedSnapshots = new ArrayList<>();
-        if (!vmState.snapshots.isEmpty()) {
-            // Forklift once left snapshots behind after a failed warm migration; vmlift removes its own.
-            try {
-                for (String snapshot : List.copyOf(vmState.snapshots)) {
-                    source.snapshots().orElseThrow().remove(vm.source(), snapshot);
-                    removedSnapshots.add(snapshot);
-                }
-                reasons.add("vmlift's snapshots of the source VM were removed");
-            } catch (Exception e) {
-                List<String> left = new ArrayList<>(vmState.snapshots);
-                left.removeAll(removedSnapshots);
-                reasons.add("could not remove vmlift's snapshots " + left + " of the source VM: " + e.getMessage());
-            }
-        }
+        SourceRestore.Outcome restored = SourceRestore.restore(source, vm.source(), vmState);
+        reasons.addAll(restored.said());
         boolean removed = false;
         if (vm.deleteOnFailure()) {
             try {
@@ -847,14 +820,9 @@ public final class MigrationEngine {
         }
         boolean badInput = error instanceof CorruptImageException || error instanceof NoSuchFileException
                 || (error instanceof VmliftException v && v.exitCode() == ExitCode.BAD_INPUT);
-        boolean restored = powerRestored;
         boolean targetRemoved = removed;
         record.change(s -> {
-            if (restored) {
-                vmState.poweredOffByVmlift = false;
-                vmState.restorePowerState = null; // the next run records the state it finds
-            }
-            vmState.snapshots.removeAll(removedSnapshots);
+            SourceRestore.record(restored, vmState);
             if (targetRemoved) {
                 vmState.disks.forEach(d -> {
                     d.completed = false;

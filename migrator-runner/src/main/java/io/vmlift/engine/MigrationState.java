@@ -46,7 +46,17 @@ public final class MigrationState {
         @JsonSerialize(converter = Snapshot.class)
         public List<String> snapshots = new CopyOnWriteArrayList<>();
         public Error error;
+        /** What the last `vmlift rollback` did for this VM, and what it could not do. */
+        public Rollback rollback;
     }
+
+    /**
+     * @param at when the rollback ran
+     * @param targetKept --keep-target: the VirtualMachine was halted and its disks kept, not removed
+     * @param done one line per thing undone
+     * @param notDone one line per thing that could not be undone (a rerun tries it again)
+     */
+    public record Rollback(String at, boolean targetKept, List<String> done, List<String> notDone) {}
 
     public static final class DiskState {
         public String name;

@@ -28,5 +28,7 @@ public enum Phase {
     /** Until the target says the VM is there (a cluster: Ready); immediate for a folder of manifests. */
     WaitForVM,
     Completed,
-    Failed
+    Failed,
+    /** Undone by `vmlift rollback`: the source has its power back, the target's objects are gone or halted. */
+    RolledBack
 }

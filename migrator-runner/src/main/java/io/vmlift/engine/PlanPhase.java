@@ -6,6 +6,8 @@ public enum PlanPhase {
     Running,
     /** Every VM of the plan completed. */
     Succeeded,
-    /** The run ended with at least one VM not completed. */
-    Failed
+    /** The run ended with at least one VM not completed (or a rollback left something undone). */
+    Failed,
+    /** `vmlift rollback` undid every VM of the plan. */
+    RolledBack
 }

@@ -91,6 +91,38 @@ class ClusterCliTest {
     }
 
     @Test
+    void rollbackHaltsOrRemovesOnlyWhatThePlanMadeInTheCluster() throws Exception {
+        prepareCluster();
+        Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy(), "--progress", "none");
+        assertThat(migrate.exitCode()).as(migrate.toString()).isZero();
+        var vms = client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated");
+        var dataVolumes = client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume")
+                .inNamespace("migrated");
+        assertThat(dataVolumes.list().getItems()).isNotEmpty();
+        // Someone else's DataVolume beside the plan's: a rollback never touches it.
+        dataVolumes.resource(new GenericKubernetesResource() {{
+            setApiVersion("cdi.kubevirt.io/v1beta1");
+            setKind("DataVolume");
+            setMetadata(new ObjectMetaBuilder().withName("someone-elses").withNamespace("migrated").build());
+        }}).create();
+
+        Cli.Run keep = vmlift("rollback", "--keep-target");
+        assertThat(keep.exitCode()).as(keep.toString()).isZero();
+        assertThat(vms.withName("example-vm").get().getAdditionalProperties().get("spec").toString())
+                .contains("runStrategy=Halted");
+        assertThat(dataVolumes.list().getItems()).hasSizeGreaterThan(1);
+
+        Cli.Run rollback = vmlift("rollback", "-o", "json");
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        assertThat(Serialization.json().readTree(rollback.out()).path("phase").asText()).isEqualTo("RolledBack");
+        assertThat(vms.withName("example-vm").get()).isNull();
+        assertThat(dataVolumes.list().getItems()).extracting(dv -> dv.getMetadata().getName())
+                .containsExactly("someone-elses");
+        JsonNode record = Serialization.json().readTree(vmlift("status", "-o", "json").out());
+        assertThat(record.path("vms").get(0).path("phase").asText()).isEqualTo("RolledBack");
+    }
+
+    @Test
     void connectDestinationReportsWhatTheClusterOffersAndWhatIsMissing() throws Exception {
         prepareCluster();
         Cli.Run ready = vmlift("connect", "--destination", "-o", "json");

@@ -153,6 +153,7 @@ public final class Vcsim implements AutoCloseable {
         private int portgroups = 1;
         private String password = "vcsim-test-" + ProcessHandle.current().pid();
         private final List<String> refusePowerOff = new ArrayList<>();
+        private final List<String> refusePowerOn = new ArrayList<>();
         private int cutEvery;
         private Path changedAreas;
 
@@ -202,6 +203,12 @@ public final class Vcsim implements AutoCloseable {
             return this;
         }
 
+        /** These VMs refuse every power-on (NoPermission for VirtualMachine.Interact.PowerOn). */
+        public Builder refusePowerOn(String... names) {
+            refusePowerOn.addAll(List.of(names));
+            return this;
+        }
+
         /** Every nth datastore download is cut halfway, as a dropped connection would be. */
         public Builder cutEveryNthDownload(int n) {
             cutEvery = n;
@@ -237,6 +244,10 @@ public final class Vcsim implements AutoCloseable {
                 if (!refusePowerOff.isEmpty()) {
                     command.add("-refuse-power-off");
                     command.add(String.join(",", refusePowerOff));
+                }
+                if (!refusePowerOn.isEmpty()) {
+                    command.add("-refuse-power-on");
+                    command.add(String.join(",", refusePowerOn));
                 }
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .redirectError(work.resolve("vcsim.log").toFile());

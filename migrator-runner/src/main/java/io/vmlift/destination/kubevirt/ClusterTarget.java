@@ -355,11 +355,26 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         }
     }
 
+    @Override
+    public void halt(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
+        String where = "VirtualMachine " + plan.targetNamespace() + "/" + vm.name();
+        onFreshRead(where, () -> {
+            GenericKubernetesResource existing = get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name());
+            if (existing == null) {
+                return;
+            }
+            if (!ours(existing, plan)) {
+                throw new IOException(where + " was not made by plan " + plan.name() + "; it was left as it is");
+            }
+            client.genericKubernetesResources(VM_API, "VirtualMachine").inNamespace(plan.targetNamespace())
+                    .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
+                            Serialization.toJson(VirtualMachineBuilder.haltPatch()));
+        });
+    }
+
     /** True when the object carries this plan's label. */
     static boolean ours(HasMetadata resource, ResolvedPlan plan) {
-        java.util.Map<String, String> labels = resource.getMetadata().getLabels();
-        return labels != null
-                && VirtualMachineBuilder.labelValue(plan.name()).equals(labels.get(VirtualMachineBuilder.LABEL_PLAN));
+        return VirtualMachineBuilder.madeBy(plan, resource.getMetadata().getLabels());
     }
 
     private GenericKubernetesResource dataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk) {

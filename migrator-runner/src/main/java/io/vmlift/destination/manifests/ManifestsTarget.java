@@ -168,18 +168,43 @@ public final class ManifestsTarget implements MigrationTarget, io.vmlift.destina
         }
     }
 
-    /** Removes the files vmlift wrote for the VM, and the folder when nothing else is in it. */
+    /** Rewrites the VM's manifest with runStrategy Halted; images and DataVolumes stay. */
+    @Override
+    public void halt(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
+        Path manifest = vmFolder(plan, vm).resolve(VIRTUAL_MACHINE_FILE);
+        if (!Files.isRegularFile(manifest)) {
+            return;
+        }
+        ObjectNode existing;
+        try {
+            existing = (ObjectNode) Serialization.yaml().readTree(manifest.toFile());
+        } catch (IOException | ClassCastException e) {
+            throw new IOException(manifest + " is not a VirtualMachine manifest vmlift can read; left as it is");
+        }
+        Map<String, String> labels = Serialization.json().convertValue(existing.path("metadata").path("labels"),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
+        if (!VirtualMachineBuilder.madeBy(plan, labels)) {
+            throw new IOException(manifest + " was not written by plan " + plan.name() + "; left as it is");
+        }
+        existing.with("spec").put("runStrategy", VirtualMachineBuilder.RUN_STRATEGY_HALTED);
+        Serialization.writeAtomically(manifest, Serialization.toYaml(existing));
+    }
+
+    /** Removes the files vmlift wrote for the VM (images of either format), and the folder when nothing else is in it. */
     @Override
     public void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         Path folder = vmFolder(plan, vm);
         Files.deleteIfExists(folder.resolve(VIRTUAL_MACHINE_FILE));
         Files.deleteIfExists(folder.resolve(DATA_VOLUMES_FILE));
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            Path image = image(plan, vm, disk);
-            Files.deleteIfExists(image);
-            Path partial = image.resolveSibling(image.getFileName() + DiskFormat.PARTIAL_SUFFIX);
-            Files.deleteIfExists(partial);
-            Files.deleteIfExists(DiskFormat.journalOf(partial));
+            // Either format: a rollback does not know which one the migration chose.
+            for (DiskFormat any : DiskFormat.values()) {
+                Path image = folder.resolve(disk.dataVolumeName() + any.extension());
+                Files.deleteIfExists(image);
+                Path partial = image.resolveSibling(image.getFileName() + DiskFormat.PARTIAL_SUFFIX);
+                Files.deleteIfExists(partial);
+                Files.deleteIfExists(DiskFormat.journalOf(partial));
+            }
         }
         try (Stream<Path> left = Files.exists(folder) ? Files.list(folder) : Stream.empty()) {
             if (Files.exists(folder) && left.findAny().isEmpty()) {

@@ -318,8 +318,11 @@ final class VsphereProvider implements SourceProvider {
             }
             return task;
         } catch (RemoteException e) {
+            // A missing privilege is fixed by granting it: name it, as vCenter's fault does.
+            String privilege = e instanceof com.vmware.vim25.NoPermission missing && missing.getPrivilegeId() != null
+                    ? "; grant the vCenter user the privilege " + missing.getPrivilegeId() : "";
             throw new IOException("vSphere refused to " + action + " VM " + vm.name() + ": "
-                    + SourceFailures.rootMessage(e), e);
+                    + SourceFailures.rootMessage(e) + privilege, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting to " + action + " VM " + vm.name());
