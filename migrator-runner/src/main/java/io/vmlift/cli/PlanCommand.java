@@ -60,8 +60,12 @@ final class PlanCommand implements Callable<Integer> {
             + " VMs each (NAME-wave-1, NAME-wave-2, ...) after a canary wave (NAME-canary), in the Plan's VM order.")
     Integer waveSize;
 
+    @Option(names = "--split", paramLabel = "N", description = "With --plan-file: write the Plan as a canary wave"
+            + " and N waves of nearly equal size (instead of --wave-size); N waves can then run side by side.")
+    Integer split;
+
     @Option(names = "--canary", paramLabel = "N", defaultValue = "1",
-            description = "With --wave-size: VMs in the canary wave, 0 for none (default: ${DEFAULT-VALUE}).")
+            description = "With --wave-size or --split: VMs in the canary wave, 0 for none (default: ${DEFAULT-VALUE}).")
     int canary;
 
     @Option(names = "--concerns-file", paramLabel = "FILE", description = "Also write the concerns as JSON to FILE.")
@@ -167,7 +171,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         Map<String, String> fingerprints = new java.util.TreeMap<>();
         session.plan.vms().forEach(vm -> fingerprints.put(vm.source().id(), vm.source().fingerprint()));
-        String yaml = waveSize == null
+        String yaml = waveSize == null && split == null
                 ? Serialization.toYaml(session.plan.plan().document().withFingerprints(fingerprints))
                 : waves(session);
         if (planFile != null) {
@@ -178,26 +182,32 @@ final class PlanCommand implements Callable<Integer> {
         }
     }
 
-    /** True when -f already names the file, or the folder it was written to. */
     /**
-     * The checked plan as waves, one Plan document each: the canary first, then waves of --wave-size VMs, each
-     * with its VMs' fingerprints.
+     * The checked plan as waves, one Plan document each: the canary first, then waves of --wave-size VMs (or
+     * --split waves), each with its VMs' fingerprints. The wave names are results too (canary-plan, wave-plans),
+     * for a pipeline that fans out over them.
      */
     private String waves(PlanSession session) {
-        if (planFile == null || waveSize < 1 || canary < 0) {
-            throw VmliftException.badInput("--wave-size needs --plan-file, a size of 1 or more, and --canary 0 or"
-                    + " more");
+        if (planFile == null || canary < 0 || (waveSize == null) == (split == null)
+                || (waveSize != null && waveSize < 1) || (split != null && split < 1)) {
+            throw VmliftException.badInput("write waves with --plan-file and one of --wave-size N or --split N (N of 1"
+                    + " or more), and --canary 0 or more");
         }
         io.vmlift.model.Plan whole = session.plan.plan().document();
         List<io.vmlift.plan.ResolvedPlan.TargetVm> resolved = session.plan.vms();
         StringBuilder yaml = new StringBuilder();
+        String canaryPlan = "";
+        List<String> wavePlans = new ArrayList<>();
         int from = 0;
-        int wave = 0;
-        while (from < resolved.size()) {
-            int size = from == 0 && canary > 0 ? canary : waveSize;
-            List<io.vmlift.plan.ResolvedPlan.TargetVm> members = resolved.subList(from,
-                    Math.min(resolved.size(), from + size));
-            String name = whole.name() + (from == 0 && canary > 0 ? "-canary" : "-wave-" + (++wave));
+        for (int size : waveSizes(resolved.size(), canary, waveSize, split)) {
+            List<io.vmlift.plan.ResolvedPlan.TargetVm> members = resolved.subList(from, from + size);
+            String name;
+            if (from == 0 && canary > 0) {
+                name = canaryPlan = whole.name() + "-canary";
+            } else {
+                name = whole.name() + "-wave-" + (wavePlans.size() + 1);
+                wavePlans.add(name);
+            }
             Map<String, String> fingerprints = new java.util.TreeMap<>();
             members.forEach(vm -> fingerprints.put(vm.source().id(), vm.source().fingerprint()));
             io.vmlift.model.Plan part = whole.wave(name, members.stream()
@@ -205,9 +215,42 @@ final class PlanCommand implements Callable<Integer> {
             yaml.append(yaml.length() == 0 ? "" : "---\n").append(Serialization.toYaml(part));
             from += size;
         }
+        String names = Serialization.toCompactJson(wavePlans);
+        if (results.resultsDir != null && names.length() > ResultsOptions.LIST_BUDGET) {
+            // A pipeline fans out over every name: a cut list would drop waves, so refuse instead.
+            throw VmliftException.badInput(wavePlans.size() + " waves do not fit a Tekton result ("
+                    + names.length() + " bytes of names, at most " + ResultsOptions.LIST_BUDGET + "): use fewer waves");
+        }
+        results.write("canary-plan", canaryPlan);
+        results.write("wave-plans", names);
         return yaml.toString();
     }
 
+    /**
+     * The sizes of the waves, in order: the canary (when there is one and VMs for it), then waves of waveSize, or
+     * split waves whose sizes differ by at most one; never an empty wave.
+     */
+    static List<Integer> waveSizes(int vms, int canary, Integer waveSize, Integer split) {
+        List<Integer> sizes = new ArrayList<>();
+        int first = Math.min(canary, vms);
+        if (first > 0) {
+            sizes.add(first);
+        }
+        int rest = vms - first;
+        if (waveSize != null) {
+            for (int left = rest; left > 0; left -= waveSize) {
+                sizes.add(Math.min(waveSize, left));
+            }
+        } else {
+            int waves = Math.min(split, rest);
+            for (int wave = 0; wave < waves; wave++) {
+                sizes.add(rest / waves + (wave < rest % waves ? 1 : 0));
+            }
+        }
+        return sizes;
+    }
+
+    /** True when -f already names the file, or the folder it was written to. */
     private static boolean coveredBy(List<Path> paths, Path file) {
         Path absolute = file.toAbsolutePath().normalize();
         return paths.stream().map(p -> p.toAbsolutePath().normalize())
