@@ -38,6 +38,10 @@ final class RollbackCommand implements Callable<Integer> {
             + " look at what failed, instead of removing them.")
     boolean keepTarget;
 
+    @Option(names = "--if-failed", description = "Roll back only when the plan's last migration did not succeed"
+            + " (for a pipeline's finally step over every wave); a plan that succeeded is left as it is.")
+    boolean ifFailed;
+
     @Override
     public Integer call() throws Exception {
         results.prepare();
@@ -51,12 +55,13 @@ final class RollbackCommand implements Callable<Integer> {
             Rollback rollback = new Rollback(session.session.source, destination.target(false), destination.store,
                     (vm, phase, detail) -> err.println(vm + ": " + phase + (detail.isEmpty() ? "" : ": " + detail)),
                     root.clock());
-            MigrationState state = rollback.run(session.plan, keepTarget);
+            MigrationState state = rollback.run(session.plan, keepTarget, ifFailed);
             results.write("plan-name", session.plan.name());
-            if (state == null) {
-                err.println("vmlift: plan '" + session.plan.name() + "' has no state record in "
-                        + destination.store.describe() + ": nothing to roll back");
+            if (state == null || (ifFailed && state.phase == PlanPhase.Succeeded)) {
+                err.println("vmlift: plan '" + session.plan.name() + "' " + (state == null ? "has no state record in "
+                        + destination.store.describe() : "succeeded") + ": nothing to roll back");
                 results.write("rollback-status", "NothingToDo");
+                results.write("rolled-back-vms", "[]");
                 return 0;
             }
             printSummary(state);

@@ -44,11 +44,14 @@ final class TektonCommand {
             "task/vmlift-connect/0.1/vmlift-connect.yaml", "task/vmlift-map/0.1/vmlift-map.yaml",
             "task/vmlift-plan/0.1/vmlift-plan.yaml", "task/vmlift-migrate/0.1/vmlift-migrate.yaml",
             "task/vmlift-test/0.1/vmlift-test.yaml", "task/vmlift-report/0.1/vmlift-report.yaml",
-            "pipeline/vm-migrate-and-test/0.1/vm-migrate-and-test.yaml", "rbac/vmlift-rbac.yaml",
+            "task/vmlift-rollback/0.1/vmlift-rollback.yaml",
+            "pipeline/vm-migrate-and-test/0.1/vm-migrate-and-test.yaml",
+            "pipeline/vm-migrate-in-waves/0.1/vm-migrate-in-waves.yaml", "rbac/vmlift-rbac.yaml",
             "rbac/vmlift-transfer-secrets.yaml");
 
     @Command(name = "install", mixinStandardHelpOptions = true, description = {
-        "Create or update vmlift's Tasks, the vm-migrate-and-test Pipeline, and the vmlift ServiceAccount with the",
+        "Create or update vmlift's Tasks, the vm-migrate-and-test and vm-migrate-in-waves Pipelines, and the vmlift"
+            + " ServiceAccount with the",
         "RBAC its Tasks need, in a namespace."})
     static final class Install implements Callable<Integer> {
         @Mixin ClusterOptions cluster;

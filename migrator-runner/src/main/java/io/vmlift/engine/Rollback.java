@@ -36,12 +36,17 @@ public final class Rollback {
      * (nothing to undo).
      *
      * @param keepTarget halt the VirtualMachines and keep their disks instead of removing them
+     * @param onlyIfFailed do nothing when the plan's last migration succeeded (a pipeline's finally step that
+     *     rolls back the waves that failed); a run that never ended (Running, killed) counts as failed
      */
-    public MigrationState run(ResolvedPlan plan, boolean keepTarget) throws IOException {
+    public MigrationState run(ResolvedPlan plan, boolean keepTarget, boolean onlyIfFailed) throws IOException {
         try (StateStore.Lock held = store.lock()) {
             MigrationState state = store.load();
             if (state == null || !plan.name().equals(state.plan)) {
                 return null;
+            }
+            if (onlyIfFailed && (state.phase == PlanPhase.Succeeded || state.phase == PlanPhase.RolledBack)) {
+                return state;
             }
             try (StateWriter record = new StateWriter(state, store)) {
                 for (ResolvedPlan.TargetVm vm : plan.vms()) {

@@ -25,22 +25,7 @@ class PlanWavesTest {
     @Test
     void aPlanSplitsIntoACanaryAndWavesInItsVmOrder() throws Exception {
         Path docs = Example.copyTo(dir);
-        Path share = Files.createDirectories(dir.resolve("share"));
-        StringBuilder vms = new StringBuilder();
-        for (int i = 1; i <= 5; i++) {
-            int n = i;
-            OvaFiles.rewrite(docs.resolve("example-vm.ova"), share.resolve("vm-" + n + ".ova"), "example-vm.ovf",
-                    ovf -> new String(ovf, StandardCharsets.UTF_8).replace("<Name>Example VM</Name>",
-                            "<Name>vm-" + n + "</Name>").replace("00:50:56:8a:12:0", "00:50:56:8a:2" + n + ":0")
-                            .getBytes(StandardCharsets.UTF_8));
-            vms.append("    - name: vm-").append(n).append('\n');
-        }
-        Files.delete(docs.resolve("example-vm.ova"));
-        Files.writeString(docs.resolve("providers.yaml"), Files.readString(docs.resolve("providers.yaml"))
-                .replace("url: example-vm.ova", "url: " + share).replace("verifyManifest: \"true\"",
-                        "verifyManifest: \"false\""));
-        Files.writeString(docs.resolve("plan.yaml"), Files.readString(docs.resolve("plan.yaml"))
-                .replace("    - name: Example VM\n", vms.toString()));
+        Example.withVms(docs, dir.resolve("share"), 5, java.util.Set.of());
 
         Path waves = dir.resolve("waves/waves.yaml");
         Files.createDirectories(waves.getParent());

@@ -120,6 +120,12 @@ class RollbackTest {
         // The plan migrates again after a rollback, afresh, and --keep-target halts the VM and keeps its disk.
         migrate(documents, out);
         assertThat(admin.powerState(RUNNING)).isEqualTo(VirtualMachinePowerState.poweredOff);
+        // A finally step over every wave: this one succeeded, so --if-failed leaves it.
+        Cli.Run ifFailed = Cli.run("rollback", "-f", documents, "--output-dir", out, "--if-failed");
+        assertThat(ifFailed.exitCode()).as(ifFailed.toString()).isZero();
+        assertThat(ifFailed.err()).contains("succeeded: nothing to roll back");
+        assertThat(admin.powerState(RUNNING)).isEqualTo(VirtualMachinePowerState.poweredOff);
+        assertThat(vmFolder.resolve("virtualmachine.yaml")).exists();
         Cli.Run keep = Cli.run("rollback", "-f", documents, "--output-dir", out, "--keep-target");
         assertThat(keep.exitCode()).as(keep.toString()).isZero();
         assertThat(admin.powerState(RUNNING)).isEqualTo(VirtualMachinePowerState.poweredOn);

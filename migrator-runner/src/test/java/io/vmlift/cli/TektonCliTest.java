@@ -51,8 +51,9 @@ class TektonCliTest {
         var v1 = client.adapt(TektonClient.class).v1();
         assertThat(v1.tasks().inNamespace("pipelines").list().getItems()).extracting(t -> t.getMetadata().getName())
                 .containsExactlyInAnyOrder("vmlift-connect", "vmlift-map", "vmlift-plan", "vmlift-migrate",
-                        "vmlift-test", "vmlift-report");
+                        "vmlift-test", "vmlift-report", "vmlift-rollback");
         assertThat(v1.pipelines().inNamespace("pipelines").withName("vm-migrate-and-test").get()).isNotNull();
+        assertThat(v1.pipelines().inNamespace("pipelines").withName("vm-migrate-in-waves").get()).isNotNull();
         assertThat(client.serviceAccounts().inNamespace("pipelines").withName("vmlift").get()).isNotNull();
         assertThat(client.rbac().clusterRoles().withName("vmlift").get()).isNotNull();
         assertThat(client.rbac().roleBindings().inNamespace("migrated").withName("vmlift").get().getSubjects().get(0)

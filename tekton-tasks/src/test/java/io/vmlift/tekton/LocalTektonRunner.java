@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * $(results.x.path) substituted; each step's script run by sh with the step's env and args; Secret volumes
  * mounted (under a sandbox folder) as the kubelet mounts them, an optional missing one as an empty folder; the
  * built vmlift jar on PATH as `vmlift`, in place of the image. Pipelines run their tasks in order, pass results
- * on, skip the rest after a failure, and always run finally.
+ * on, skip the rest after a failure, and always run finally; when expressions, matrix fan-out (combinations at
+ * once) and the controller's admission rules as cited below (tektoncd/pipeline, read at v1.15).
  */
 final class LocalTektonRunner {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\(([^)]+)\\)");
@@ -169,6 +170,16 @@ final class LocalTektonRunner {
                 written.put(result.path("name").asText(), Files.readString(file));
             }
         }
+        // A result declared as an array must be a JSON array of strings, else the TaskRun fails
+        // (pod/status.go, filterResults, then reconciler/taskrun/validate_taskrun.go, validateTaskRunResults:
+        // TaskRunValidationFailed).
+        for (JsonNode result : spec.path("results")) {
+            String value = written.get(result.path("name").asText());
+            if ("array".equals(result.path("type").asText()) && value != null && !arrayOfStrings(value)) {
+                return new TaskRun(1, log + "TaskRunValidationFailed: the task result " + result.path("name").asText()
+                        + " should be \"array\" but was initialized to \"string\"\n", written);
+            }
+        }
         // Tekton carries a step's results in its termination message, at most 4096 bytes as JSON
         // (pkg/termination/write.go, MaxContainerTerminationMessageLength); more fails the TaskRun.
         List<Map<String, Object>> message = new ArrayList<>();
@@ -179,6 +190,23 @@ final class LocalTektonRunner {
                     + " result (" + size + " bytes)\n", written);
         }
         return new TaskRun(exit, log.toString(), written);
+    }
+
+    private static boolean arrayOfStrings(String value) {
+        try {
+            JsonNode parsed = Serialization.json().readTree(value);
+            if (parsed == null || !parsed.isArray()) {
+                return false;
+            }
+            for (JsonNode item : parsed) {
+                if (!item.isTextual()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Secret volumes, as the kubelet mounts them: a file per key; an optional missing Secret an empty folder. */
@@ -242,10 +270,16 @@ final class LocalTektonRunner {
         return out.toString();
     }
 
-    /** Runs a Pipeline whose Tasks are in tekton-tasks/task, with its params and workspaces. */
+    /**
+     * Runs a Pipeline whose Tasks are in tekton-tasks/task, with its params and workspaces: first the checks the
+     * controller makes before it creates any TaskRun (see admit), then the tasks in order. A task whose when
+     * expressions do not hold is skipped, and only it (Tekton scopes when expressions to the task); after a
+     * failure the rest are skipped; finally tasks always run, except one that needs a result nobody wrote.
+     */
     PipelineRun runPipeline(JsonNode pipeline, Map<String, JsonNode> params, Map<String, Path> workspaces)
             throws Exception {
         JsonNode spec = pipeline.path("spec");
+        admit(pipeline, params, workspaces);
         Map<String, JsonNode> values = new LinkedHashMap<>();
         for (JsonNode param : spec.path("params")) {
             String name = param.path("name").asText();
@@ -262,14 +296,31 @@ final class LocalTektonRunner {
                             + ", which is listed later");
                 }
             }
-            if (failed) {
-                continue; // Tekton skips what comes after a failure
+            // Skipped: what comes after a failure; a task whose when does not hold (scoped to the task: its
+            // dependents still run, skipBecauseParentTaskWasSkipped); a task needing a result of a task that
+            // did not run ("Results were missing").
+            if (failed || resultsOfTasksThatDidNotRun(task, runs) || !whenHolds(task, values, runs)) {
+                continue;
+            }
+            if (!resultsAvailable(task, runs)) {
+                // A task that ran but did not write a result another consumes: that task fails validation and
+                // the PipelineRun fails, finally still runs (pipelinerunresolution.go,
+                // CheckMissingResultReferences, since v0.66).
+                runs.put(task.path("name").asText(), new TaskRun(1, "Invalid task result reference: a result "
+                        + task.path("name").asText() + " needs was not written\n", Map.of()));
+                failed = true;
+                continue;
             }
             TaskRun run = runPipelineTask(task, values, workspaces, runs);
             runs.put(task.path("name").asText(), run);
             failed = !run.succeeded();
         }
         for (JsonNode task : spec.path("finally")) {
+            // A finally task that needs a result a task did not write is skipped, not failed
+            // (pipelinerunresolution.go, IsFinallySkipped: "Results were missing").
+            if (!resultsAvailable(task, runs) || !whenHolds(task, values, runs)) {
+                continue;
+            }
             runs.put(task.path("name").asText(), runPipelineTask(task, values, workspaces, runs));
         }
         Map<String, String> results = new LinkedHashMap<>();
@@ -283,26 +334,160 @@ final class LocalTektonRunner {
         return new PipelineRun(runs, results);
     }
 
+    /**
+     * Matrix combinations Tekton creates at most (config-defaults, default-max-matrix-combinations-count;
+     * matrix_types.go, validateCombinationsCount). Tekton counts literal arrays at admission; this runner counts
+     * after substitution too, which is stricter.
+     */
+    static final int MAX_MATRIX_COMBINATIONS = 256;
+    private static final Pattern WHOLE_ARRAY = Pattern.compile(
+            "^\\$\\((params\\.[A-Za-z0-9_-]+|tasks\\.[a-z0-9-]+\\.results\\.[a-z0-9-]+)\\[\\*\\]\\)$");
+    private static final Pattern RESULT_REFERENCE = Pattern.compile(
+            "\\$\\(tasks\\.([a-z0-9-]+)\\.results\\.([a-z0-9-]+)(\\[\\*\\])?\\)");
+
+    /**
+     * What the controller refuses before it creates a TaskRun, so that the PipelineRun fails with nothing done:
+     * a param without a default that the run does not give (ParameterMissing) or of the wrong type
+     * (ParameterTypeMismatch; pkg/reconciler/pipelinerun/resources/validate_params.go,
+     * ValidateRequiredParametersProvided and ValidateParamTypesMatching); a non-optional workspace
+     * the run does not bind (resources/pipelinerunresolution.go, ValidateWorkspaceBindings:
+     * InvalidWorkspaceBindings), or a PipelineTask naming a workspace the Pipeline does not declare
+     * (apis/pipeline/v1/pipeline_validation.go, validatePipelineWorkspacesUsage); a result reference to a task or a result that does not exist
+     * (resources/validate_dependencies.go, ValidatePipelineTaskResults: InvalidTaskResultReference); a matrix
+     * param that is not a string param of its Task (reconciler/taskrun/validate_taskrun.go, wrongTypeParamsNames:
+     * each combination gives a string).
+     */
+    private void admit(JsonNode pipeline, Map<String, JsonNode> params, Map<String, Path> workspaces) {
+        JsonNode spec = pipeline.path("spec");
+        String name = pipeline.path("metadata").path("name").asText();
+        for (JsonNode param : spec.path("params")) {
+            String param_ = param.path("name").asText();
+            JsonNode given = params.get(param_);
+            if (given == null && param.get("default") == null) {
+                throw new IllegalStateException("PipelineRun of " + name + " is refused (ParameterMissing): param "
+                        + param_ + " has no value and no default");
+            }
+            boolean array = "array".equals(param.path("type").asText("string"));
+            if (given != null && given.isArray() != array) {
+                throw new IllegalStateException("PipelineRun of " + name + " is refused (ParameterTypeMismatch): param "
+                        + param_ + " must be " + (array ? "an array" : "a string"));
+            }
+        }
+        java.util.Set<String> declaredWorkspaces = new java.util.HashSet<>();
+        for (JsonNode workspace : spec.path("workspaces")) {
+            declaredWorkspaces.add(workspace.path("name").asText());
+            if (!workspace.path("optional").asBoolean() && !workspaces.containsKey(workspace.path("name").asText())) {
+                throw new IllegalStateException("PipelineRun of " + name + " is refused: workspace "
+                        + workspace.path("name").asText() + " is not bound");
+            }
+        }
+        Map<String, JsonNode> taskSpecs = new LinkedHashMap<>();
+        List<JsonNode> all = new ArrayList<>();
+        spec.path("tasks").forEach(all::add);
+        spec.path("finally").forEach(all::add);
+        for (JsonNode task : all) {
+            taskSpecs.put(task.path("name").asText(),
+                    TektonFiles.read(TektonFiles.task(task.path("taskRef").path("name").asText())).path("spec"));
+        }
+        for (JsonNode task : all) {
+            String taskName = task.path("name").asText();
+            for (JsonNode workspace : task.path("workspaces")) {
+                if (!declaredWorkspaces.contains(workspace.path("workspace").asText())) {
+                    throw new IllegalStateException("Pipeline " + name + " is invalid: " + taskName + " uses workspace "
+                            + workspace.path("workspace").asText() + ", which the Pipeline does not declare");
+                }
+            }
+            for (JsonNode matrixParam : task.path("matrix").path("params")) {
+                JsonNode declared = null;
+                for (JsonNode param : taskSpecs.get(taskName).path("params")) {
+                    if (param.path("name").asText().equals(matrixParam.path("name").asText())) {
+                        declared = param;
+                    }
+                }
+                if (declared == null || "array".equals(declared.path("type").asText("string"))) {
+                    throw new IllegalStateException("Pipeline " + name + " is invalid: matrix param "
+                            + matrixParam.path("name").asText() + " of " + taskName + " must be a string param of its Task");
+                }
+            }
+        }
+        // $(tasks.t.status) and $(tasks.status) only in finally (pipeline_validation.go,
+        // validateExecutionStatusVariables).
+        if (Pattern.compile("\\$\\(tasks\\.([a-z0-9-]+\\.)?status\\)").matcher(spec.path("tasks").toString()).find()) {
+            throw new IllegalStateException("Pipeline " + name + " is invalid: pipeline tasks can not refer to the"
+                    + " execution status of a task; only finally tasks can");
+        }
+        Matcher references = RESULT_REFERENCE.matcher(spec.toString());
+        while (references.find()) {
+            JsonNode producer = taskSpecs.get(references.group(1));
+            JsonNode result = null;
+            for (JsonNode declared : producer == null ? Serialization.json().createArrayNode() : producer.path("results")) {
+                if (declared.path("name").asText().equals(references.group(2))) {
+                    result = declared;
+                }
+            }
+            if (result == null) {
+                throw new IllegalStateException("Pipeline " + name + " is invalid: " + references.group()
+                        + " names a task or result that does not exist");
+            }
+            if (references.group(3) != null && !"array".equals(result.path("type").asText("string"))) {
+                throw new IllegalStateException("Pipeline " + name + " is invalid: " + references.group()
+                        + " takes the whole of a result that is not an array");
+            }
+        }
+    }
+
+    /** Every when expression holds: its input, substituted, is (in) or is not (notin) among the values. */
+    private static boolean whenHolds(JsonNode task, Map<String, JsonNode> values, Map<String, TaskRun> runs) {
+        for (JsonNode when : task.path("when")) {
+            String input = resolve(when.path("input").asText(), values, runs);
+            List<String> among = new ArrayList<>();
+            when.path("values").forEach(v -> among.add(resolve(v.asText(), values, runs)));
+            String operator = when.path("operator").asText();
+            if (!operator.equals("in") && !operator.equals("notin")) {
+                throw new IllegalStateException("when operator " + operator + " is neither in nor notin");
+            }
+            if (among.contains(input) != operator.equals("in")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when the task names a result of a task that has not run (skipped, or not reached). */
+    private static boolean resultsOfTasksThatDidNotRun(JsonNode task, Map<String, TaskRun> runs) {
+        Matcher references = RESULT_REFERENCE.matcher(task.toString());
+        while (references.find()) {
+            if (!runs.containsKey(references.group(1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when every task result the task names was written. */
+    private static boolean resultsAvailable(JsonNode task, Map<String, TaskRun> runs) {
+        Matcher references = RESULT_REFERENCE.matcher(task.toString());
+        while (references.find()) {
+            TaskRun run = runs.get(references.group(1));
+            if (run == null || !run.results().containsKey(references.group(2))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One PipelineTask: a TaskRun, or with a matrix one TaskRun per combination of the matrix params, all at
+     * once as Tekton starts them; a matrix with no combinations (an empty array) is skipped. The combined run
+     * failed when any combination failed, and each string result becomes the array of the combinations' values
+     * (Tekton's aggregated results of a matrixed task).
+     */
     private TaskRun runPipelineTask(JsonNode task, Map<String, JsonNode> values, Map<String, Path> workspaces,
             Map<String, TaskRun> runs) throws Exception {
         JsonNode definition = TektonFiles.read(TektonFiles.task(task.path("taskRef").path("name").asText()));
         Map<String, JsonNode> params = new LinkedHashMap<>();
         for (JsonNode param : task.path("params")) {
-            JsonNode value = param.path("value");
-            if (value.isArray()) {
-                ArrayNode items = Serialization.json().createArrayNode();
-                for (JsonNode item : value) {
-                    Matcher all = Pattern.compile("^\\$\\(params\\.([A-Za-z0-9]+)\\[\\*\\]\\)$").matcher(item.asText());
-                    if (all.matches()) {
-                        values.get(all.group(1)).forEach(items::add);
-                    } else {
-                        items.add(resolve(item.asText(), values, runs));
-                    }
-                }
-                params.put(param.path("name").asText(), items);
-            } else {
-                params.put(param.path("name").asText(), TextNode.valueOf(resolve(value.asText(), values, runs)));
-            }
+            params.put(param.path("name").asText(), paramValue(param.path("value"), values, runs));
         }
         Map<String, Path> bound = new LinkedHashMap<>();
         for (JsonNode workspace : task.path("workspaces")) {
@@ -311,7 +496,94 @@ final class LocalTektonRunner {
                 bound.put(workspace.path("name").asText(), path);
             }
         }
-        return runTask(definition, params, bound);
+        if (!task.has("matrix")) {
+            return runTask(definition, params, bound);
+        }
+        List<Map<String, JsonNode>> combinations = new ArrayList<>(List.of(params));
+        for (JsonNode matrixParam : task.path("matrix").path("params")) {
+            JsonNode items = paramValue(matrixParam.path("value"), values, runs);
+            if (!items.isArray()) {
+                // resources/validate_params.go, ValidateParameterTypesInMatrix: InvalidMatrixParameterTypes.
+                throw new IllegalStateException("PipelineRun fails (InvalidMatrixParameterTypes): matrix param "
+                        + matrixParam.path("name").asText() + " of " + task.path("name").asText() + " is not an array");
+            }
+            List<Map<String, JsonNode>> next = new ArrayList<>();
+            for (Map<String, JsonNode> combination : combinations) {
+                for (JsonNode item : items) {
+                    Map<String, JsonNode> more = new LinkedHashMap<>(combination);
+                    more.put(matrixParam.path("name").asText(), TextNode.valueOf(item.asText()));
+                    next.add(more);
+                }
+            }
+            combinations = next;
+        }
+        if (combinations.size() > MAX_MATRIX_COMBINATIONS) {
+            throw new IllegalStateException(task.path("name").asText() + ": " + combinations.size() + " matrix"
+                    + " combinations, more than Tekton's default-max-matrix-combinations-count " + MAX_MATRIX_COMBINATIONS);
+        }
+        if (combinations.isEmpty()) {
+            return new TaskRun(0, "(no matrix combinations: skipped)\n", Map.of());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                combinations.size());
+        try {
+            List<java.util.concurrent.Future<TaskRun>> started = new ArrayList<>();
+            for (Map<String, JsonNode> combination : combinations) {
+                started.add(pool.submit(() -> runTask(definition, combination, bound)));
+            }
+            int exit = 0;
+            StringBuilder log = new StringBuilder();
+            Map<String, List<String>> aggregated = new LinkedHashMap<>();
+            for (int i = 0; i < started.size(); i++) {
+                TaskRun run = started.get(i).get();
+                exit = exit != 0 ? exit : run.exitCode();
+                log.append("--- ").append(task.path("name").asText()).append('[').append(i).append("] ")
+                        .append(combinations.get(i).values().stream().filter(v -> !v.isArray()).map(JsonNode::asText)
+                                .toList()).append('\n').append(run.log());
+                run.results().forEach((key, value) -> aggregated.computeIfAbsent(key, k -> new ArrayList<>()).add(value));
+            }
+            Map<String, String> results = new LinkedHashMap<>();
+            aggregated.forEach((key, list) -> results.put(key, Serialization.toCompactJson(list)));
+            return new TaskRun(exit, log.toString(), results);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A PipelineTask param's value: a string with references, or an array whose items may take whole arrays. */
+    private static JsonNode paramValue(JsonNode value, Map<String, JsonNode> values, Map<String, TaskRun> runs) {
+        if (!value.isArray()) {
+            Matcher whole = WHOLE_ARRAY.matcher(value.asText());
+            return whole.matches() ? wholeArray(whole.group(1), values, runs)
+                    : TextNode.valueOf(resolve(value.asText(), values, runs));
+        }
+        ArrayNode items = Serialization.json().createArrayNode();
+        for (JsonNode item : value) {
+            Matcher whole = WHOLE_ARRAY.matcher(item.asText());
+            if (whole.matches()) {
+                wholeArray(whole.group(1), values, runs).forEach(items::add);
+            } else {
+                items.add(resolve(item.asText(), values, runs));
+            }
+        }
+        return items;
+    }
+
+    /** $(params.x[*]) or $(tasks.t.results.r[*]): the array itself. */
+    private static JsonNode wholeArray(String reference, Map<String, JsonNode> values, Map<String, TaskRun> runs) {
+        String[] parts = reference.split("\\.");
+        if (parts[0].equals("params")) {
+            return values.get(parts[1]);
+        }
+        TaskRun run = runs.get(parts[1]);
+        if (run == null || !run.results().containsKey(parts[3])) {
+            throw new IllegalArgumentException("$(" + reference + "[*]) cannot be resolved");
+        }
+        try {
+            return Serialization.json().readTree(run.results().get(parts[3]));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("$(" + reference + "[*]) is not an array");
+        }
     }
 
     private static String resolve(String text, Map<String, JsonNode> values, Map<String, TaskRun> runs) {

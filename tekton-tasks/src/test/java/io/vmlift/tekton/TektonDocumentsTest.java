@@ -30,11 +30,12 @@ class TektonDocumentsTest {
     private static final Pattern RESULT_USE = Pattern.compile("\\$\\(results\\.([a-z0-9-]+)\\.path\\)");
 
     @Test
-    void theCatalogLayoutHoldsSixTasksAndThePipeline() {
+    void theCatalogLayoutHoldsSevenTasksAndTwoPipelines() {
         assertThat(TektonFiles.tasks()).extracting(p -> p.getFileName().toString()).containsExactly(
                 "vmlift-connect.yaml", "vmlift-map.yaml", "vmlift-migrate.yaml", "vmlift-plan.yaml",
-                "vmlift-report.yaml", "vmlift-test.yaml");
-        assertThat(TektonFiles.pipelines()).hasSize(1);
+                "vmlift-report.yaml", "vmlift-rollback.yaml", "vmlift-test.yaml");
+        assertThat(TektonFiles.pipelines()).extracting(p -> p.getFileName().toString())
+                .containsExactly("vm-migrate-and-test.yaml", "vm-migrate-in-waves.yaml");
         for (Path file : TektonFiles.tasks()) {
             Path folder = file.getParent();
             assertThat(folder.resolve("README.md")).as("README of " + file).isRegularFile();
@@ -130,8 +131,13 @@ class TektonDocumentsTest {
     }
 
     @Test
-    void thePipelinePassesOnlyParamsItDeclaresAndTasksThatExist() {
-        JsonNode spec = TektonFiles.read(TektonFiles.pipeline("vm-migrate-and-test")).path("spec");
+    void thePipelinesPassOnlyParamsTheyDeclareAndTasksThatExist() {
+        for (Path pipeline : TektonFiles.pipelines()) {
+            pipelinePassesOnlyParamsItDeclaresAndTasksThatExist(TektonFiles.read(pipeline).path("spec"));
+        }
+    }
+
+    private static void pipelinePassesOnlyParamsItDeclaresAndTasksThatExist(JsonNode spec) {
         Set<String> declared = new HashSet<>(spec.path("params").findValuesAsText("name"));
         Matcher uses = PARAM_USE.matcher(spec.path("tasks").toString() + spec.path("finally"));
         while (uses.find()) {
@@ -146,6 +152,8 @@ class TektonDocumentsTest {
             JsonNode taskSpec = TektonFiles.read(TektonFiles.task(ref)).path("spec");
             Set<String> taskParams = new HashSet<>(taskSpec.path("params").findValuesAsText("name"));
             assertThat(task.path("params").findValuesAsText("name")).as(ref).allMatch(taskParams::contains);
+            assertThat(task.path("matrix").path("params").findValuesAsText("name")).as(ref + " matrix")
+                    .allMatch(taskParams::contains);
             for (JsonNode workspace : taskSpec.path("workspaces")) {
                 if (!workspace.path("optional").asBoolean()) {
                     assertThat(task.path("workspaces").findValuesAsText("name")).as(ref + " binds "
