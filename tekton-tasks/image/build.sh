@@ -78,10 +78,28 @@ done
 tar --version 2>/dev/null | head -n1 | grep -q 'GNU tar' || die "tar is not GNU tar, which the reproducible layers need: apt-get install tar"
 tar --sort=name -cf /dev/null --files-from /dev/null 2>/dev/null || die "this GNU tar has no --sort=name (needs 1.28 or later): apt-get install tar"
 
+# --- Work dir --------------------------------------------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmlift-image.XXXXXXXX") || die "cannot create a work directory under ${TMPDIR:-/tmp}: set TMPDIR"
+cleanup() {
+  # mmdebstrap unmounts what it mounted, unless it was killed; never delete through a mount left behind
+  if grep -q " $WORK/" /proc/self/mounts 2>/dev/null; then
+    note "left $WORK in place: something is still mounted below it; umount that, then remove it"
+  else
+    rm -rf --one-file-system "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+umask 022
+
 # --- Inputs ----------------------------------------------------------------------------------------------------
+# git's own message says why it fails, e.g. a repository owned by another user ("dubious ownership").
+git_in_repo() { git -C "$REPO_ROOT" "$@" 2>"$WORK/git.err"; }
+git_error() { head -n1 "$WORK/git.err" | sed 's/^fatal: //'; }
 if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
-  SOURCE_DATE_EPOCH=$(git -C "$REPO_ROOT" log -1 --format=%ct 2>/dev/null) \
-    || die "SOURCE_DATE_EPOCH is not set and $REPO_ROOT has no git commit to take it from: export SOURCE_DATE_EPOCH=<seconds since 1970>"
+  SOURCE_DATE_EPOCH=$(git_in_repo log -1 --format=%ct) \
+    || die "SOURCE_DATE_EPOCH is not set and git cannot give the last commit time of $REPO_ROOT ($(git_error)): export SOURCE_DATE_EPOCH=<seconds since 1970>"
 fi
 [[ $SOURCE_DATE_EPOCH =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH='$SOURCE_DATE_EPOCH' is not a number of seconds since 1970"
 export SOURCE_DATE_EPOCH
@@ -100,7 +118,7 @@ PY
 fi
 [[ $VERSION =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "version '$VERSION' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]*)"
 
-REVISION=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null) || die "cannot read the git revision of $REPO_ROOT (git rev-parse HEAD)"
+REVISION=$(git_in_repo rev-parse HEAD) || die "cannot read the git revision of $REPO_ROOT ($(git_error)): run in a git clone of the repository"
 if [[ -n $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
   note "note: the work tree has uncommitted changes; the revision label names HEAD ($REVISION)"
 fi
@@ -122,7 +140,7 @@ fi
 
 JAR=${JAR:-$REPO_ROOT/migrator-runner/target/vmlift.jar}
 [[ -f $JAR ]] || die "the jar $JAR does not exist: build it with 'cd $REPO_ROOT && mvn -B -o -q -pl migrator-runner -am package -DskipTests', or pass --jar PATH"
-OUTPUT=${OUTPUT:-$TEKTON_DIR/target/vmlift-runner-$VERSION.oci.tar}
+OUTPUT=$(realpath -m -- "${OUTPUT:-$TEKTON_DIR/target/vmlift-runner-$VERSION.oci.tar}")
 
 # The mirrors: what this machine's apt uses for the suite, unless told otherwise.
 apt_source_for() {
@@ -144,11 +162,6 @@ if [[ -z $SECURITY_MIRROR ]]; then
 fi
 SOURCES=("deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main")
 [[ $SECURITY_MIRROR == none ]] || SOURCES+=("deb $SECURITY_MIRROR $SUITE-security main")
-
-# --- Work dir --------------------------------------------------------------------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmlift-image.XXXXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-umask 022
 
 # --- Layer 1: the rootfs ---------------------------------------------------------------------------------------
 # Run on the host by a customize hook: the JKS trust store ca-certificates-java writes stamps every entry with
@@ -225,7 +238,8 @@ MMDEBSTRAP_ARGS=(
   --customize-hook="install -d -o $UID_GID -g $UID_GID -m 0755 \"\$1/home/vmlift\""
   # the container runtime provides these; the host's copies would make the image depend on the build machine
   --customize-hook='rm -f "$1/etc/hostname" "$1/etc/resolv.conf" "$1/etc/passwd-" "$1/etc/group-" "$1/etc/shadow-" "$1/etc/gshadow-" "$1/etc/subuid-" "$1/etc/subgid-"'
-  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/debconf/*-old "$1"/var/log/apt/*'
+  # mmdebstrap's cleanup stage empties the apt lists and caches and removes the logs that carry times
+  --customize-hook='rm -f "$1"/var/cache/debconf/*-old'
   "$SUITE"
 )
 
@@ -258,11 +272,9 @@ else
   mkdir -p "$WORK/helpers" "$WORK/tmp"
   write_jks_helper "$WORK/helpers/jks_clamp.py"
   ROOTFS_TAR=$WORK/$ROOTFS_NAME
-  set +e
+  rc=0
   VMLIFT_IMAGE_HELPERS=$WORK/helpers TMPDIR=$WORK/tmp \
-    mmdebstrap "${APTOPTS[@]}" "${MMDEBSTRAP_ARGS[@]}" "$ROOTFS_TAR" "${SOURCES[@]}"
-  rc=$?
-  set -e
+    mmdebstrap "${APTOPTS[@]}" "${MMDEBSTRAP_ARGS[@]}" "$ROOTFS_TAR" "${SOURCES[@]}" || rc=$?
   [[ $rc -eq 0 ]] || die "mmdebstrap failed (exit $rc, its messages are above): check that $MIRROR and $SECURITY_MIRROR are reachable, or pass --mirror URL"
   strip_devices "$ROOTFS_TAR"
   if [[ -n $CACHE_DIR ]]; then

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -164,5 +165,21 @@ class VmliftStepsTest {
 
     private static int indent(String call) {
         return call.length() - call.stripLeading().length();
+    }
+
+    /** A library load copies vars/, src/ and resources/: they hold the library and its help, nothing else. */
+    @Test
+    void theLibraryTreeHoldsOnlyWhatALibraryLoadNeeds() throws Exception {
+        Path library = PipelineHarness.REPO.resolve("jenkins-plugin");
+        for (String folder : List.of("vars", "src", "resources")) {
+            if (!Files.exists(library.resolve(folder))) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.walk(library.resolve(folder))) {
+                assertThat(files.filter(Files::isRegularFile).map(f -> library.relativize(f).toString()))
+                        .as("tests and Java sources stay out of the library's folders")
+                        .allMatch(f -> f.endsWith(".groovy") || f.endsWith(".txt"));
+            }
+        }
     }
 }

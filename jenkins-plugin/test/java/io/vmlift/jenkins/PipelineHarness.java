@@ -25,7 +25,8 @@ import org.codehaus.groovy.runtime.MethodClosure;
  * A Jenkins pipeline under JenkinsPipelineUnit 1.1, normal or CPS, with this repository's shared library loaded as
  * a global library (vmlift@main), and the Jenkins steps the library uses played here: `sh` (recorded, and run for
  * real by `sh -c` in the workspace when asked), `withCredentials` with `usernamePassword` and `file` from a
- * credential store, `readFile`, `fileExists`, `junit`, `archiveArtifacts`, `input`, `error`.
+ * credential store, `readFile`, `fileExists`, `junit`, `archiveArtifacts`, `input`, `error`, `node`, `parallel`,
+ * `stash`/`unstash`, and the Kubernetes plugin's `podTemplate` and `container`.
  */
 final class PipelineHarness {
     static final Path REPO = Path.of(System.getProperty("vmlift.repoRoot", "..")).toAbsolutePath().normalize();
@@ -44,6 +45,11 @@ final class PipelineHarness {
     final List<Map<?, ?>> inputs = new ArrayList<>();
     /** The parameters a Jenkinsfile declared with properties([parameters([...])]), by name. */
     final List<String> declaredParameters = new ArrayList<>();
+    final List<String> nodeLabels = new ArrayList<>();
+    final List<Map<?, ?>> podTemplates = new ArrayList<>();
+    final List<String> containers = new ArrayList<>();
+    final List<String> parallelBranches = new ArrayList<>();
+    final List<String> stashes = new ArrayList<>();
     /** How often a Jenkinsfile checked the repository out (checkout scm). */
     int checkouts;
     private int fakeExitCode;
@@ -77,6 +83,15 @@ final class PipelineHarness {
         helper().registerAllowedMethod("parameters", List.of(List.class), new MethodClosure(this, "parameters"));
         helper().registerAllowedMethod("properties", List.of(List.class), new MethodClosure(this, "properties"));
         helper().registerAllowedMethod("checkout", List.of(Map.class), new MethodClosure(this, "checkout"));
+        // Agents and parallel branches, as the Kubernetes plugin and workflow-cps give them.
+        helper().registerAllowedMethod("node", List.of(String.class, Closure.class), new MethodClosure(this, "node"));
+        helper().registerAllowedMethod("podTemplate", List.of(Map.class, Closure.class),
+                new MethodClosure(this, "podTemplate"));
+        helper().registerAllowedMethod("container", List.of(String.class, Closure.class),
+                new MethodClosure(this, "container"));
+        helper().registerAllowedMethod("parallel", List.of(Map.class), new MethodClosure(this, "parallel"));
+        helper().registerAllowedMethod("stash", List.of(Map.class), new MethodClosure(this, "stash"));
+        helper().registerAllowedMethod("unstash", List.of(String.class), new MethodClosure(this, "unstash"));
         base.getBinding().setVariable("scm", Map.of("$class", "GitSCM"));
         base.getBinding().setVariable("env", new HashMap<String, String>());
     }
@@ -195,6 +210,61 @@ final class PipelineHarness {
 
     public void checkout(Object scm) {
         checkouts++;
+    }
+
+    /** node(label): the body runs; the labels asked for are kept. */
+    public Object node(String label, Closure<?> body) {
+        nodeLabels.add(label);
+        return helper().callClosure(body);
+    }
+
+    /** The Kubernetes plugin's podTemplate: the pod's YAML is kept, and POD_LABEL names it inside the body. */
+    public Object podTemplate(Map<?, ?> args, Closure<?> body) {
+        podTemplates.add(args);
+        String label = "vmlift-pod-" + podTemplates.size();
+        base.getBinding().setVariable("POD_LABEL", label);
+        return helper().callClosure(body);
+    }
+
+    public Object container(String name, Closure<?> body) {
+        containers.add(name);
+        return helper().callClosure(body);
+    }
+
+    /**
+     * parallel: every branch runs (here one after the other), and as Jenkins does without failFast, a branch's
+     * failure fails the step once all branches ended. failFast: true is refused: the waves must not cut each other.
+     */
+    public void parallel(Map<?, ?> branches) {
+        if (Boolean.TRUE.equals(branches.get("failFast"))) {
+            throw new IllegalStateException("parallel with failFast: true");
+        }
+        RuntimeException first = null;
+        for (Map.Entry<?, ?> branch : branches.entrySet()) {
+            if (branch.getKey().equals("failFast")) {
+                continue;
+            }
+            parallelBranches.add(String.valueOf(branch.getKey()));
+            try {
+                helper().callClosure((Closure<?>) branch.getValue());
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** stash and unstash: one workspace here, so nothing moves; the names must match, as on Jenkins. */
+    public void stash(Map<?, ?> args) {
+        stashes.add(String.valueOf(args.get("name")));
+    }
+
+    public void unstash(String name) {
+        if (!stashes.contains(name)) {
+            throw new PipelineFailed("No such saved stash '" + name + "'");
+        }
     }
 
     public void junit(Map<?, ?> args) {
