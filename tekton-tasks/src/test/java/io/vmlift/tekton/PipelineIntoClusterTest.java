@@ -97,4 +97,39 @@ class PipelineIntoClusterTest {
                 .withName("example-vm").get()).isNotNull();
         assertThat(run.tasks().get("report").results()).containsEntry("migration-phase", "Succeeded");
     }
+
+    /**
+     * vm-migrate-in-waves into the cluster, approved at once: five VMs from the example (vm-5's disk corrupt), the
+     * canary and two waves side by side uploading into one namespace; wave 2 fails on vm-5, and finally rolls it
+     * back, taking vm-4's VirtualMachine and DataVolumes away; the canary and wave 1 stay.
+     */
+    @Test
+    void theWavesPipelineRunsSideBySideIntoTheClusterAndRollsBackTheWaveThatFailed() throws Exception {
+        LocalTektonRunner runner = new LocalTektonRunner(Files.createDirectories(dir.resolve("runner")),
+                TektonFiles.REPO.resolve("migrator-runner/target/vmlift.jar"));
+        Path documents = io.vmlift.testing.Example.copyTo(runner.pvc("vmlift-waves"));
+        io.vmlift.testing.Example.withVms(documents, dir.resolve("share"), 5, java.util.Set.of(5));
+        Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
+        runner.environment("KUBECONFIG", kubeconfig.toString());
+        LocalTektonRunner.PipelineRun run = runner.runPipeline(
+                TektonFiles.read(TektonFiles.pipeline("vm-migrate-in-waves")), Map.of("plan",
+                        TextNode.valueOf("example-wave-1"), "approveWaves", TextNode.valueOf("true"),
+                        "uploadProxyUrl", TextNode.valueOf(cluster.uploadProxy().toString())),
+                Map.of("documents", documents, "reports", Files.createDirectories(runner.pvc("vmlift-waves")
+                        .resolve("reports"))));
+
+        for (String task : java.util.List.of("connect", "split", "migrate-canary", "test-canary",
+                "rollback-failed-waves")) {
+            assertThat(run.tasks().get(task).succeeded()).as(task + ":\n" + run.tasks().get(task).log()).isTrue();
+        }
+        assertThat(run.tasks().get("migrate-waves").succeeded()).isFalse();
+        var vms = client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated");
+        assertThat(vms.list().getItems()).extracting(vm -> vm.getMetadata().getName())
+                .containsExactlyInAnyOrder("vm-1", "vm-2", "vm-3");
+        assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume").inNamespace("migrated")
+                .list().getItems()).extracting(dv -> dv.getMetadata().getName()).noneMatch(name -> name.startsWith("vm-4"));
+        String record = client.configMaps().inNamespace("migrated").withName("vmlift-plan-example-wave-1-wave-2").get()
+                .getData().values().iterator().next();
+        assertThat(record).contains("\"RolledBack\"");
+    }
 }
