@@ -142,10 +142,10 @@ JAR=${JAR:-$REPO_ROOT/migrator-runner/target/vmlift.jar}
 [[ -f $JAR ]] || die "the jar $JAR does not exist: build it with 'cd $REPO_ROOT && mvn -B -o -q -pl migrator-runner -am package -DskipTests', or pass --jar PATH"
 OUTPUT=$(realpath -m -- "${OUTPUT:-$TEKTON_DIR/target/vmlift-runner-$VERSION.oci.tar}")
 
-# The mirrors: what this machine's apt uses for the suite, unless told otherwise.
+# The mirrors: the Debian (Origin) source this machine's apt uses for the suite, unless told otherwise.
 apt_source_for() {
   command -v apt-get >/dev/null || return 0
-  apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 'Identifier: Packages' 2>/dev/null \
+  apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 'Identifier: Packages' 'Origin: Debian' 'Component: main' 2>/dev/null \
     | awk -v s="$1" '$1 == s { sub(/\/$/, "", $2); print $2; exit }'
 }
 if [[ -z $MIRROR ]]; then
