@@ -1,10 +1,14 @@
 package io.vmlift.jenkins.plugin;
 
 import hudson.Extension;
+import hudson.Util;
 import java.util.ArrayList;
 import java.util.List;
+import net.sf.json.JSONObject;
+import org.jenkinsci.plugins.workflow.steps.Step;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.StaplerRequest2;
 
 /** Suggests a NetworkMap and a StorageMap for the VMs; returns [networkMap:, storageMap:]. */
 public final class VmliftMapStep extends VmliftStep {
@@ -27,7 +31,7 @@ public final class VmliftMapStep extends VmliftStep {
 
     @DataBoundSetter
     public void setOutputFile(String outputFile) {
-        this.outputFile = outputFile;
+        this.outputFile = Util.fixEmpty(outputFile);
     }
 
     private String targetNamespace;
@@ -38,7 +42,7 @@ public final class VmliftMapStep extends VmliftStep {
 
     @DataBoundSetter
     public void setTargetNamespace(String targetNamespace) {
-        this.targetNamespace = targetNamespace;
+        this.targetNamespace = Util.fixEmpty(targetNamespace);
     }
 
     private String storageClass;
@@ -49,7 +53,7 @@ public final class VmliftMapStep extends VmliftStep {
 
     @DataBoundSetter
     public void setStorageClass(String storageClass) {
-        this.storageClass = storageClass;
+        this.storageClass = Util.fixEmpty(storageClass);
     }
     @DataBoundConstructor
     public VmliftMapStep() {}
@@ -98,6 +102,32 @@ public final class VmliftMapStep extends VmliftStep {
         @Override
         public String getDisplayName() {
             return "vmlift: map";
+        }
+
+        /** config.jelly's textarea shows vms one per line. */
+        public String lines(List<String> items) {
+            return items == null ? "" : String.join("\n", items);
+        }
+
+        /**
+         * The form has no control for a list of strings, so vms is a textarea split by lines here, as
+         * workflow-basic-steps' EnvStep.DescriptorImpl.newInstance does for withEnv's overrides (the snippet
+         * generator and the step configuration page both come through this method). Pipeline scripts pass a
+         * list and bind through the @DataBoundSetter.
+         */
+        @Override
+        public Step newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+            JSONObject rest = JSONObject.fromObject(formData.toString());
+            Object text = rest.remove("vms");
+            VmliftMapStep step = (VmliftMapStep) super.newInstance(req, rest);
+            List<String> vms = new ArrayList<>();
+            for (String line : String.valueOf(text == null ? "" : text).split("\r?\n")) {
+                if (!line.trim().isEmpty()) {
+                    vms.add(line.trim());
+                }
+            }
+            step.setVms(vms.isEmpty() ? null : vms);
+            return step;
         }
     }
 }
