@@ -128,6 +128,13 @@ final class MigrateCommand implements Callable<Integer> {
                         ? Destination.folder(outputDir, diskFormat, session.plan.name())
                         : Destination.cluster(cluster, uploadProxy, session)) {
             session.requireNotBlocked(err);
+            if (outputDir != null && session.plan.vms().stream().anyMatch(ResolvedPlan.TargetVm::convertGuest)) {
+                List<String> missing = io.vmlift.conversion.VirtV2vInPlace.missingTools();
+                if (!missing.isEmpty()) {
+                    throw VmliftException.badInput("plan '" + session.plan.name() + "' converts guests (annotation "
+                            + io.vmlift.model.Plan.GUEST_CONVERSION + "), and this machine lacks " + missing);
+                }
+            }
             boolean uploads = session.plan.vms().stream().flatMap(vm -> vm.disks().stream())
                     .anyMatch(ResolvedPlan.TargetDisk::copiedByVmlift);
             if (session.plan.warm()) {

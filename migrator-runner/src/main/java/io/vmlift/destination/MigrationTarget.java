@@ -59,6 +59,11 @@ public interface MigrationTarget {
         return Optional.empty();
     }
 
+    /** Where the guest's disks can be converted with virt-v2v after the copy; empty where they cannot be yet. */
+    default Optional<GuestConverter> guestConverter() {
+        return Optional.empty();
+    }
+
     /** Creates (or updates) the VirtualMachine. */
     void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException;
 

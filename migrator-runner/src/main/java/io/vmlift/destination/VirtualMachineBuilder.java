@@ -55,7 +55,9 @@ public final class VirtualMachineBuilder {
         } else {
             bootloader.putObject("bios");
         }
-        boolean virtio = vm.source().isLinux() || !plan.document().useCompatibilityMode();
+        // A converted guest has virtio drivers (its VM is made only once the conversion succeeded); a Linux one
+        // usually has them; others get SATA and E1000E unless the plan turns compatibility mode off (Forklift's).
+        boolean virtio = vm.convertGuest() || vm.source().isLinux() || !plan.document().useCompatibilityMode();
         ObjectNode devices = domain.putObject("devices");
         ArrayNode disks = devices.putArray("disks");
         ArrayNode volumes = templateSpec.putArray("volumes");

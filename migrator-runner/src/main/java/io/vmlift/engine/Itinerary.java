@@ -3,6 +3,7 @@ package io.vmlift.engine;
 import static io.vmlift.engine.Phase.AddCheckpoint;
 import static io.vmlift.engine.Phase.AddFinalCheckpoint;
 import static io.vmlift.engine.Phase.Completed;
+import static io.vmlift.engine.Phase.ConvertGuest;
 import static io.vmlift.engine.Phase.CopyDisks;
 import static io.vmlift.engine.Phase.CopyingPaused;
 import static io.vmlift.engine.Phase.CreateDataVolumes;
@@ -36,6 +37,7 @@ public enum Itinerary {
             step(PowerOffSource, MigrationEngine::powerOffSource),
             step(CreateDataVolumes, MigrationEngine::createDataVolumes),
             step(CopyDisks, MigrationEngine::copyDisks),
+            step(ConvertGuest, MigrationEngine::convertGuest, MigrationEngine.VmRun::convertsGuest),
             step(CreateVM, MigrationEngine::createVm),
             step(WaitForVM, MigrationEngine::waitForVm),
             step(Completed, MigrationEngine::complete))),
@@ -55,6 +57,7 @@ public enum Itinerary {
             step(AddFinalCheckpoint, MigrationEngine::addFinalCheckpoint),
             step(Finalize, MigrationEngine::awaitFinalCheckpoint),
             step(RemoveFinalSnapshot, MigrationEngine::removeFinalSnapshots),
+            step(ConvertGuest, MigrationEngine::convertGuest, MigrationEngine.VmRun::convertsGuest),
             step(CreateVM, MigrationEngine::createVm),
             step(WaitForVM, MigrationEngine::waitForVm),
             step(Completed, MigrationEngine::complete))),
@@ -69,6 +72,7 @@ public enum Itinerary {
             step(PowerOffSource, MigrationEngine::powerOffSource),
             step(RemovePreviousSnapshot, MigrationEngine::removePrecopySnapshot),
             step(Finalize, MigrationEngine::applyChanges),
+            step(ConvertGuest, MigrationEngine::convertGuest, MigrationEngine.VmRun::convertsGuest),
             step(CreateVM, MigrationEngine::createVm),
             step(WaitForVM, MigrationEngine::waitForVm),
             step(Completed, MigrationEngine::complete)));

@@ -364,6 +364,10 @@ public final class MigrationEngine {
         boolean beforeCutover() {
             return clock.now().isBefore(options.warm().cutover());
         }
+
+        boolean convertsGuest() {
+            return vm.convertGuest();
+        }
     }
 
     /** The stepper: from the itinerary's first step to Completed; a failure anywhere is rolled back by fail(). */
@@ -594,6 +598,38 @@ public final class MigrationEngine {
         return null;
     }
 
+    /**
+     * virt-v2v converts the copied disks; a rerun whose disks were not copied again keeps the conversion it
+     * recorded. The disks' digests are taken again, so that a rerun knows the converted disks as complete.
+     */
+    Phase convertGuest(VmRun run) throws IOException, InterruptedException {
+        if (run.state.conversion != null) {
+            enter(run.state, Phase.ConvertGuest, "already converted");
+            return null;
+        }
+        enter(run.state, Phase.ConvertGuest, "virt-v2v");
+        io.vmlift.destination.GuestConverter converter = target.guestConverter().orElseThrow(() -> new IOException(
+                target.describe() + " cannot convert guests yet: migrate into a folder (--output-dir), or drop the"
+                + " annotation " + io.vmlift.model.Plan.GUEST_CONVERSION));
+        io.vmlift.conversion.ConversionReport report = converter.convert(run.plan, run.vm,
+                line -> progress.phase(run.vm.name(), Phase.ConvertGuest, line), this::stopRequested);
+        List<String> digests = new ArrayList<>();
+        for (ResolvedPlan.TargetDisk disk : run.vm.disks()) {
+            digests.add(target.storedDigest(run.plan, run.vm, disk));
+        }
+        record.change(s -> {
+            for (int i = 0; i < digests.size(); i++) {
+                run.state.disks.get(i).digest = digests.get(i);
+            }
+            run.state.conversion = new MigrationState.Conversion(report.tool(), report.seconds(), report.warnings(),
+                    report.notes(), report.virtioDrivers());
+        });
+        progress.phase(run.vm.name(), Phase.ConvertGuest, "converted in " + report.seconds() + " s"
+                + (report.warnings().isEmpty() ? "" : "; " + report.warnings().size() + " warning(s): "
+                + String.join("; ", report.warnings())));
+        return null;
+    }
+
     Phase createVm(VmRun run) throws IOException {
         enter(run.state, Phase.CreateVM, "");
         target.createVm(run.plan, run.vm);
@@ -658,6 +694,7 @@ public final class MigrationEngine {
         record.change(s -> {
             diskState.completed = false;
             diskState.digest = null;
+            s.vm(vm.source().id()).conversion = null; // the bytes come again unconverted
         });
         Backoff retries = options.retries();
         for (int attempt = 1; ; attempt++) {
@@ -809,7 +846,14 @@ public final class MigrationEngine {
         SourceRestore.Outcome restored = SourceRestore.restore(source, vm.source(), vmState);
         reasons.addAll(restored.said());
         boolean removed = false;
-        if (vm.deleteOnFailure()) {
+        // A failed conversion leaves the disks as copied (it works on overlays): they are kept for a look or a
+        // rerun, unless the plan says outright to delete a failed VM's disks.
+        boolean keptForConversion = vmState.phase == Phase.ConvertGuest
+                && plan.document().deleteVmOnFailMigrationUnset(vm.entry());
+        if (keptForConversion) {
+            reasons.add("the disks were kept as copied (set deleteVmOnFailMigration: true to remove them)");
+        }
+        if (vm.deleteOnFailure() && !keptForConversion) {
             try {
                 target.remove(plan, vm);
                 removed = true;

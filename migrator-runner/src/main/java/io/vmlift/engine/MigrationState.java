@@ -46,9 +46,15 @@ public final class MigrationState {
         @JsonSerialize(converter = Snapshot.class)
         public List<String> snapshots = new CopyOnWriteArrayList<>();
         public Error error;
+        /** The guest conversion of this run, once it succeeded; null when none ran (or the disks were copied again). */
+        public Conversion conversion;
         /** What the last `vmlift rollback` did for this VM, and what it could not do. */
         public Rollback rollback;
     }
+
+    /** What virt-v2v did to the guest: its warnings and notes, in its words. */
+    public record Conversion(String tool, long seconds, List<String> warnings, List<String> notes,
+            boolean virtioDrivers) {}
 
     /**
      * @param at when the rollback ran

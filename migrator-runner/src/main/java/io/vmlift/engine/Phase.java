@@ -24,6 +24,8 @@ public enum Phase {
     Finalize,
     /** Warm: vmlift removes every snapshot it made. */
     RemoveFinalSnapshot,
+    /** virt-v2v converts the copied guest to run on KVM (virtio drivers, no VMware Tools), when the plan asks. */
+    ConvertGuest,
     CreateVM,
     /** Until the target says the VM is there (a cluster: Ready); immediate for a folder of manifests. */
     WaitForVM,

@@ -115,6 +115,29 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         }
     }
 
+    /**
+     * Annotation: how the plan's guests are converted after the copy. "virt-v2v" runs virt-v2v-in-place on each
+     * VMware or OVA guest (installs virtio drivers, rebuilds the initramfs, removes VMware Tools); absent or
+     * "none", no conversion. Forklift converts by default and its Plan has skipGuestConversion (v2.9) to turn it
+     * off; vmlift converts only when asked, until conversion is proven on more guests than here, and
+     * skipGuestConversion: true turns it off even with the annotation.
+     */
+    public static final String GUEST_CONVERSION = "vmlift.io/guest-conversion";
+    public static final List<String> GUEST_CONVERSIONS = List.of("virt-v2v", "none");
+
+    /** The annotation's value as written ("none" when absent). */
+    public String guestConversionSetting() {
+        String value = metadata == null || metadata.annotations() == null ? null
+                : metadata.annotations().get(GUEST_CONVERSION);
+        return value == null ? "none" : value;
+    }
+
+    /** True when the plan asks for guest conversion with virt-v2v and does not skip it. */
+    public boolean convertsGuests() {
+        return "virt-v2v".equals(guestConversionSetting())
+                && !(spec != null && Boolean.TRUE.equals(spec.skipGuestConversion()));
+    }
+
     /** Annotation: the fingerprint of each VM (by source id) when the plan was written, as a JSON object. */
     public static final String FINGERPRINTS = "vmlift.io/vm-fingerprints";
 
@@ -185,6 +208,11 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         return spec == null || spec.deleteVmOnFailMigration() == null || spec.deleteVmOnFailMigration();
     }
 
+    /** True when neither the VM's entry nor the plan says deleteVmOnFailMigration (vmlift's default then applies). */
+    public boolean deleteVmOnFailMigrationUnset(Vm vm) {
+        return vm.deleteVmOnFailMigration() == null && (spec == null || spec.deleteVmOnFailMigration() == null);
+    }
+
     public String targetPowerState(Vm vm) {
         if (vm.targetPowerState() != null && !vm.targetPowerState().isEmpty()) {
             return vm.targetPowerState();
@@ -236,8 +264,6 @@ public record Plan(String apiVersion, String kind, ObjectMeta metadata, Spec spe
         candidates.put("preserveStaticIPs", spec.preserveStaticIPs());
         candidates.put("archived", spec.archived());
         candidates.put("migrateSharedDisks", spec.migrateSharedDisks());
-        // vmlift never converts guests: only asking for conversion goes unheard.
-        candidates.put("skipGuestConversion", Boolean.FALSE.equals(spec.skipGuestConversion()) ? false : null);
         return setOnes(candidates);
     }
 

@@ -103,7 +103,9 @@ public final class PlanResolver {
                     : "off".equals(wanted) ? PowerState.OFF
                     : vm.powerState() == PowerState.ON ? PowerState.ON
                     : PowerState.OFF;
-            vms.add(new ResolvedPlan.TargetVm(entry, vm, name, power, plan.deleteVmOnFailMigration(entry), nics, disks));
+            boolean convert = guestConversion(plan, inventory, vm, concerns);
+            vms.add(new ResolvedPlan.TargetVm(entry, vm, name, power, plan.deleteVmOnFailMigration(entry), nics, disks,
+                    convert));
         }
         Map<String, String> dataVolumeOwners = new HashMap<>();
         for (ResolvedPlan.TargetVm vm : vms) {
@@ -127,10 +129,53 @@ public final class PlanResolver {
             concerns.add(Concern.critical("MigrationTypeUnsupported", null, "Migration type '" + type
                     + "' is not supported by vmlift yet", "use type: cold or warm"));
         }
+        if (!Plan.GUEST_CONVERSIONS.contains(plan.guestConversionSetting())) {
+            concerns.add(Concern.critical("GuestConversionUnknown", null, "annotation " + Plan.GUEST_CONVERSION + ": '"
+                    + plan.guestConversionSetting() + "' is not a conversion vmlift knows", "use one of "
+                    + Plan.GUEST_CONVERSIONS));
+        }
         for (String field : plan.ignoredFields()) {
             concerns.add(Concern.warning("FieldIgnored", null, "spec." + field + " is a Forklift setting vmlift"
                     + " does not act on", "remove it, or migrate this plan with Forklift"));
         }
+    }
+
+    /** Source types whose guests ran on another hypervisor and are converted, as Forklift converts them. */
+    private static final Set<String> CONVERTED_SOURCES = Set.of("vsphere", "ova");
+    /**
+     * Linux families whose installers build a host-only initramfs (dracut's hostonly default): installed on
+     * VMware, it holds the drivers of VMware's devices and none of virtio's.
+     */
+    private static final java.util.regex.Pattern HOST_ONLY_INITRAMFS = java.util.regex.Pattern.compile(
+            "(?i).*(rhel|redhat|centos|rocky|alma|oracle|fedora|sles|suse|amazon).*");
+
+    /**
+     * Whether the VM's guest is converted, and what a user should know about it: that a guest which likely
+     * cannot boot on virtio is not converted, that Windows conversion was not tested here.
+     */
+    private static boolean guestConversion(Plan plan, Inventory inventory, Vm vm, List<Concern> concerns) {
+        boolean hypervisorChange = CONVERTED_SOURCES.contains(inventory.provider().type());
+        if (!plan.convertsGuests()) {
+            if (hypervisorChange && vm.isLinux() && vm.osType() != null
+                    && HOST_ONLY_INITRAMFS.matcher(vm.osType()).matches()) {
+                concerns.add(Concern.warning("GuestConversionOff", vm.name(), "The guest (" + vm.osType() + ") gets"
+                        + " virtio disks and NICs, but a " + "host-only initramfs made on VMware (dracut's default on"
+                        + " this family) has no virtio drivers: it may not find its disk", "annotate the Plan "
+                        + Plan.GUEST_CONVERSION + ": virt-v2v to convert it"));
+            }
+            return false;
+        }
+        if (!hypervisorChange) {
+            concerns.add(Concern.info("GuestConversionSkipped", vm.name(), "The guest comes from "
+                    + inventory.provider().type() + ", which runs it on KVM already: it is not converted", null));
+            return false;
+        }
+        if (!vm.isLinux()) {
+            concerns.add(Concern.warning("GuestConversionUntested", vm.name(), "virt-v2v converts Windows guests"
+                    + " with the drivers of virtio-win, which vmlift has not tested", "set VIRTIO_WIN to the"
+                    + " virtio-win ISO or folder where the conversion runs, and test the VM before the wave"));
+        }
+        return true;
     }
 
     /** A VM whose CPU, memory, firmware, disks, NICs or snapshots differ from when the plan recorded them. */

@@ -18,8 +18,16 @@ import java.util.List;
 public record ResolvedPlan(Located<Plan> plan, Inventory inventory, List<TargetVm> vms, List<Concern> concerns) {
 
     /** A VM as it will be on the target. */
+    /**
+     * @param convertGuest the guest is converted with virt-v2v after the copy (and gets virtio devices)
+     */
     public record TargetVm(Plan.Vm entry, Vm source, String name, PowerState powerState, boolean deleteOnFailure,
-            List<TargetNic> nics, List<TargetDisk> disks) {}
+            List<TargetNic> nics, List<TargetDisk> disks, boolean convertGuest) {
+        public TargetVm(Plan.Vm entry, Vm source, String name, PowerState powerState, boolean deleteOnFailure,
+                List<TargetNic> nics, List<TargetDisk> disks) {
+            this(entry, source, name, powerState, deleteOnFailure, nics, disks, false);
+        }
+    }
 
     /** destination is null when the NetworkMap does not cover the NIC's network. */
     public record TargetNic(Nic source, NetworkMap.Destination destination) {

@@ -163,6 +163,44 @@ class PlanRulesTest {
                 .containsExactly(tuple("MigrationTypeUnsupported", Category.Critical, "clean"));
     }
 
+    /**
+     * Guest conversion: off by default, with a Warning for a guest that likely cannot boot on virtio unconverted
+     * (a RHEL-family guest from vSphere: dracut's host-only initramfs); on with the annotation, where the Warning
+     * goes and the VM is marked for conversion; skipGuestConversion: true wins; an unknown value is Critical.
+     */
+    @Test
+    void guestConversionIsChosenByTheAnnotationAndAnUnconvertedRiskyGuestIsWarnedAbout() throws IOException {
+        ResolvedPlan off = resolve("cold", "[{name: clean}]", new FixedSource(null));
+        assertThat(off.concerns()).filteredOn(c -> c.id().startsWith("GuestConversion"))
+                .extracting(Concern::id, Concern::category, Concern::vm)
+                .containsExactly(tuple("GuestConversionOff", Category.Warning, "clean"));
+        assertThat(off.concerns().stream().filter(c -> c.id().equals("GuestConversionOff")).findFirst().orElseThrow()
+                .oneLine()).contains("rhel9_64Guest").contains("host-only initramfs").contains("vmlift.io/guest-conversion");
+        assertThat(off.vms().get(0).convertGuest()).isFalse();
+
+        ResolvedPlan on = resolveAnnotated("virt-v2v", "");
+        assertThat(on.concerns()).extracting(Concern::id).noneMatch(id -> id.startsWith("GuestConversion"));
+        assertThat(on.vms().get(0).convertGuest()).isTrue();
+
+        ResolvedPlan skipped = resolveAnnotated("virt-v2v", "  skipGuestConversion: true\n");
+        assertThat(skipped.vms().get(0).convertGuest()).isFalse();
+        assertThat(skipped.concerns()).extracting(Concern::id).contains("GuestConversionOff")
+                .doesNotContain("FieldIgnored");
+
+        ResolvedPlan unknown = resolveAnnotated("virt-v2v-please", "");
+        assertThat(unknown.concerns()).filteredOn(c -> c.id().equals("GuestConversionUnknown"))
+                .extracting(Concern::category).containsExactly(Category.Critical);
+    }
+
+    private ResolvedPlan resolveAnnotated(String conversion, String moreSpec) throws IOException {
+        Path file = dir.resolve("annotated.yaml");
+        Files.writeString(file, MAPS.replace("metadata: {name: wave}", "metadata: {name: wave, annotations: "
+                + "{vmlift.io/guest-conversion: " + conversion + "}}") + "  type: cold\n  vms: [{name: clean}]\n"
+                + moreSpec);
+        DocumentSet documents = DocumentLoader.load(List.of(file));
+        return PlanResolver.resolve(documents, documents.plan(null), new FixedSource(null));
+    }
+
     private ResolvedPlan resolve(String type, String vms, SourceProvider source) throws IOException {
         Path file = dir.resolve("docs.yaml");
         Files.writeString(file, MAPS + "  type: " + type + "\n  vms: " + vms + "\n");

@@ -168,6 +168,21 @@ public final class ManifestsTarget implements MigrationTarget, io.vmlift.destina
         }
     }
 
+    /** The images of this folder, converted here by virt-v2v-in-place, in a work folder beside them. */
+    @Override
+    public java.util.Optional<io.vmlift.destination.GuestConverter> guestConverter() {
+        return java.util.Optional.of((plan, vm, progress, cancelled) -> {
+            List<io.vmlift.conversion.VirtV2vInPlace.Disk> disks = vm.disks().stream()
+                    .map(disk -> new io.vmlift.conversion.VirtV2vInPlace.Disk(image(plan, vm, disk),
+                            format == DiskFormat.RAW ? "raw" : "qcow2")).toList();
+            io.vmlift.conversion.VirtV2vInPlace.Guest guest = new io.vmlift.conversion.VirtV2vInPlace.Guest(vm.name(),
+                    vm.source().firmware() == io.vmlift.spi.Firmware.EFI, vm.source().memoryMiB(),
+                    Math.max(1, vm.source().cpus()), disks);
+            return io.vmlift.conversion.VirtV2vInPlace.convert(guest, vmFolder(plan, vm).resolve(".v2v"), progress,
+                    cancelled);
+        });
+    }
+
     /** Rewrites the VM's manifest with runStrategy Halted; images and DataVolumes stay. */
     @Override
     public void halt(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
