@@ -90,4 +90,48 @@ class LibraryPeersSeamTest {
             cluster.close();
         }
     }
+
+    /**
+     * The example Jenkinsfile into the mock cluster with the kubeconfig credential: five VMs from the example
+     * (vm-5's disk corrupt), the canary and two waves uploading into one namespace; the failed wave is rolled back
+     * (vm-4's VirtualMachine and DataVolumes go), the rest stay, and the build fails naming the wave.
+     */
+    @org.junit.jupiter.api.Test
+    void theExampleJenkinsfileRunsItsWavesIntoTheClusterAndRollsBackTheOneThatFailed() throws Exception {
+        FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")));
+        try {
+            cluster.prepareTarget("migrated", "standard", "backend");
+            cluster.publishUploadProxy();
+            Path documents = io.vmlift.testing.Example.copyTo(dir);
+            io.vmlift.testing.Example.withVms(documents, dir.resolve("share"), 5, java.util.Set.of(5));
+            Path kubeconfig = FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"),
+                    client.getConfiguration().getMasterUrl());
+            Files.copy(PipelineHarness.REPO.resolve("examples/pipelines/Jenkinsfile"), dir.resolve("Jenkinsfile"));
+            PipelineHarness pipeline = new PipelineHarness(false, dir, true).file("target", kubeconfig);
+            pipeline.helper().registerAllowedMethod("echo", List.of(String.class),
+                    new org.codehaus.groovy.runtime.MethodClosure(new Object() {
+                        public void echo(String text) {}
+                    }, "echo"));
+            pipeline.binding().setVariable("params", new java.util.HashMap<>(java.util.Map.of("DOCUMENTS", "example",
+                    "PLAN", "example-wave-1", "WAVES", "2", "CANARY", "1", "MAX_PARALLEL_WAVES", "2",
+                    "KUBECONFIG_CREDENTIALS", "target")));
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, String> env = (java.util.Map<String, String>) pipeline.binding().getVariable("env");
+            env.put("VMLIFT_RUNNER", JAR);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pipeline.run("Jenkinsfile"))
+                    .hasMessageContaining("waves failed and were rolled back: example-wave-1-wave-2;");
+
+            var vms = client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachine").inNamespace("migrated");
+            assertThat(vms.list().getItems()).extracting(vm -> vm.getMetadata().getName())
+                    .containsExactlyInAnyOrder("vm-1", "vm-2", "vm-3");
+            assertThat(client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "DataVolume")
+                    .inNamespace("migrated").list().getItems()).extracting(dv -> dv.getMetadata().getName())
+                    .noneMatch(name -> name.startsWith("vm-4"));
+            assertThat(pipeline.junitCalls).extracting(m -> String.valueOf(m.get("testResults")))
+                    .containsExactly("example-wave-1-canary-junit.xml", "example-wave-1-wave-1-junit.xml");
+        } finally {
+            cluster.close();
+        }
+    }
 }
