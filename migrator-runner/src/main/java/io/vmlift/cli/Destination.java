@@ -54,11 +54,17 @@ final class Destination implements AutoCloseable {
      * @param uploads whether vmlift uploads any disk; when CDI copies them all itself, no proxy is needed
      */
     MigrationTarget target(boolean uploads) {
+        return target(uploads, ClusterTarget.Options.RUNNER_IMAGE);
+    }
+
+    /** @param runnerImage the image a guest conversion pod runs */
+    MigrationTarget target(boolean uploads, String runnerImage) {
         if (folderTarget != null) {
             return folderTarget;
         }
+        ClusterTarget.Options options = ClusterTarget.Options.defaults().withRunnerImage(runnerImage);
         if (!uploads) {
-            return new ClusterTarget(client, null, ClusterTarget.Options.defaults());
+            return new ClusterTarget(client, null, options);
         }
         CdiUpload upload = new CdiUpload(proxy.httpClient(), proxy.resolve(client));
         try {
@@ -66,7 +72,7 @@ final class Destination implements AutoCloseable {
         } catch (IOException e) {
             throw new VmliftException(ExitCode.UNREACHABLE, e.getMessage(), e);
         }
-        return new ClusterTarget(client, upload, ClusterTarget.Options.defaults());
+        return new ClusterTarget(client, upload, options);
     }
 
     @Override

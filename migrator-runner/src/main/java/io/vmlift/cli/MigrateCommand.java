@@ -92,6 +92,11 @@ final class MigrateCommand implements Callable<Integer> {
             + " snapshots changed since the plan recorded them (VMChangedSincePlan becomes a Warning).")
     boolean ignoreChanges;
 
+    @Option(names = "--runner-image", paramLabel = "IMAGE", defaultValue = io.vmlift.destination.kubevirt.ClusterTarget
+            .Options.RUNNER_IMAGE, description = "Into a cluster, the image of the guest conversion pod: vmlift's"
+            + " runner image, which carries virt-v2v (default: ${DEFAULT-VALUE}).")
+    String runnerImage;
+
     @Option(names = "--dry-run", description = "Show each VM's itinerary, the bytes to copy and a time estimate;"
             + " change nothing at the source or the target.")
     boolean dryRun;
@@ -143,7 +148,7 @@ final class MigrateCommand implements Callable<Integer> {
             StateStore store = destination.store;
             MigrationState state;
             try (ProgressPrinter progress = new ProgressPrinter(err, progressMode, Duration.ofSeconds(progressInterval))) {
-                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(uploads),
+                MigrationEngine engine = new MigrationEngine(session.session.source, destination.target(uploads, runnerImage),
                         store, progress, new MigrationEngine.Options(maxInFlight, Duration.ofSeconds(powerOffTimeoutSeconds),
                                 DiskCopier.defaultThreads(), Duration.ofSeconds(readyTimeoutSeconds),
                                 new MigrationEngine.Warm(Duration.ofSeconds(precopyIntervalSeconds),

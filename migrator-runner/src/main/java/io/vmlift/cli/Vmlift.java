@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             StatusCommand.class,
             RollbackCommand.class,
             ConvertCommand.class,
+            ConvertGuestCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Vmlift {

@@ -64,6 +64,7 @@ public final class FakeKubevirt implements AutoCloseable {
         this.server = server;
         this.client = client;
         this.uploads = uploads;
+        this.kubelet = new ConversionKubelet(client, this);
         for (CustomResourceDefinition crd : List.of(
                 crd("kubevirt.io", "v1", "VirtualMachine", "virtualmachines"),
                 crd("kubevirt.io", "v1", "VirtualMachineInstance", "virtualmachineinstances"),
@@ -289,7 +290,16 @@ public final class FakeKubevirt implements AutoCloseable {
         }
     }
 
+    /** Runs vmlift's guest conversion pods (ConversionKubelet). */
+    private final ConversionKubelet kubelet;
+
+    /** The conversion pods the kubelet ran, as created. */
+    public List<JsonNode> conversionPods() {
+        return List.copyOf(kubelet.ran);
+    }
+
     private void reconcile() {
+        kubelet.reconcile();
         for (GenericKubernetesResource dataVolume : client.genericKubernetesResources("cdi.kubevirt.io/v1beta1",
                 "DataVolume").inAnyNamespace().list().getItems()) {
             String key = dataVolume.getMetadata().getNamespace() + "/" + dataVolume.getMetadata().getName();

@@ -55,13 +55,28 @@ public final class ClusterAccess {
             new Permission("", "secrets", "update"),
             new Permission("", "persistentvolumeclaims", "get"));
 
+    /** Also needed when the plan converts guests: the conversion pod on the DataVolumes' PVCs. */
+    static final List<Permission> CONVERSION_PERMISSIONS = List.of(
+            new Permission("", "pods", "create"),
+            new Permission("", "pods", "get"),
+            new Permission("", "pods", "delete"));
+
     private ClusterAccess() {}
 
     /** @param transferSecrets whether vmlift will write a Secret for CDI (VDDK or imageio transfers) */
     public static List<Concern> check(KubernetesClient client, String namespace, boolean transferSecrets) {
+        return check(client, namespace, transferSecrets, false);
+    }
+
+    /** @param conversionPods whether vmlift will run guest conversion pods */
+    public static List<Concern> check(KubernetesClient client, String namespace, boolean transferSecrets,
+            boolean conversionPods) {
         List<Permission> permissions = new ArrayList<>(PERMISSIONS);
         if (transferSecrets) {
             permissions.addAll(TRANSFER_SECRET_PERMISSIONS);
+        }
+        if (conversionPods) {
+            permissions.addAll(CONVERSION_PERMISSIONS);
         }
         List<Concern> concerns = new ArrayList<>();
         for (Api api : APIS) {

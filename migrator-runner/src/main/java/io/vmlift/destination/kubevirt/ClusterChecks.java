@@ -32,17 +32,10 @@ public final class ClusterChecks {
     public static List<Concern> check(KubernetesClient client, ResolvedPlan plan) {
         boolean transferSecrets = plan.vms().stream().flatMap(vm -> vm.disks().stream())
                 .anyMatch(disk -> disk.transfer().secretRef() != null);
-        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace(), transferSecrets));
+        boolean conversionPods = plan.vms().stream().anyMatch(ResolvedPlan.TargetVm::convertGuest);
+        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace(), transferSecrets,
+                conversionPods));
         String namespace = plan.targetNamespace();
-        for (ResolvedPlan.TargetVm vm : plan.vms()) {
-            if (vm.convertGuest()) {
-                // What migrate would refuse, plan says: the conversion pod in the cluster is not built yet.
-                concerns.add(Concern.critical("GuestConversionUnavailable", vm.source().name(), "The plan converts"
-                        + " guests, which vmlift does in a folder only today (a conversion pod in the cluster is not"
-                        + " built yet)", "migrate into a folder (--output-dir), or drop the annotation "
-                        + io.vmlift.model.Plan.GUEST_CONVERSION));
-            }
-        }
         guarded(concerns, "get namespace " + namespace, () -> {
             if (client.namespaces().withName(namespace).get() == null) {
                 concerns.add(Concern.critical("TargetNamespaceNotFound", null, "Namespace '" + namespace

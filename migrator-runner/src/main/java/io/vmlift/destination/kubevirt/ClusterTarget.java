@@ -44,8 +44,23 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
      * @param importTimeout how long CDI may take to copy a disk it reads from the source itself (VDDK, imageio)
      * @param conflicts how often a write refused as conflicting (409) is made again on a fresh read
      */
+    /**
+     * @param runnerImage the image the guest conversion pod runs (vmlift's runner image, which carries virt-v2v)
+     */
     public record Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout,
-            io.vmlift.Backoff conflicts) {
+            io.vmlift.Backoff conflicts, String runnerImage) {
+        /** The runner image published for this version (tekton-tasks/image/build.sh, the release workflow). */
+        public static final String RUNNER_IMAGE = "ghcr.io/vmlift/vmlift-runner:0.1.0";
+
+        public Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout,
+                io.vmlift.Backoff conflicts) {
+            this(uploadReadyTimeout, pollInterval, importTimeout, conflicts, RUNNER_IMAGE);
+        }
+
+        public Options withRunnerImage(String image) {
+            return new Options(uploadReadyTimeout, pollInterval, importTimeout, conflicts, image);
+        }
+
         /** Someone else's write came between ours and our read: try again soon, a few times. */
         static final io.vmlift.Backoff CONFLICTS = new io.vmlift.Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
 
@@ -370,6 +385,79 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                     .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
                             Serialization.toJson(VirtualMachineBuilder.haltPatch()));
         });
+    }
+
+    /** The guest converted by a pod of the runner image on the DataVolumes' PVCs (ConversionPod). */
+    @Override
+    public java.util.Optional<io.vmlift.destination.GuestConverter> guestConverter() {
+        return java.util.Optional.of(this::convertInPod);
+    }
+
+    /** Waits for a conversion under TCG on a busy node: an hour, as VirtV2vInPlace bounds it too. */
+    private static final Duration CONVERSION_TIMEOUT = Duration.ofMinutes(70);
+
+    private io.vmlift.conversion.ConversionReport convertInPod(ResolvedPlan plan, ResolvedPlan.TargetVm vm,
+            java.util.function.Consumer<String> progress, java.util.function.BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
+        String namespace = plan.targetNamespace();
+        String name = ConversionPod.name(vm);
+        var pods = client.pods().inNamespace(namespace);
+        io.fabric8.kubernetes.api.model.Pod existing = pods.withName(name).get();
+        if (existing != null && !ours(existing, plan)) {
+            throw new IOException("Pod " + namespace + "/" + name + " exists and was not made by plan " + plan.name());
+        }
+        if (existing != null) {
+            // An earlier run's pod: its outcome may predate disks copied since; convert afresh.
+            pods.withName(name).withGracePeriod(0).delete();
+            pods.withName(name).waitUntilCondition(java.util.Objects::isNull, 2, java.util.concurrent.TimeUnit.MINUTES);
+        }
+        pods.resource(Serialization.json().convertValue(ConversionPod.manifest(plan, vm, options.runnerImage()),
+                io.fabric8.kubernetes.api.model.Pod.class)).create();
+        progress.accept("pod " + namespace + "/" + name + " (" + options.runnerImage() + ")");
+        Instant deadline = Instant.now().plus(CONVERSION_TIMEOUT);
+        try {
+            while (true) {
+                io.fabric8.kubernetes.api.model.Pod pod = pods.withName(name).get();
+                if (pod == null) {
+                    throw new IOException("Pod " + namespace + "/" + name + " was deleted while it converted the guest");
+                }
+                ConversionPod.Outcome outcome = ConversionPod.outcome(Serialization.json().valueToTree(pod));
+                if ("Succeeded".equals(outcome.phase()) || "Failed".equals(outcome.phase())) {
+                    return report(namespace, name, outcome);
+                }
+                if (cancelled.getAsBoolean()) {
+                    throw new java.io.InterruptedIOException("stopped while pod " + namespace + "/" + name
+                            + " converted the guest");
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IOException("Pod " + namespace + "/" + name + " did not end within "
+                            + CONVERSION_TIMEOUT.toMinutes() + " minutes (phase " + outcome.phase() + ")");
+                }
+                Thread.sleep(options.pollInterval().toMillis());
+            }
+        } finally {
+            // Its report is read, or it failed: the pod holds the PVCs, so it goes either way.
+            pods.withName(name).withGracePeriod(0).delete();
+        }
+    }
+
+    /** The pod's termination message: the JSON report convert-guest wrote, or its error. */
+    private static io.vmlift.conversion.ConversionReport report(String namespace, String name,
+            ConversionPod.Outcome outcome) throws IOException {
+        JsonNode body;
+        try {
+            body = Serialization.json().readTree(outcome.message().isBlank() ? "{}" : outcome.message());
+        } catch (IOException e) {
+            body = Serialization.json().createObjectNode().put("error", outcome.message());
+        }
+        if (!"Succeeded".equals(outcome.phase()) || body.has("error")) {
+            String why = body.path("error").asText("");
+            throw new IOException(why.isEmpty() ? "the conversion pod " + namespace + "/" + name + " failed (exit "
+                    + outcome.exitCode() + ", no report): see its log" : why);
+        }
+        return new io.vmlift.conversion.ConversionReport(body.path("tool").asText("virt-v2v-in-place"),
+                body.path("seconds").asLong(), ConversionPod.strings(body.path("warnings")),
+                ConversionPod.strings(body.path("notes")), body.path("virtioDrivers").asBoolean());
     }
 
     /** True when the object carries this plan's label. */
