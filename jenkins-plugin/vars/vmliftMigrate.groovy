@@ -28,5 +28,8 @@ def call(Map args = [:]) {
     if (args.uploadProxyCa) {
         options.addAll(['--upload-proxy-ca', args.uploadProxyCa])
     }
+    if (args.runnerImage) {
+        options.addAll(['--runner-image', args.runnerImage])
+    }
     return vmliftRun(args, 'migrate', options, ['plan-name', 'migrated-vms', 'migration-status'])
 }

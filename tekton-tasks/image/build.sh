@@ -8,7 +8,8 @@ PROG=build.sh
 SUITE=bookworm
 ARCH=amd64
 UID_GID=10001
-PACKAGES=(openjdk-17-jre-headless qemu-utils qemu-system-x86 ovmf ca-certificates)
+# virt-v2v (guest conversion), nbdkit (which it needs without depending on it) and a kernel for its appliance.
+PACKAGES=(openjdk-17-jre-headless qemu-utils qemu-system-x86 ovmf ca-certificates virt-v2v nbdkit linux-image-amd64)
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 die() {

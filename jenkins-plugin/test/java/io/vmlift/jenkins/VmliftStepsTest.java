@@ -77,14 +77,16 @@ class VmliftStepsTest {
         result("migrate", "migration-status", "Succeeded");
         script("migrate.groovy", """
                 def done = vmliftMigrate(plan: 'wave-1', credentialsId: 'vcenter', kubeconfigCredentialsId: 'kube',
-                        maxInFlight: 2, runner: 'java -jar /opt/vmlift/vmlift.jar')
+                        maxInFlight: 2, runnerImage: 'registry.example/vmlift-runner:1',
+                        runner: 'java -jar /opt/vmlift/vmlift.jar')
                 assert done.migratedVms == ['web-1', 'db-1']
                 return done.migrationStatus
                 """);
         assertThat(pipeline.run("migrate.groovy")).isEqualTo("Succeeded");
         PipelineHarness.Shell run = pipeline.shells.get(1);
         assertThat(run.script()).isEqualTo("java -jar /opt/vmlift/vmlift.jar migrate '-f' 'documents' '--results-dir'"
-                + " '.vmlift/migrate-results' '--progress' 'plain' '--plan' 'wave-1' '--max-in-flight' '2'");
+                + " '.vmlift/migrate-results' '--progress' 'plain' '--plan' 'wave-1' '--max-in-flight' '2'"
+                + " '--runner-image' 'registry.example/vmlift-runner:1'");
         assertThat(run.environment()).containsEntry("KUBECONFIG", dir.resolve("kubeconfig").toString())
                 .containsKey("VMLIFT_VMLIFT_SOURCE_CREDENTIALS_PASSWORD");
     }

@@ -128,6 +128,12 @@ class RunnerImageTest {
                     "/home/vmlift/work/disk.vmdk", "/home/vmlift/work/disk.qcow2", "-O", "qcow2"));
             assertThat(ok(List.of("chroot", "--userspec=10001:10001", rootfs.toString(), "qemu-system-x86_64",
                     "--version")).output()).contains("QEMU emulator version");
+            // Guest conversion's tools: virt-v2v-in-place, nbdkit, and a kernel its appliance can read.
+            assertThat(ok(List.of("chroot", "--userspec=10001:10001", rootfs.toString(), "virt-v2v-in-place",
+                    "--version")).output()).contains("virt-v2v-in-place 2.");
+            ok(List.of("chroot", "--userspec=10001:10001", rootfs.toString(), "nbdkit", "--version"));
+            assertThat(ok(List.of("chroot", "--userspec=10001:10001", rootfs.toString(), "sh", "-c",
+                    "cat /boot/vmlinuz-* | wc -c")).output().trim()).isNotEqualTo("0");
         } finally {
             run(dir, List.of("umount", rootfs.resolve("proc").toString()));
         }
