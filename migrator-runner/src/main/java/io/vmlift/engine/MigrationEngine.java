@@ -868,11 +868,7 @@ public final class MigrationEngine {
         record.change(s -> {
             SourceRestore.record(restored, vmState);
             if (targetRemoved) {
-                vmState.disks.forEach(d -> {
-                    d.completed = false;
-                    d.digest = null;
-                    d.copiedBytes = 0;
-                });
+                vmState.forgetDisks();
             }
             vmState.error = new MigrationState.Error(vmState.phase.name(), reasons, badInput);
             vmState.phase = Phase.Failed;

@@ -50,6 +50,16 @@ public final class MigrationState {
         public Conversion conversion;
         /** What the last `vmlift rollback` did for this VM, and what it could not do. */
         public Rollback rollback;
+
+        /** The target no longer holds this VM's disks (removed after a failure, or rolled back): copy afresh. */
+        void forgetDisks() {
+            disks.forEach(d -> {
+                d.completed = false;
+                d.digest = null;
+                d.copiedBytes = 0;
+            });
+            conversion = null;
+        }
     }
 
     /** What virt-v2v did to the guest: its warnings and notes, in its words. */

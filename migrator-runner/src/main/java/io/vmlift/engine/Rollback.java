@@ -96,11 +96,7 @@ public final class Rollback {
             SourceRestore.record(restored, vmState);
             if (targetChanged) {
                 // The source may run again before the next migration: its disks are copied afresh then.
-                vmState.disks.forEach(d -> {
-                    d.completed = false;
-                    d.digest = null;
-                    d.copiedBytes = 0;
-                });
+                vmState.forgetDisks();
             }
             vmState.rollback = new MigrationState.Rollback(at, keepTarget, done, notDone);
             if (complete) {

@@ -50,11 +50,7 @@ class RollbackTest {
             long size = 4 * MiB;
             Path raw = TestDisks.raw(dir.resolve(vm + ".raw"), size, vm.hashCode(), 0, MiB, size - MiB, MiB);
             raws.put(vm, raw);
-            Path vmdk = dir.resolve(vm + ".vmdk");
-            QemuImg.toVmdk(raw, vmdk, "monolithicSparse");
-            String file = admin.firstDiskFile(vm);
-            VCSIM.vcsim().putFile("DC0", "LocalDS_0", file.substring(file.indexOf(']') + 1).trim(), vmdk);
-            admin.setFirstDiskCapacity(vm, size);
+            admin.putFirstDisk(VCSIM.vcsim(), vm, raw, size);
         }
     }
 

@@ -64,6 +64,18 @@ public final class VcsimAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts a real disk under the VM: the raw image as a monolithicSparse VMDK (made by qemu-img) in place of the
+     * simulator's empty first disk file, whose capacity becomes the image's size.
+     */
+    public void putFirstDisk(Vcsim vcsim, String name, java.nio.file.Path raw, long size) throws Exception {
+        java.nio.file.Path vmdk = raw.resolveSibling(raw.getFileName() + ".vmdk");
+        QemuImg.toVmdk(raw, vmdk, "monolithicSparse");
+        String file = firstDiskFile(name);
+        vcsim.putFile("DC0", "LocalDS_0", file.substring(file.indexOf(']') + 1).trim(), vmdk);
+        setFirstDiskCapacity(name, size);
+    }
+
     /** The datastore path of the VM's first disk, "[LocalDS_0] VM/disk1.vmdk". */
     public String firstDiskFile(String name) throws Exception {
         return ((com.vmware.vim25.VirtualDeviceFileBackingInfo) firstOf(name, VirtualDisk.class).getBacking())

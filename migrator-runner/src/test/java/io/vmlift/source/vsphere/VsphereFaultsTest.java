@@ -43,11 +43,7 @@ class VsphereFaultsTest {
         for (String vm : new String[] {REFUSES_POWER_OFF, ALREADY_OFF, BEHIND_A_BAD_LINK}) {
             long size = vm.equals(BEHIND_A_BAD_LINK) ? 48 * MiB : 4 * MiB;
             Path raw = TestDisks.raw(dir.resolve(vm + ".raw"), size, vm.hashCode(), 0, size / 2, size - MiB, MiB);
-            Path vmdk = dir.resolve(vm + ".vmdk");
-            QemuImg.toVmdk(raw, vmdk, "monolithicSparse");
-            String file = admin.firstDiskFile(vm);
-            VCSIM.vcsim().putFile("DC0", "LocalDS_0", file.substring(file.indexOf(']') + 1).trim(), vmdk);
-            admin.setFirstDiskCapacity(vm, size);
+            admin.putFirstDisk(VCSIM.vcsim(), vm, raw, size);
         }
     }
 
