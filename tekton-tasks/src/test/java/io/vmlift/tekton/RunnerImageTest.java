@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runner image as tekton-tasks/image/build.sh makes it from Debian packages, checked with real OCI tools:
- * skopeo reads its config, umoci unpacks it, and inside its root filesystem, as the image's user 10001, `vmlift
+ * skopeo pushes it into a registry (Debian's docker-registry) with its digest kept and reads its config, umoci
+ * unpacks it, and inside its root filesystem, as the image's user 10001, `vmlift
  * --help` runs and `vmlift convert` turns a VMDK into a qcow2 that qemu-img finds identical to the source. A
  * second build from the same inputs gives the same bytes. Needs root (mmdebstrap, chroot) and a Debian mirror:
  * .ci/run has both and sets VMLIFT_IMAGE_TEST=required, so there a missing prerequisite fails instead of skipping.
@@ -55,7 +56,7 @@ class RunnerImageTest {
         if (!"0".equals(run(Path.of("."), List.of("id", "-u")).output().trim())) {
             missing.add("root (mmdebstrap and chroot)");
         }
-        for (String tool : List.of("mmdebstrap", "umoci", "skopeo", "qemu-img")) {
+        for (String tool : List.of("mmdebstrap", "umoci", "skopeo", "qemu-img", "docker-registry")) {
             if (run(Path.of("."), List.of("sh", "-c", "command -v " + tool)).exitCode() != 0) {
                 missing.add(tool);
             }
@@ -64,11 +65,53 @@ class RunnerImageTest {
             return;
         }
         String message = "the image test needs " + missing + ": run as root, apt-get install mmdebstrap umoci skopeo"
-                + " qemu-utils (as .ci/run does)";
+                + " qemu-utils docker-registry (as .ci/run does)";
         if ("required".equals(System.getenv("VMLIFT_IMAGE_TEST"))) {
             throw new AssertionError(message);
         }
         Assumptions.abort(message);
+    }
+
+    /**
+     * The push the release workflow makes, into a real registry here: Debian's docker-registry (distribution 2.8)
+     * on a loopback port, `skopeo copy oci-archive:... docker://...`; the registry then serves the manifest with
+     * the digest the build printed, so the image published is the image built and tested.
+     */
+    private void pushedToARegistryKeepsItsDigest(Path archive, String version, String digest) throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        Path storage = Files.createDirectories(dir.resolve("registry"));
+        Path config = Files.writeString(dir.resolve("registry.yml"), """
+                version: 0.1
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: 127.0.0.1:%d
+                """.formatted(storage, port));
+        Process registry = new ProcessBuilder("docker-registry", "serve", config.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile()).start();
+        try {
+            String reference = "docker://127.0.0.1:" + port + "/vmlift/vmlift-runner:" + version;
+            Run pushed = null;
+            for (int attempt = 0; attempt < 50; attempt++) { // until the registry listens
+                pushed = run(dir, List.of("skopeo", "copy", "--dest-tls-verify=false", "oci-archive:" + archive,
+                        reference));
+                if (pushed.exitCode() == 0) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(pushed.exitCode()).as(pushed.output() + Files.readString(dir.resolve("registry.log"))).isZero();
+            JsonNode inspected = Serialization.json().readTree(ok(List.of("skopeo", "inspect", "--tls-verify=false",
+                    reference)).output());
+            assertThat(inspected.path("Digest").asText()).isEqualTo(digest);
+        } finally {
+            registry.destroy();
+            registry.waitFor();
+        }
     }
 
     private static String digest(Run build) {
@@ -92,6 +135,8 @@ class RunnerImageTest {
                 second.toString(), "--rootfs-cache", cache.toString()));
         assertThat(digest(again)).isEqualTo(digest(built));
         assertThat(Files.mismatch(first, second)).isEqualTo(-1L);
+
+        pushedToARegistryKeepsItsDigest(first, version, digest(built));
 
         JsonNode config = Serialization.json().readTree(ok(List.of("skopeo", "inspect", "--config",
                 "oci-archive:" + first)).output());
