@@ -160,7 +160,7 @@ class RunnerImageTest {
             channel.write(java.nio.ByteBuffer.wrap("vmlift runner image test\n".repeat(40_000)
                     .getBytes(StandardCharsets.UTF_8)), 3 << 20);
         }
-        Path work = Files.createDirectories(rootfs.resolve("home/vmlift/work"));
+        Path work = Files.createDirectories(rootfs.resolve("tmp/vmlift-test"));
         ok(List.of("qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw.toString(),
                 work.resolve("disk.vmdk").toString()));
         ok(List.of("chown", "-R", "10001:10001", work.toString()));
@@ -170,7 +170,7 @@ class RunnerImageTest {
                     "--help"));
             assertThat(help.output()).contains("Usage: vmlift");
             ok(List.of("chroot", "--userspec=10001:10001", rootfs.toString(), "/usr/local/bin/vmlift", "convert",
-                    "/home/vmlift/work/disk.vmdk", "/home/vmlift/work/disk.qcow2", "-O", "qcow2"));
+                    "/tmp/vmlift-test/disk.vmdk", "/tmp/vmlift-test/disk.qcow2", "-O", "qcow2"));
             assertThat(ok(List.of("chroot", "--userspec=10001:10001", rootfs.toString(), "qemu-system-x86_64",
                     "--version")).output()).contains("QEMU emulator version");
             // Guest conversion's tools: virt-v2v-in-place, nbdkit, and a kernel its appliance can read.
