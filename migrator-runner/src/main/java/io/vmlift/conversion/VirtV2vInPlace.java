@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import io.vmlift.disk.Overlay;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -71,26 +71,25 @@ public final class VirtV2vInPlace {
     public static ConversionReport convert(Guest guest, Path work, Consumer<String> progress,
             BooleanSupplier cancelled) throws IOException, InterruptedException {
         work = work.toAbsolutePath();
-        removeTree(work); // a crashed earlier run's overlays are worth nothing
+        Overlay.deleteTree(work); // a crashed earlier run's overlays are worth nothing
         Files.createDirectories(work);
         try {
             List<Path> overlays = new ArrayList<>();
             for (int i = 0; i < guest.disks().size(); i++) {
                 Disk disk = guest.disks().get(i);
                 Path overlay = work.resolve("disk" + i + ".qcow2");
-                run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", disk.format(), "-b",
-                        disk.image().toAbsolutePath().toString(), overlay.toString()), work);
+                Overlay.create(disk.image(), disk.format(), overlay);
                 overlays.add(overlay);
             }
             Path xml = Files.writeString(work.resolve("guest.xml"), domainXml(guest, overlays));
             Instant started = Instant.now();
             ConversionReport report = runConversion(xml, work, progress, cancelled, started);
             for (Path overlay : overlays) {
-                run(List.of("qemu-img", "commit", "-q", overlay.toString()), work);
+                Overlay.commit(overlay);
             }
             return report;
         } finally {
-            removeTree(work);
+            Overlay.deleteTree(work);
         }
     }
 
@@ -211,27 +210,6 @@ public final class VirtV2vInPlace {
             }
         } catch (IOException e) {
             // the process ended: what was read is what there is
-        }
-    }
-
-    private static void run(List<String> command, Path work) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command.subList(0, 2)) + " failed: "
-                    + output.strip().lines().findFirst().orElse("exit " + process.exitValue()));
-        }
-    }
-
-    private static void removeTree(Path folder) throws IOException {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
         }
     }
 }

@@ -13,13 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A migrated VM of the folder target booted on this machine with QEMU, as its VirtualMachine manifest says:
@@ -159,8 +157,7 @@ public final class QemuGuest implements GuestAccess {
             }
             Path image = image(vmFolder, dataVolume);
             Path overlay = work.resolve("disk-" + index + ".qcow2");
-            run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", image.toString().endsWith(".qcow2")
-                    ? "qcow2" : "raw", "-b", image.toAbsolutePath().toString(), overlay.toString()));
+            io.vmlift.disk.Overlay.create(image, image.toString().endsWith(".qcow2") ? "qcow2" : "raw", overlay);
             String drive = "d" + index;
             args.addAll(List.of("-drive", "file=" + overlay + ",if=none,id=" + drive + ",format=qcow2"));
             String boot = disk.has("bootOrder") ? ",bootindex=" + disk.path("bootOrder").asInt() : "";
@@ -216,19 +213,6 @@ public final class QemuGuest implements GuestAccess {
             }
         }
         throw new IOException("no image of DataVolume " + dataVolume + " in " + vmFolder + "; migrate it first");
-    }
-
-    private static void run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed: " + output.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
     }
 
     private static int freePort() throws IOException {
@@ -368,10 +352,8 @@ public final class QemuGuest implements GuestAccess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (Stream<Path> files = Files.exists(work) ? Files.walk(work) : Stream.empty()) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
+        try {
+            io.vmlift.disk.Overlay.deleteTree(work);
         } catch (IOException e) {
             // best effort: the overlays are in a temporary folder
         }

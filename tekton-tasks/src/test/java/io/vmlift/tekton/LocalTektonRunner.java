@@ -135,9 +135,9 @@ final class LocalTektonRunner {
             Files.writeString(script, substitute(step.path("script").asText(), scalars));
             List<String> command = new ArrayList<>(List.of("sh", script.toString()));
             for (JsonNode arg : step.path("args")) {
-                Matcher all = Pattern.compile("^\\$\\(params\\.([A-Za-z0-9]+)\\[\\*\\]\\)$").matcher(arg.asText());
+                Matcher all = WHOLE_ARRAY.matcher(arg.asText());
                 if (all.matches()) {
-                    values.get(all.group(1)).forEach(item -> command.add(item.asText()));
+                    wholeArray(all.group(1), values, Map.of()).forEach(item -> command.add(item.asText()));
                 } else {
                     command.add(substitute(arg.asText(), scalars));
                 }

@@ -114,15 +114,7 @@ class PipelineLocalRunTest {
      */
     @Test
     void theSuiteParamReachesTheTestTaskAndAnUnrunSuiteFailsIt() throws Exception {
-        Files.createDirectories(documents.resolve("suites"));
-        Files.writeString(documents.resolve("suites/smoke.yaml"), """
-                apiVersion: vmlift.io/v1alpha1
-                kind: TestSuite
-                metadata: {name: smoke}
-                spec:
-                  checks:
-                  - {name: boots, type: console, expect: "login:"}
-                """);
+        TektonFiles.writeSuiteThatNeedsAGuest(documents);
         LocalTektonRunner.PipelineRun run = runner.runPipeline(
                 TektonFiles.read(TektonFiles.pipeline("vm-migrate-and-test")),
                 Map.of("checkCluster", TextNode.valueOf("false"), "suite", TextNode.valueOf("suites/smoke.yaml")),

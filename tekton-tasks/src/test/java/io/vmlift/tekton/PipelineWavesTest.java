@@ -105,15 +105,7 @@ class PipelineWavesTest {
     @Test
     void aCanaryThatFailsItsGateIsRolledBackAndNoWaveStarts() throws Exception {
         // A suite that cannot run without a cluster or --boot: the gate fails (exit 5), as a failed check would.
-        Files.createDirectories(documents.resolve("suites"));
-        Files.writeString(documents.resolve("suites/smoke.yaml"), """
-                apiVersion: vmlift.io/v1alpha1
-                kind: TestSuite
-                metadata: {name: smoke}
-                spec:
-                  checks:
-                  - {name: boots, type: console, expect: "login:"}
-                """);
+        TektonFiles.writeSuiteThatNeedsAGuest(documents);
         LocalTektonRunner.PipelineRun run = run(Map.of("approveWaves", "true", "suite", "suites/smoke.yaml"));
         LocalTektonRunner.TaskRun gate = run.tasks().get("test-canary");
         assertThat(gate.exitCode()).as(gate.log()).isEqualTo(5);

@@ -67,6 +67,9 @@ class RunnerImageRecipeTest {
                 .contains("docker://$IMAGE:$VERSION").contains("--password-stdin");
         // The token reaches skopeo through stdin only, never as an argument.
         assertThat(steps).doesNotContain("--password \"").doesNotContain("--creds");
+        // migrate's --runner-image default (the conversion pod's image) is the same published image.
+        assertThat(io.vmlift.destination.kubevirt.ClusterTarget.Options.RUNNER_IMAGE)
+                .isEqualTo("ghcr.io/vmlift/vmlift-runner:" + version);
         List<Path> resources = new ArrayList<>(TektonFiles.tasks());
         resources.addAll(TektonFiles.pipelines());
         for (Path resource : resources) {

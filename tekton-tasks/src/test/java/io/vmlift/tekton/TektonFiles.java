@@ -50,4 +50,20 @@ final class TektonFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * suites/smoke.yaml in the documents: one console check, which only a booted guest or a cluster can run, so
+     * that without them vmlift reports it as not run and the test Task fails its gate (exit 5).
+     */
+    static Path writeSuiteThatNeedsAGuest(Path documents) throws IOException {
+        Files.createDirectories(documents.resolve("suites"));
+        return Files.writeString(documents.resolve("suites/smoke.yaml"), """
+                apiVersion: vmlift.io/v1alpha1
+                kind: TestSuite
+                metadata: {name: smoke}
+                spec:
+                  checks:
+                  - {name: boots, type: console, expect: "login:"}
+                """);
+    }
 }

@@ -9,7 +9,6 @@ import io.vmlift.plan.ResolvedPlan;
 import io.vmlift.spi.Firmware;
 import io.vmlift.spi.TargetNames;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The pod that converts a guest in the cluster, as Forklift's virt-v2v pod does (pkg/controller/conversion/
@@ -86,9 +85,5 @@ final class ConversionPod {
         List<String> list = new java.util.ArrayList<>();
         array.forEach(item -> list.add(item.asText()));
         return list;
-    }
-
-    static Map<String, String> selector(ResolvedPlan plan) {
-        return Map.of(VirtualMachineBuilder.LABEL_PLAN, VirtualMachineBuilder.labelValue(plan.name()), ROLE_LABEL, ROLE);
     }
 }
