@@ -5,8 +5,12 @@ import io.vmlift.ExitCode;
 import io.vmlift.Printable;
 import io.vmlift.VmliftException;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,8 +19,10 @@ import picocli.CommandLine.Option;
 @Command(name = "vmlift",
         mixinStandardHelpOptions = true,
         versionProvider = Vmlift.Version.class,
-        description = "Move virtual machines from vSphere, oVirt/RHV and OVA into KubeVirt, one pipeline stage at a time.",
-        subcommands = {
+        description = "Move virtual machines from vSphere, oVirt/RHV and OVA into KubeVirt, one pipeline stage at a time.")
+public final class Vmlift {
+    /** The subcommands, in the order help lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             ConnectCommand.class,
             InventoryCommand.class,
             MapCommand.class,
@@ -28,9 +34,9 @@ import picocli.CommandLine.Option;
             RollbackCommand.class,
             ConvertCommand.class,
             ConvertGuestCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Vmlift {
+            CommandLine.HelpCommand.class);
+
+
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces with errors.")
     boolean debug;
@@ -47,17 +53,29 @@ public final class Vmlift {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(io.vmlift.engine.EngineClock.SYSTEM, args).execute(args));
     }
 
-    /** The configured command line; tests call execute() on it with their own writers. */
-    public static CommandLine commandLine() {
-        return commandLine(io.vmlift.engine.EngineClock.SYSTEM);
+    /**
+     * The command line that runs {@code args}, with the engine's time given (tests control when a warm cutover
+     * comes); they call execute(args) on it with their own writers. Only the subcommands named among the
+     * arguments are built in full: building a subcommand's model (its options, mixins and their annotations) is
+     * most of picocli's start-up, and every Tekton step and Jenkins step pays it. The others are listed, by name
+     * and description, for help.
+     */
+    public static CommandLine commandLine(io.vmlift.engine.EngineClock clock, String... args) {
+        return commandLine(clock, new HashSet<>(Arrays.asList(args)));
     }
 
-    /** The command line with the engine's time given, for tests that control when a warm cutover comes. */
-    public static CommandLine commandLine(io.vmlift.engine.EngineClock clock) {
+    /** The command line with only the subcommands named among {@code words} built in full; all when null. */
+    static CommandLine commandLine(io.vmlift.engine.EngineClock clock, Set<String> words) {
         CommandLine commandLine = new CommandLine(new Vmlift(clock));
+        for (Class<?> type : SUBCOMMANDS) {
+            Command command = type.getAnnotation(Command.class);
+            boolean named = words == null || words.contains(command.name())
+                    || Arrays.stream(command.aliases()).anyMatch(words::contains);
+            commandLine.addSubcommand(command.name(), named ? type : listedOnly(command), command.aliases());
+        }
         addCommonHelp(commandLine);
         commandLine.setExecutionExceptionHandler(Vmlift::handle);
         // Whatever writer a caller set, messages go through Printable (escapes, masked secrets). Standard output
@@ -75,6 +93,13 @@ public final class Vmlift {
             return ExitCode.BAD_INPUT.code();
         });
         return commandLine;
+    }
+
+    /** A subcommand as the parent's help lists it; never run, as a command named in the arguments is built. */
+    private static CommandLine.Model.CommandSpec listedOnly(Command command) {
+        CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
+        spec.usageMessage().description(command.description()).header(command.header()).hidden(command.hidden());
+        return spec;
     }
 
     /**

@@ -9,6 +9,8 @@ import io.vmlift.testing.Example;
 import io.vmlift.testing.OvaFiles;
 import io.vmlift.testing.QemuImg;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -309,5 +311,21 @@ class CliEndToEndTest {
             assertThat(commandHelp.exitCode()).as(command + " --help").isZero();
             assertThat(commandHelp.out()).contains("Usage: vmlift " + command).contains("2   bad input");
         }
+    }
+
+    @Test
+    void helpFromTheListedSubcommandsIsTheHelpOfTheBuiltOnes() {
+        // main builds only the subcommands named in its arguments; what it lists for the others must not differ.
+        StringWriter built = new StringWriter();
+        Vmlift.commandLine(io.vmlift.engine.EngineClock.SYSTEM, (java.util.Set<String>) null)
+                .usage(new PrintWriter(built, true), picocli.CommandLine.Help.Ansi.OFF);
+        StringWriter listed = new StringWriter();
+        picocli.CommandLine lazy = Vmlift.commandLine(io.vmlift.engine.EngineClock.SYSTEM, "--help");
+        lazy.usage(new PrintWriter(listed, true), picocli.CommandLine.Help.Ansi.OFF);
+        assertThat(listed.toString()).isEqualTo(built.toString()).contains("  migrate ").contains("  convert-guest ");
+        assertThat(lazy.getSubcommands().get("migrate").getCommandSpec().findOption("--output-dir")).isNull();
+        picocli.CommandLine migrate = Vmlift.commandLine(io.vmlift.engine.EngineClock.SYSTEM, "migrate", "--vm", "a",
+                "--vm", "b").getSubcommands().get("migrate");
+        assertThat(migrate.getCommandSpec().findOption("--output-dir")).isNotNull();
     }
 }

@@ -24,13 +24,13 @@ public final class Cli {
     public static Run runWith(io.vmlift.engine.EngineClock clock, Object... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = Vmlift.commandLine(clock);
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
         String[] strings = new String[args.length];
         for (int i = 0; i < args.length; i++) {
             strings[i] = args[i].toString();
         }
+        CommandLine commandLine = Vmlift.commandLine(clock, strings);
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
         int code = commandLine.execute(strings);
         return new Run(code, out.toString(), err.toString());
     }
