@@ -114,16 +114,49 @@ public final class Serialization {
     }
 
     public static String toYaml(Object value) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        writeYaml(text, value);
+        return text.toString();
+    }
+
+    public static String toJson(Object value) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        writeJson(text, value);
+        return text.toString();
+    }
+
+    /**
+     * Writes value as YAML as it goes, without a copy of the whole text (an inventory of thousands of VMs is
+     * megabytes); out stays open.
+     */
+    public static void writeYaml(java.io.Writer out, Object value) {
+        write(YAML, out, value);
+        flush(out);
+    }
+
+    /** Writes value as indented JSON and a newline, as it goes; out stays open. */
+    public static void writeJson(java.io.Writer out, Object value) {
+        write(JSON, out, value);
         try {
-            return YAML.writeValueAsString(value);
+            out.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        flush(out);
+    }
+
+    private static void write(ObjectMapper mapper, java.io.Writer out, Object value) {
+        try {
+            mapper.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                    .writeValue(out, value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    public static String toJson(Object value) {
+    private static void flush(java.io.Writer out) {
         try {
-            return JSON.writeValueAsString(value) + "\n";
+            out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

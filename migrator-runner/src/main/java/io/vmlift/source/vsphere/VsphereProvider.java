@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.rmi.RemoteException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +61,10 @@ final class VsphereProvider implements SourceProvider {
     private final Credentials credentials;
     /** Forklift's vddkInitImage setting: when set, CDI copies the disks inside the cluster with VMware's VDDK. */
     private final String vddkInitImage;
-    private InventoryCollector.Snapshot snapshot;
+    /** What the inventory pass read besides VMs (folders, datacenters, hosts, datastores), for inventory paths. */
+    private Map<String, Item> places;
+    /** config.firmware of each VM as vSphere gives it, by VM id; Vm.firmware only knows bios and efi. */
+    private Map<String, String> rawFirmware;
     private Inventory inventory;
 
     VsphereProvider(Inventory.ProviderInfo info, VsphereConnection connection, Credentials credentials,
@@ -74,6 +78,7 @@ final class VsphereProvider implements SourceProvider {
     @Override
     public synchronized Inventory inventory() throws IOException {
         if (inventory == null) {
+            InventoryCollector.Snapshot snapshot;
             try {
                 snapshot = new InventoryCollector(connection).collect();
             } catch (IOException | RuntimeException e) { // RemoteException is an IOException
@@ -83,13 +88,23 @@ final class VsphereProvider implements SourceProvider {
             }
             VmMapper mapper = new VmMapper(snapshot);
             List<Vm> vms = new ArrayList<>();
+            Map<String, String> firmware = new HashMap<>();
             for (Item item : snapshot.vms()) {
                 Vm vm = mapper.map(item);
                 if (vm != null) {
                     vms.add(vm);
+                    firmware.put(vm.id(), VmMapper.firmwareOf(item));
                 }
             }
             inventory = new Inventory(info, vms, InventoryCollector.networks(snapshot), InventoryCollector.storage(snapshot));
+            // The VMs' raw properties are the bulk of the pass and now live on in the inventory: let them go.
+            rawFirmware = firmware;
+            places = new HashMap<>();
+            snapshot.byId().forEach((id, item) -> {
+                if (!item.type().equals("VirtualMachine")) {
+                    places.put(id, item);
+                }
+            });
         }
         return inventory;
     }
@@ -97,9 +112,8 @@ final class VsphereProvider implements SourceProvider {
     @Override
     public List<Concern> validate(Vm vm) throws IOException {
         inventory();
-        Item item = snapshot.byId().get(vm.id());
         Set<String> datastores = inventory.storage().stream().map(s -> s.id()).collect(Collectors.toSet());
-        return VsphereValidations.of(vm, item == null ? null : VmMapper.firmwareOf(item), datastores,
+        return VsphereValidations.of(vm, rawFirmware.get(vm.id()), datastores,
                 vddkInitImage != null);
     }
 
@@ -384,12 +398,12 @@ final class VsphereProvider implements SourceProvider {
 
     /** The datacenter's inventory path without the leading slash: what /folder's dcPath wants. */
     private String datacenterPath(String datastoreId) throws IOException {
-        Item datastore = snapshot.byId().get(datastoreId);
-        Item datacenter = datastore == null ? null : InventoryCollector.datacenter(snapshot.byId(), datastore);
+        Item datastore = places.get(datastoreId);
+        Item datacenter = datastore == null ? null : InventoryCollector.datacenter(places, datastore);
         if (datacenter == null) {
             throw new IOException("datastore " + datastoreId + " is in no datacenter the inventory knows");
         }
-        return InventoryCollector.path(snapshot.byId(), datacenter).substring(1);
+        return InventoryCollector.path(places, datacenter).substring(1);
     }
 
     private static String encode(String text) {
