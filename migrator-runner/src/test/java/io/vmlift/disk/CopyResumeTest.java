@@ -118,6 +118,27 @@ class CopyResumeTest {
         Throwable died = catchThrowable(() -> new DiskCopier(2).copy(new CountingImage(DiskImages.open(raw), bytes),
                 writer, n -> {}));
         assertThat(died).hasMessageContaining("killed");
+        checkpointsStopped();
+    }
+
+    /**
+     * kill -9 also stops the journal's checkpoint thread, which runs beside the copy threads: wait until it has
+     * nothing in hand (a checkpoint cut short only leaves the journal shorter, which the torn-line test covers).
+     */
+    private static void checkpointsStopped() throws IOException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(thread -> thread.getName()
+                .equals("vmlift-copy-journal") && thread.getState() == Thread.State.RUNNABLE)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the journal's checkpoint did not end in 30 s");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+        }
     }
 
     private void assertSameAsSource(Path image, DiskFormat format) throws Exception {
