@@ -1,25 +1,32 @@
 package io.vmlift.destination.kubevirt;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Hands bytes from the copier's thread to the HTTP client's threads through a bounded queue. Unlike
- * PipedInputStream it does not care which threads read (the HTTP client's pool may change them), and either
- * side closing makes the other stop instead of blocking.
+ * Hands bytes from the copier's thread to the HTTP client through a bounded queue. Unlike PipedInputStream it
+ * does not care which threads read (the HTTP client's pool may change them), and either side closing makes the
+ * other stop instead of blocking.
  */
 final class BytePipe {
     private static final ByteBuffer END = ByteBuffer.allocate(0);
     private static final int PIECE = 1 << 20;
+    private static final long WAIT_NANOS = 200_000_000L;
 
     private final BlockingQueue<ByteBuffer> queue = new ArrayBlockingQueue<>(8);
     private volatile boolean readerClosed;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    /** How many more pieces the subscriber asked for. */
+    private final AtomicLong demand = new AtomicLong();
 
     /** The writing end: a channel the qcow2 stream writer writes to. Closing it ends the stream. */
     final WritableByteChannel sink = new WritableByteChannel() {
@@ -61,45 +68,63 @@ final class BytePipe {
         }
     };
 
-    /** The reading end: the request body. */
-    final InputStream source = new InputStream() {
-        private ByteBuffer current = ByteBuffer.allocate(0);
+    /**
+     * The reading end: the request body as the HTTP client subscribes to it. Each piece goes to it as written, a
+     * megabyte at a time, where an InputStream body had the client copy it into 16 KiB buffers of its own (a
+     * buffer, a task and a wake-up per 16 KiB: most of the upload's CPU). One subscriber only: the body cannot
+     * be sent twice.
+     */
+    final Flow.Publisher<ByteBuffer> body = subscriber -> {
+        if (subscribed.getAndSet(true)) {
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {}
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                @Override
+                public void cancel() {}
+            });
+            subscriber.onError(new IllegalStateException("the upload body can be sent only once"));
+            return;
         }
-
-        @Override
-        public int read(byte[] into, int offset, int length) throws IOException {
-            if (length == 0) {
-                return 0;
+        Thread feeder = new Thread(() -> feed(subscriber), "vmlift-upload-body");
+        feeder.setDaemon(true);
+        subscriber.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+                demand.accumulateAndGet(Math.max(0, n), (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+                LockSupport.unpark(feeder);
             }
-            while (!current.hasRemaining()) {
-                if (current == END) {
-                    return -1;
-                }
-                try {
-                    current = queue.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("upload body interrupted");
-                }
-                if (current == END) {
-                    return -1;
-                }
-            }
-            int n = Math.min(length, current.remaining());
-            current.get(into, offset, n);
-            return n;
-        }
 
-        @Override
-        public void close() {
-            closeReader();
-        }
+            @Override
+            public void cancel() {
+                closeReader();
+                LockSupport.unpark(feeder);
+            }
+        });
+        feeder.start();
     };
+    /** Hands the pieces to the subscriber as it asks for them, until the end, an error or a cancel. */
+    private void feed(Flow.Subscriber<? super ByteBuffer> subscriber) {
+        try {
+            while (!readerClosed) {
+                if (demand.get() == 0) {
+                    LockSupport.parkNanos(WAIT_NANOS);
+                    continue;
+                }
+                ByteBuffer piece = queue.poll(WAIT_NANOS, TimeUnit.NANOSECONDS);
+                if (piece == END) {
+                    subscriber.onComplete();
+                    return;
+                }
+                if (piece != null) {
+                    demand.decrementAndGet();
+                    subscriber.onNext(piece);
+                }
+            }
+        } catch (InterruptedException e) {
+            subscriber.onError(new InterruptedIOException("upload body interrupted"));
+        }
+    }
 
     /** Ends the reading side: a writer waiting for room, or writing later, gets an IOException. */
     void closeReader() {

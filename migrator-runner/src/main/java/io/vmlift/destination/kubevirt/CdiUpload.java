@@ -36,19 +36,13 @@ public final class CdiUpload {
             throws IOException {
         long length = Qcow2StreamWriter.streamLength(image);
         BytePipe pipe = new BytePipe();
-        java.util.concurrent.atomic.AtomicBoolean bodyTaken = new java.util.concurrent.atomic.AtomicBoolean();
         HttpRequest request = HttpRequest.newBuilder(uploadUri())
                 // One plain HTTP/1.1 POST: an h2c upgrade or a retry would need the body a second time.
                 .version(HttpClient.Version.HTTP_1_1)
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/octet-stream")
                 .timeout(Duration.ofHours(12))
-                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
-                    if (bodyTaken.getAndSet(true)) {
-                        throw new IllegalStateException("the upload body can be sent only once");
-                    }
-                    return pipe.source;
-                }), length))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(pipe.body, length))
                 .build();
         CompletableFuture<HttpResponse<String>> response = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         // If the proxy answers early (401, 503 while its pod starts), stop the copy instead of blocking on it.
