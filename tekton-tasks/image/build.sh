@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the vmlift runner image as an OCI archive, without a base image and without a container engine:
-# a Debian bookworm rootfs from mmdebstrap (layer 1), the vmlift jar and its wrapper (layer 2), and an OCI image
+# a Debian bookworm rootfs from mmdebstrap (layer 1), the vmlift jar and its launcher (layer 2), and an OCI image
 # layout packed by hand; times come from SOURCE_DATE_EPOCH, names are sorted, owners numeric. See --help.
 set -euo pipefail
 
@@ -140,6 +140,7 @@ PY
 fi
 
 JAR=${JAR:-$REPO_ROOT/migrator-runner/target/vmlift.jar}
+LAUNCHER=migrator-runner/src/main/launcher/vmlift
 [[ -f $JAR ]] || die "the jar $JAR does not exist: build it with 'cd $REPO_ROOT && mvn -B -o -q -pl migrator-runner -am package -DskipTests', or pass --jar PATH"
 OUTPUT=$(realpath -m -- "${OUTPUT:-$TEKTON_DIR/target/vmlift-runner-$VERSION.oci.tar}")
 
@@ -293,13 +294,13 @@ TAR_FLAGS=(--sort=name "--mtime=@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numer
 STAGE=$WORK/vmlift-layer
 mkdir -p "$STAGE/opt/vmlift" "$STAGE/usr/local/bin"
 cp "$JAR" "$STAGE/opt/vmlift/vmlift.jar"
-cat >"$STAGE/usr/local/bin/vmlift" <<'EOF'
-#!/bin/sh
-exec java ${VMLIFT_JAVA_OPTS:-} -jar /opt/vmlift/vmlift.jar "$@"
-EOF
+# vmlift's launcher beside the jar, on the PATH through a link. No class-data archive: a JDK 17 dump differs from
+# run to run, and this image is built to be the same bytes each time.
+cp "$REPO_ROOT/$LAUNCHER" "$STAGE/opt/vmlift/vmlift"
+ln -s ../../../opt/vmlift/vmlift "$STAGE/usr/local/bin/vmlift"
 find "$STAGE" -type d -exec chmod 0755 {} +
 chmod 0644 "$STAGE/opt/vmlift/vmlift.jar"
-chmod 0755 "$STAGE/usr/local/bin/vmlift"
+chmod 0755 "$STAGE/opt/vmlift/vmlift"
 APP_TAR=$WORK/vmlift-layer.tar
 tar -C "$STAGE" "${TAR_FLAGS[@]}" -cf "$APP_TAR" opt usr
 
@@ -362,7 +363,7 @@ config = {
     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id for diff_id, _, _ in layers]},
     "history": [
         {"created": created, "created_by": env["HISTORY_ROOTFS"], "comment": "Debian packages from " + env["MIRROR"]},
-        {"created": created, "created_by": "/opt/vmlift/vmlift.jar and /usr/local/bin/vmlift"},
+        {"created": created, "created_by": "/opt/vmlift/vmlift.jar, /opt/vmlift/vmlift and /usr/local/bin/vmlift"},
     ],
 }
 manifest = blob({

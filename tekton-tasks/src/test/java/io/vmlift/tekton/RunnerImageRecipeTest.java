@@ -29,7 +29,7 @@ class RunnerImageRecipeTest {
     }
 
     @Test
-    void theContainerfileInstallsWhatBuildShInstallsWithTheSameUserAndWrapper() throws Exception {
+    void theContainerfileInstallsWhatBuildShInstallsWithTheSameUserAndLauncher() throws Exception {
         String containerfile = Files.readString(CONTAINERFILE);
         String marker = "apt-get install -y --no-install-recommends ";
         int from = containerfile.indexOf(marker);
@@ -39,9 +39,13 @@ class RunnerImageRecipeTest {
                 .replace("\\\n", " ");
         assertThat(Arrays.stream(list.trim().split("\\s+")).sorted().toList()).isEqualTo(buildPackages());
         String build = Files.readString(BUILD);
-        String wrapper = "exec java ${VMLIFT_JAVA_OPTS:-} -jar /opt/vmlift/vmlift.jar \"$@\"";
-        assertThat(build).contains(wrapper);
-        assertThat(containerfile).contains(wrapper.replace("\"$@\"", "\"$@\"\\n"));
+        // Both put the launcher the package phase uses beside the jar, and link it onto the PATH.
+        String launcher = "migrator-runner/src/main/launcher/vmlift";
+        assertThat(TektonFiles.REPO.resolve(launcher)).isExecutable();
+        assertThat(build).contains("LAUNCHER=" + launcher).contains("cp \"$REPO_ROOT/$LAUNCHER\" \"$STAGE/opt/vmlift/vmlift\"")
+                .contains("ln -s ../../../opt/vmlift/vmlift \"$STAGE/usr/local/bin/vmlift\"");
+        assertThat(containerfile).contains("COPY --from=build /src/" + launcher + " /opt/vmlift/vmlift")
+                .contains("ln -s ../../../opt/vmlift/vmlift /usr/local/bin/vmlift");
         assertThat(build).contains("UID_GID=10001");
         assertThat(containerfile).contains("--uid 10001").contains("--gid 10001").contains("USER 10001:10001")
                 .contains("WORKDIR /home/vmlift").contains("ENTRYPOINT [\"/usr/local/bin/vmlift\"]");
