@@ -60,7 +60,7 @@ bench_package() {
     "$bench_module/src/test/resources/ovf/one-disk-vm.ovf" > "$share/$name/$name.ovf"
 }
 
-# bench_plan DOCS SHARE NAMESPACE STORAGE_CLASS VM...: providers, maps and a plan named "wave" in DOCS (no
+# bench_plan DOCS SHARE NAMESPACE STORAGE_CLASS VM...: providers, maps and a plan in DOCS, named after DOCS (no
 # storage class when it is "").
 bench_plan() {
   local docs=$1 share=$2 namespace=$3 class=$4 args=()
@@ -82,7 +82,7 @@ EOF
   "$vmlift" map -f "$docs/providers.yaml" --target-namespace "$namespace" "${storage[@]}" \
     --output-file "$docs/maps.yaml" >/dev/null
   for vm in "$@"; do args+=(--vm "$vm"); done
-  "$vmlift" plan -f "$docs" "${args[@]}" --name wave --target-namespace "$namespace" --plan-file "$docs/plan.yaml" \
+  "$vmlift" plan -f "$docs" "${args[@]}" --name "$(basename "$docs")" --target-namespace "$namespace" --plan-file "$docs/plan.yaml" \
     >/dev/null
 }
 

@@ -33,7 +33,7 @@ measure() {
 bench_plan "$work/docs" "$work/share" wave "" "${names[@]}"
 measure "migrate $vms VMs, 20 in flight, into folder" \
   "$vmlift" migrate -f "$work/docs" --output-dir "$work/out" --max-in-flight 20 --progress none
-completed=$(grep -o '"phase" : "Completed"' "$work/out/wave.status.json" | wc -l)
+completed=$(grep -o '"phase" : "Completed"' "$work/out/docs.status.json" | wc -l)
 echo "completed VMs: $completed of $vms"
 [ "$completed" = "$vms" ] || exit 1
 

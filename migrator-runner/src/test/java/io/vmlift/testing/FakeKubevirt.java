@@ -309,6 +309,9 @@ public final class FakeKubevirt implements AutoCloseable {
             if (!source.has("upload")) {
                 next = importStep(dataVolume, source, phase);
             } else if (phase == null) {
+                // A new DataVolume has a new PVC and upload server: an upload to an earlier one of that name (since
+                // deleted, e.g. by a rollback) does not count for it.
+                uploaded.remove(key);
                 next = Map.of("phase", fault == Fault.DATA_VOLUME_FAILS ? "Failed" : "UploadReady");
             } else if ("UploadReady".equals(phase) && uploaded.contains(key)) {
                 next = Map.of("phase", "Succeeded", "progress", "100.0%");
