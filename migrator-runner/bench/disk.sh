@@ -25,7 +25,7 @@ for image in a b c; do
   capacity=$(stat -c %s "$work/$image.raw")
   qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$work/$image.raw" "$work/$image.vmdk"
   rm "$work/$image.raw"
-  bench_package "$work/share" "vm-$image" "$work/$image.vmdk" "$capacity"
+  bench_package "$work/share" "vm-$image" "$work/$image.vmdk" "$capacity" "00:50:56:00:00:$(printf %02x "'$image")"
   bench_plan "$work/docs-$image" "$work/share" wave "" "vm-$image"
 done
 
