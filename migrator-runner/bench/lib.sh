@@ -12,17 +12,22 @@ bench_work=$(mktemp -d)
 bench_pids=()
 bench_cleanup() {
   local pid
-  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for pid in "${bench_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$bench_work"
 }
 trap bench_cleanup EXIT
 
 # bench_best RUNS COMMAND...: the best wall time in seconds of RUNS runs; stops the benchmark if one fails. Each run
-# starts with no dirty pages (sync, untimed), so that none pays for the writeback of the one before.
+# starts with no dirty pages (sync, untimed), so that none pays for the writeback of the one before, and after the
+# command in the array bench_untimed, when one is set (what clears the way for the next run).
+bench_untimed=()
 bench_best() {
   local runs=$1 best="" start end t
   shift
   for _ in $(seq "$runs"); do
+    if [ ${#bench_untimed[@]} -gt 0 ]; then
+      "${bench_untimed[@]}" >/dev/null 2>&1 || { echo "failed: ${bench_untimed[*]}" >&2; exit 1; }
+    fi
     sync
     start=$(date +%s.%N)
     "$@" >"$bench_work/last.out" 2>"$bench_work/last.err" || { echo "failed: $*" >&2; cat "$bench_work/last.err" >&2; exit 1; }

@@ -91,6 +91,7 @@ class ClusterCliTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(300) // a DataVolume that never gets ready for upload would be waited for 10 min
     void rollbackHaltsOrRemovesOnlyWhatThePlanMadeInTheCluster() throws Exception {
         prepareCluster();
         Cli.Run migrate = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy(), "--progress", "none");
@@ -120,6 +121,13 @@ class ClusterCliTest {
                 .containsExactly("someone-elses");
         JsonNode record = Serialization.json().readTree(vmlift("status", "-o", "json").out());
         assertThat(record.path("vms").get(0).path("phase").asText()).isEqualTo("RolledBack");
+
+        // Migrated again after the rollback: new DataVolumes, each uploaded anew.
+        int uploads = cluster.acceptedUploads();
+        Cli.Run again = vmlift("migrate", "--upload-proxy-url", cluster.uploadProxy(), "--progress", "none");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(cluster.acceptedUploads()).isGreaterThan(uploads);
+        assertThat(vms.withName("example-vm").get()).isNotNull();
     }
 
     @Test
