@@ -70,9 +70,8 @@ final class BytePipe {
 
     /**
      * The reading end: the request body as the HTTP client subscribes to it. Each piece goes to it as written, a
-     * megabyte at a time, where an InputStream body had the client copy it into 16 KiB buffers of its own (a
-     * buffer, a task and a wake-up per 16 KiB: most of the upload's CPU). One subscriber only: the body cannot
-     * be sent twice.
+     * megabyte at a time, where an InputStream body had the client copy it into 16 KiB buffers of its own. One
+     * subscriber only: the body cannot be sent twice.
      */
     final Flow.Publisher<ByteBuffer> body = subscriber -> {
         if (subscribed.getAndSet(true)) {
@@ -103,6 +102,7 @@ final class BytePipe {
         });
         feeder.start();
     };
+
     /** Hands the pieces to the subscriber as it asks for them, until the end, an error or a cancel. */
     private void feed(Flow.Subscriber<? super ByteBuffer> subscriber) {
         try {
