@@ -12,7 +12,10 @@ final class OutputOptions {
             description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
     Format format = Format.table;
 
-    /** Prints value as json or yaml as it is written (no copy of the text); returns false when the format is table, for the caller to print. */
+    /**
+     * Prints value as json or yaml as it is written (no copy of the text); returns false when the format is table,
+     * for the caller to print.
+     */
     boolean printStructured(PrintWriter out, Object value) {
         switch (format) {
             case json -> Serialization.writeJson(out, value);

@@ -36,7 +36,6 @@ public final class Vmlift {
             ConvertGuestCommand.class,
             CommandLine.HelpCommand.class);
 
-
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces with errors.")
     boolean debug;

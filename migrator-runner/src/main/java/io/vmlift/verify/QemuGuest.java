@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.vmlift.ExitCode;
 import io.vmlift.VmliftException;
+import io.vmlift.disk.Overlay;
 import io.vmlift.model.Serialization;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -157,7 +158,7 @@ public final class QemuGuest implements GuestAccess {
             }
             Path image = image(vmFolder, dataVolume);
             Path overlay = work.resolve("disk-" + index + ".qcow2");
-            io.vmlift.disk.Overlay.create(image, image.toString().endsWith(".qcow2") ? "qcow2" : "raw", overlay);
+            Overlay.create(image, image.toString().endsWith(".qcow2") ? "qcow2" : "raw", overlay);
             String drive = "d" + index;
             args.addAll(List.of("-drive", "file=" + overlay + ",if=none,id=" + drive + ",format=qcow2"));
             String boot = disk.has("bootOrder") ? ",bootindex=" + disk.path("bootOrder").asInt() : "";
@@ -353,7 +354,7 @@ public final class QemuGuest implements GuestAccess {
             Thread.currentThread().interrupt();
         }
         try {
-            io.vmlift.disk.Overlay.deleteTree(work);
+            Overlay.deleteTree(work);
         } catch (IOException e) {
             // best effort: the overlays are in a temporary folder
         }
