@@ -130,32 +130,19 @@ public final class Serialization {
      * megabytes); out stays open.
      */
     public static void writeYaml(java.io.Writer out, Object value) {
-        write(YAML, out, value);
-        flush(out);
+        write(YAML, out, value, "");
     }
 
     /** Writes value as indented JSON and a newline, as it goes; out stays open. */
     public static void writeJson(java.io.Writer out, Object value) {
-        write(JSON, out, value);
-        try {
-            out.write('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        flush(out);
+        write(JSON, out, value, "\n");
     }
 
-    private static void write(ObjectMapper mapper, java.io.Writer out, Object value) {
+    private static void write(ObjectMapper mapper, java.io.Writer out, Object value, String after) {
         try {
             mapper.writer().without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                     .writeValue(out, value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void flush(java.io.Writer out) {
-        try {
+            out.write(after);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
