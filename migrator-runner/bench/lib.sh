@@ -38,11 +38,14 @@ bench_best() {
   printf '%.3f' "$best"
 }
 
-# bench_peak_mib COMMAND...: the peak resident memory in MiB of one run (GNU time).
-bench_peak_mib() {
-  /usr/bin/time -f %M -o "$bench_work/time" "$@" >/dev/null 2>"$bench_work/last.err" \
+# bench_once COMMAND...: one run under GNU time; prints its wall time in seconds and its peak resident memory in
+# MiB ("SECONDS MIB"); stops the benchmark if it fails.
+bench_once() {
+  local seconds kib
+  /usr/bin/time -f '%e %M' -o "$bench_work/time" "$@" >/dev/null 2>"$bench_work/last.err" \
     || { echo "failed: $*" >&2; cat "$bench_work/last.err" >&2; exit 1; }
-  echo $(($(cat "$bench_work/time") / 1024))
+  read -r seconds kib < "$bench_work/time"
+  echo "$seconds $((kib / 1024))"
 }
 
 # bench_record WHAT REFERENCE REFERENCE_VALUE VMLIFT_VALUE GOAL [UNIT]: one row of the table; the ratio is

@@ -22,12 +22,11 @@ done
 
 # measure WHAT COMMAND...: one run; records its peak memory against the pod's and prints its time.
 measure() {
-  local what=$1
+  local what=$1 once
   shift
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-  read -r seconds kib < "$work/time"
-  echo "$what: $seconds s"
-  bench_record "$what, peak RSS" "512 MiB pod" 512 $((kib / 1024)) 1.0 MiB
+  once=$(bench_once "$@")
+  echo "$what: ${once% *} s"
+  bench_record "$what, peak RSS" "512 MiB pod" 512 "${once#* }" 1.0 MiB
 }
 
 bench_plan "$work/docs" "$work/share" wave "" "${names[@]}"
