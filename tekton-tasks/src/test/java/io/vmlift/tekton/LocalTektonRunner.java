@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,7 +42,8 @@ final class LocalTektonRunner {
     private final Path bin;
     private final Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
-    private int runs;
+    /** Numbers the TaskRuns' folders; a matrix starts its TaskRuns from several threads at once. */
+    private final AtomicInteger runs = new AtomicInteger();
 
     LocalTektonRunner(Path work, Path vmliftJar) throws IOException {
         this.work = work;
@@ -89,7 +91,9 @@ final class LocalTektonRunner {
             throw new IllegalStateException("TaskRun " + task.path("metadata").path("name").asText() + " is refused:"
                     + " more than one PersistentVolumeClaim is bound (" + claims + ")");
         }
-        Path run = Files.createDirectories(work.resolve("run-" + (++runs) + "-" + task.path("metadata").path("name").asText()));
+        // createDirectory: a TaskRun never shares its folder (its results) with another.
+        Path run = Files.createDirectory(work.resolve("run-" + runs.incrementAndGet() + "-"
+                + task.path("metadata").path("name").asText()));
         Path results = Files.createDirectories(run.resolve("results"));
         Map<String, JsonNode> values = new LinkedHashMap<>();
         for (JsonNode param : spec.path("params")) {

@@ -96,6 +96,7 @@ class PipelineWavesTest {
         LocalTektonRunner.TaskRun rollback = second.tasks().get("rollback-failed-waves");
         assertThat(rollback.succeeded()).as(rollback.log()).isTrue();
         assertThat(Serialization.json().readTree(rollback.results().get("rollback-status")))
+                .as(waves.log() + "\n" + rollback.log())
                 .extracting(JsonNode::asText).containsExactly("NothingToDo", "RolledBack");
         assertThat(record(PLAN + "-wave-1").path("phase").asText()).isEqualTo("Succeeded");
         assertThat(record(PLAN + "-wave-2").path("phase").asText()).isEqualTo("RolledBack");
