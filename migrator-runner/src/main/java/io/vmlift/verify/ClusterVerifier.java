@@ -3,6 +3,7 @@ package io.vmlift.verify;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vmlift.Backoff;
 import io.vmlift.spi.PowerState;
 import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
@@ -61,7 +62,7 @@ public final class ClusterVerifier {
             if (vm.powerState() == PowerState.ON) {
                 checks.add(TestReport.Check.run("VirtualMachineInstance Running and Ready", () -> {
                     Instant deadline = Instant.now().plus(readyTimeout);
-                    while (true) {
+                    for (int read = 1; ; read++) {
                         instance[0] = tree(get("kubevirt.io/v1", "VirtualMachineInstance", vm.name()));
                         String phase = instance[0] == null ? "missing" : instance[0].at("/status/phase").asText("none");
                         if ("Running".equals(phase) && ClusterTarget.ready(instance[0].path("status"))) {
@@ -71,7 +72,7 @@ public final class ClusterVerifier {
                             return "not Running and Ready within " + readyTimeout.toSeconds() + " s (phase " + phase + ")";
                         }
                         try {
-                            Thread.sleep(pollInterval.toMillis());
+                            Thread.sleep(Backoff.polling(pollInterval).delay(read).toMillis());
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return "interrupted while waiting for the instance";

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmlift.Backoff;
 import io.vmlift.spi.PowerState;
 import io.vmlift.disk.DiskCopier;
 import io.vmlift.disk.DiskImage;
@@ -40,7 +41,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     /**
      * @param uploadReadyTimeout how long CDI may take to prepare a DataVolume for upload (bind the PVC, start the
      *     upload server) and to import what was uploaded
-     * @param pollInterval how often object status is read while waiting
+     * @param pollInterval how often object status is read while waiting, at most (the first reads come sooner)
      * @param importTimeout how long CDI may take to copy a disk it reads from the source itself (VDDK, imageio)
      * @param conflicts how often a write refused as conflicting (409) is made again on a fresh read
      */
@@ -48,12 +49,12 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
      * @param runnerImage the image the guest conversion pod runs (vmlift's runner image, which carries virt-v2v)
      */
     public record Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout,
-            io.vmlift.Backoff conflicts, String runnerImage) {
+            Backoff conflicts, String runnerImage) {
         /** The runner image published for this version (tekton-tasks/image/build.sh, the release workflow). */
         public static final String RUNNER_IMAGE = "ghcr.io/vmlift/vmlift-runner:0.1.0";
 
         public Options(Duration uploadReadyTimeout, Duration pollInterval, Duration importTimeout,
-                io.vmlift.Backoff conflicts) {
+                Backoff conflicts) {
             this(uploadReadyTimeout, pollInterval, importTimeout, conflicts, RUNNER_IMAGE);
         }
 
@@ -62,7 +63,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         }
 
         /** Someone else's write came between ours and our read: try again soon, a few times. */
-        static final io.vmlift.Backoff CONFLICTS = new io.vmlift.Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
+        static final Backoff CONFLICTS = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
 
         public Options(Duration uploadReadyTimeout, Duration pollInterval) {
             this(uploadReadyTimeout, pollInterval, Duration.ofHours(24));
@@ -206,7 +207,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
             IntConsumer percent) throws IOException {
         Instant deadline = Instant.now().plus(options.importTimeout());
         int reported = -1;
-        while (true) {
+        for (int read = 1; ; read++) {
             GenericKubernetesResource dataVolume = dataVolume(plan, disk);
             String phase = phase(dataVolume);
             if ("Succeeded".equals(phase) || "Paused".equals(phase) && newestCheckpointCopied(plan, dataVolume)) {
@@ -227,7 +228,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                         + " finish importing within " + options.importTimeout().toMinutes() + " min (phase " + phase
                         + conditionMessage(dataVolume) + ")");
             }
-            pause();
+            pause(read);
         }
     }
 
@@ -280,7 +281,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     private void awaitDataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk, Predicate<String> reached,
             String what) throws IOException {
         Instant deadline = Instant.now().plus(options.uploadReadyTimeout());
-        while (true) {
+        for (int read = 1; ; read++) {
             GenericKubernetesResource dataVolume = dataVolume(plan, disk);
             String phase = phase(dataVolume);
             if (reached.test(phase)) {
@@ -295,7 +296,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                         + what + " within " + options.uploadReadyTimeout().toSeconds() + " s (phase " + phase
                         + conditionMessage(dataVolume) + "); check CDI and the storage class");
             }
-            pause();
+            pause(read);
         }
     }
 
@@ -332,7 +333,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
             return;
         }
         Instant deadline = Instant.now().plus(timeout);
-        while (true) {
+        for (int read = 1; ; read++) {
             GenericKubernetesResource instance = get(VM_API, "VirtualMachineInstance", plan.targetNamespace(), vm.name());
             JsonNode status = instance == null ? null : Serialization.json().valueToTree(instance).path("status");
             if (status != null && "Failed".equals(status.path("phase").asText())) {
@@ -346,7 +347,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                         + " within " + timeout.toSeconds() + " s (phase " + (status == null ? "none"
                         : status.path("phase").asText("none")) + ")");
             }
-            pause();
+            pause(read);
         }
     }
 
@@ -416,7 +417,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         progress.accept("pod " + namespace + "/" + name + " (" + options.runnerImage() + ")");
         Instant deadline = Instant.now().plus(CONVERSION_TIMEOUT);
         try {
-            while (true) {
+            for (int read = 1; ; read++) {
                 io.fabric8.kubernetes.api.model.Pod pod = pods.withName(name).get();
                 if (pod == null) {
                     throw new IOException("Pod " + namespace + "/" + name + " was deleted while it converted the guest");
@@ -433,7 +434,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                     throw new IOException("Pod " + namespace + "/" + name + " did not end within "
                             + CONVERSION_TIMEOUT.toMinutes() + " minutes (phase " + outcome.phase() + ")");
                 }
-                Thread.sleep(options.pollInterval().toMillis());
+                Thread.sleep(polls().delay(read).toMillis());
             }
         } finally {
             // Its report is read, or it failed: the pod holds the PVCs, so it goes either way.
@@ -481,7 +482,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
      * saying how often it was tried.
      */
     private void onFreshRead(String what, ReadThenWrite step) throws IOException {
-        io.vmlift.Backoff retries = options.conflicts();
+        Backoff retries = options.conflicts();
         for (int attempt = 1; ; attempt++) {
             try {
                 step.run();
@@ -534,9 +535,15 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         return Serialization.json().convertValue(manifest, GenericKubernetesResource.class);
     }
 
-    private void pause() throws IOException {
+    /** How far apart a status is read while waiting: soon at first, then every pollInterval. */
+    private Backoff polls() {
+        return Backoff.polling(options.pollInterval());
+    }
+
+    /** Waits before the next read of a status (read counts from 1). */
+    private void pause(int read) throws IOException {
         try {
-            Thread.sleep(options.pollInterval().toMillis());
+            Thread.sleep(polls().delay(read).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("waiting for the cluster was interrupted");
