@@ -1,6 +1,7 @@
 package io.vmlift.source.ovirt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmlift.Backoff;
 import io.vmlift.spi.Firmware;
 import io.vmlift.spi.DiskBus;
 import io.vmlift.spi.PowerState;
@@ -64,6 +65,7 @@ final class OvirtProvider implements SourceProvider {
     static final String FOLLOW = "disk_attachments.disk,nics.vnic_profile,host_devices,watchdogs";
     /** Tries per range of a download before the copy fails. */
     static final int DOWNLOAD_ATTEMPTS = 5;
+    /** How often, at most, a power state is read while waiting for it (sooner at first). */
     private static final Duration POWER_POLL = Duration.ofSeconds(2);
     /** How long the engine may take to prepare or to end an image transfer. */
     private static final Duration TRANSFER_READY = Duration.ofMinutes(5);
@@ -321,12 +323,12 @@ final class OvirtProvider implements SourceProvider {
 
             private boolean waitFor(Vm vm, PowerState wanted, Duration timeout) throws IOException {
                 long deadline = System.nanoTime() + timeout.toNanos();
-                while (System.nanoTime() < deadline) {
+                for (int read = 1; System.nanoTime() < deadline; read++) {
                     if (state(vm) == wanted) {
                         return true;
                     }
                     try {
-                        Thread.sleep(POWER_POLL.toMillis());
+                        Thread.sleep(Backoff.polling(POWER_POLL).delay(read).toMillis());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("interrupted");

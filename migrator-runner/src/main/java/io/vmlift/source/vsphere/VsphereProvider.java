@@ -9,6 +9,7 @@ import com.vmware.vim25.VirtualMachinePowerState;
 import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
 import com.vmware.vim25.mo.VirtualMachineSnapshot;
+import io.vmlift.Backoff;
 import io.vmlift.spi.PowerState;
 import io.vmlift.disk.DiskImage;
 import io.vmlift.disk.DiskImages;
@@ -52,6 +53,7 @@ import java.util.stream.Collectors;
 final class VsphereProvider implements SourceProvider {
     /** "[datastore] folder/file.vmdk", vSphere's datastore path. */
     private static final Pattern DATASTORE_PATH = Pattern.compile("^\\[([^\\]]+)\\]\\s*(.+)$");
+    /** How often, at most, a power state is read while waiting for it (sooner at first). */
     private static final Duration POWER_POLL = Duration.ofSeconds(2);
     /** Tries per range of a datastore download before the copy fails. */
     static final int DOWNLOAD_ATTEMPTS = 5;
@@ -289,11 +291,11 @@ final class VsphereProvider implements SourceProvider {
                 try {
                     machine.shutdownGuest();
                     long deadline = System.nanoTime() + gracefulTimeout.toNanos();
-                    while (System.nanoTime() < deadline) {
+                    for (int read = 1; System.nanoTime() < deadline; read++) {
                         if (runtimeState(vm) != VirtualMachinePowerState.poweredOn) {
                             return;
                         }
-                        sleep(POWER_POLL);
+                        sleep(Backoff.polling(POWER_POLL).delay(read));
                     }
                 } catch (RemoteException e) {
                     // No tools after all, or the guest refused: fall through to a hard power-off.
