@@ -36,7 +36,7 @@ public record Backoff(Duration first, Duration cap, int attempts) {
             Thread.sleep(delay(attempt).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to try again");
+            throw new InterruptedIOException("interrupted while waiting");
         }
     }
 }

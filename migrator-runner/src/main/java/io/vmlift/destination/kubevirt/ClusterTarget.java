@@ -427,7 +427,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                     return report(namespace, name, outcome);
                 }
                 if (cancelled.getAsBoolean()) {
-                    throw new java.io.InterruptedIOException("stopped while pod " + namespace + "/" + name
+                    throw new InterruptedIOException("stopped while pod " + namespace + "/" + name
                             + " converted the guest");
                 }
                 if (Instant.now().isAfter(deadline)) {
@@ -542,11 +542,6 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
 
     /** Waits before the next read of a status (read counts from 1). */
     private void pause(int read) throws IOException {
-        try {
-            Thread.sleep(polls().delay(read).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("waiting for the cluster was interrupted");
-        }
+        polls().pause(read);
     }
 }

@@ -65,8 +65,8 @@ final class OvirtProvider implements SourceProvider {
     static final String FOLLOW = "disk_attachments.disk,nics.vnic_profile,host_devices,watchdogs";
     /** Tries per range of a download before the copy fails. */
     static final int DOWNLOAD_ATTEMPTS = 5;
-    /** How often, at most, a power state is read while waiting for it (sooner at first). */
-    private static final Duration POWER_POLL = Duration.ofSeconds(2);
+    /** How often a power state is read while waiting for it: soon at first, then at most 2 s apart. */
+    private static final Backoff POWER_POLLS = Backoff.polling(Duration.ofSeconds(2));
     /** How long the engine may take to prepare or to end an image transfer. */
     private static final Duration TRANSFER_READY = Duration.ofMinutes(5);
 
@@ -327,12 +327,7 @@ final class OvirtProvider implements SourceProvider {
                     if (state(vm) == wanted) {
                         return true;
                     }
-                    try {
-                        Thread.sleep(Backoff.polling(POWER_POLL).delay(read).toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("interrupted");
-                    }
+                    POWER_POLLS.pause(read);
                 }
                 return state(vm) == wanted;
             }

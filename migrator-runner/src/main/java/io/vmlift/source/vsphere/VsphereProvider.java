@@ -53,8 +53,8 @@ import java.util.stream.Collectors;
 final class VsphereProvider implements SourceProvider {
     /** "[datastore] folder/file.vmdk", vSphere's datastore path. */
     private static final Pattern DATASTORE_PATH = Pattern.compile("^\\[([^\\]]+)\\]\\s*(.+)$");
-    /** How often, at most, a power state is read while waiting for it (sooner at first). */
-    private static final Duration POWER_POLL = Duration.ofSeconds(2);
+    /** How often a power state is read while waiting for it: soon at first, then at most 2 s apart. */
+    private static final Backoff POWER_POLLS = Backoff.polling(Duration.ofSeconds(2));
     /** Tries per range of a datastore download before the copy fails. */
     static final int DOWNLOAD_ATTEMPTS = 5;
 
@@ -295,7 +295,7 @@ final class VsphereProvider implements SourceProvider {
                         if (runtimeState(vm) != VirtualMachinePowerState.poweredOn) {
                             return;
                         }
-                        sleep(Backoff.polling(POWER_POLL).delay(read));
+                        POWER_POLLS.pause(read);
                     }
                 } catch (RemoteException e) {
                     // No tools after all, or the guest refused: fall through to a hard power-off.
@@ -348,15 +348,6 @@ final class VsphereProvider implements SourceProvider {
     @FunctionalInterface
     private interface TaskStarter {
         Task start() throws RemoteException;
-    }
-
-    private static void sleep(Duration duration) throws InterruptedIOException {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        }
     }
 
     /** A disk read over the datastore's HTTP file access (/folder), with the session's cookie and byte ranges. */
