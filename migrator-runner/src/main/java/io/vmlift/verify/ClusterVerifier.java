@@ -26,7 +26,8 @@ public final class ClusterVerifier {
     private final KubernetesClient client;
     private final MigrationState state;
     private final Duration readyTimeout;
-    private final Duration pollInterval;
+    /** How far apart the instance is read while waiting for it: soon at first, then every pollInterval at most. */
+    private final Backoff polls;
 
     public ClusterVerifier(ResolvedPlan plan, KubernetesClient client, MigrationState state, Duration readyTimeout,
             Duration pollInterval) {
@@ -34,7 +35,7 @@ public final class ClusterVerifier {
         this.client = client;
         this.state = state;
         this.readyTimeout = readyTimeout;
-        this.pollInterval = pollInterval;
+        this.polls = Backoff.polling(pollInterval);
     }
 
     public TestReport verify() {
@@ -72,7 +73,7 @@ public final class ClusterVerifier {
                             return "not Running and Ready within " + readyTimeout.toSeconds() + " s (phase " + phase + ")";
                         }
                         try {
-                            Thread.sleep(Backoff.polling(pollInterval).delay(read).toMillis());
+                            Thread.sleep(polls.delay(read).toMillis());
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return "interrupted while waiting for the instance";

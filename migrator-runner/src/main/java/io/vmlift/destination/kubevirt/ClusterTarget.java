@@ -81,12 +81,15 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     private final KubernetesClient client;
     private final CdiUpload upload;
     private final Options options;
+    /** How far apart a status is read while waiting: soon at first, then every pollInterval at most. */
+    private final Backoff polls;
 
     /** @param upload CDI's upload proxy, or null when CDI copies every disk itself (VDDK, imageio) */
     public ClusterTarget(KubernetesClient client, CdiUpload upload, Options options) {
         this.client = client;
         this.upload = upload;
         this.options = options;
+        this.polls = Backoff.polling(options.pollInterval());
     }
 
     @Override
@@ -228,7 +231,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                         + " finish importing within " + options.importTimeout().toMinutes() + " min (phase " + phase
                         + conditionMessage(dataVolume) + ")");
             }
-            pause(read);
+            polls.pause(read);
         }
     }
 
@@ -296,7 +299,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                         + what + " within " + options.uploadReadyTimeout().toSeconds() + " s (phase " + phase
                         + conditionMessage(dataVolume) + "); check CDI and the storage class");
             }
-            pause(read);
+            polls.pause(read);
         }
     }
 
@@ -347,7 +350,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                         + " within " + timeout.toSeconds() + " s (phase " + (status == null ? "none"
                         : status.path("phase").asText("none")) + ")");
             }
-            pause(read);
+            polls.pause(read);
         }
     }
 
@@ -434,7 +437,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                     throw new IOException("Pod " + namespace + "/" + name + " did not end within "
                             + CONVERSION_TIMEOUT.toMinutes() + " minutes (phase " + outcome.phase() + ")");
                 }
-                Thread.sleep(polls().delay(read).toMillis());
+                Thread.sleep(polls.delay(read).toMillis());
             }
         } finally {
             // Its report is read, or it failed: the pod holds the PVCs, so it goes either way.
@@ -533,15 +536,5 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
 
     private static GenericKubernetesResource resource(ObjectNode manifest) {
         return Serialization.json().convertValue(manifest, GenericKubernetesResource.class);
-    }
-
-    /** How far apart a status is read while waiting: soon at first, then every pollInterval. */
-    private Backoff polls() {
-        return Backoff.polling(options.pollInterval());
-    }
-
-    /** Waits before the next read of a status (read counts from 1). */
-    private void pause(int read) throws IOException {
-        polls().pause(read);
     }
 }
