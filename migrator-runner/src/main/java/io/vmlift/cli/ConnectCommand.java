@@ -9,6 +9,7 @@ import io.vmlift.model.Plan;
 import io.vmlift.model.Serialization;
 import io.vmlift.spi.Concern;
 import io.vmlift.destination.kubevirt.ClusterAccess;
+import io.vmlift.destination.kubevirt.ClusterKinds;
 import java.io.PrintWriter;
 import java.util.List;
 import io.vmlift.spi.Inventory;
@@ -97,8 +98,8 @@ final class ConnectCommand implements Callable<Integer> {
                             "volumeBindingMode", String.valueOf(c.getVolumeBindingMode())))
                     .toList());
             summary.put("networkAttachmentDefinitions", client.supports("k8s.cni.cncf.io/v1",
-                    "NetworkAttachmentDefinition") ? client.genericKubernetesResources("k8s.cni.cncf.io/v1",
-                    "NetworkAttachmentDefinition").inNamespace(target).list().getItems().stream()
+                    "NetworkAttachmentDefinition") ? client.genericKubernetesResources(
+                    ClusterKinds.NETWORK_ATTACHMENT_DEFINITION).inNamespace(target).list().getItems().stream()
                     .map(n -> n.getMetadata().getName()).toList() : List.of());
             List<Concern> concerns = ClusterAccess.check(client, target, false);
             summary.put("concerns", concerns);

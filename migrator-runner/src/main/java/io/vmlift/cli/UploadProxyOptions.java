@@ -3,6 +3,7 @@ package io.vmlift.cli;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.VmliftException;
+import io.vmlift.destination.kubevirt.ClusterKinds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -35,7 +36,7 @@ final class UploadProxyOptions {
             return url;
         }
         GenericKubernetesResource config = client.supports("cdi.kubevirt.io/v1beta1", "CDIConfig")
-                ? client.genericKubernetesResources("cdi.kubevirt.io/v1beta1", "CDIConfig").withName("config").get()
+                ? client.genericKubernetesResources(ClusterKinds.CDI_CONFIG).withName("config").get()
                 : null;
         Object status = config == null ? null : config.getAdditionalProperties().get("status");
         Object published = status instanceof Map<?, ?> map ? map.get("uploadProxyURL") : null;

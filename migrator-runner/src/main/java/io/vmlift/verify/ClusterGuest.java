@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.WebSocket;
+import io.vmlift.destination.kubevirt.ClusterKinds;
 import io.vmlift.model.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,14 +195,14 @@ public final class ClusterGuest implements GuestAccess {
 
     @Override
     public boolean running() {
-        GenericKubernetesResource vmi = client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachineInstance")
+        GenericKubernetesResource vmi = client.genericKubernetesResources(ClusterKinds.VIRTUAL_MACHINE_INSTANCE)
                 .inNamespace(namespace).withName(name).get();
         return vmi != null && "Running".equals(Serialization.json().valueToTree(vmi).at("/status/phase").asText());
     }
 
     @Override
     public String whyStopped() {
-        GenericKubernetesResource vmi = client.genericKubernetesResources("kubevirt.io/v1", "VirtualMachineInstance")
+        GenericKubernetesResource vmi = client.genericKubernetesResources(ClusterKinds.VIRTUAL_MACHINE_INSTANCE)
                 .inNamespace(namespace).withName(name).get();
         return vmi == null ? "no VirtualMachineInstance runs: start the VirtualMachine, or migrate with the Plan's"
                 + " targetPowerState: on"

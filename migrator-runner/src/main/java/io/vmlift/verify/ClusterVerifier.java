@@ -2,6 +2,7 @@ package io.vmlift.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmlift.Backoff;
 import io.vmlift.spi.PowerState;
@@ -9,6 +10,7 @@ import io.vmlift.engine.MigrationState;
 import io.vmlift.engine.Phase;
 import io.vmlift.model.Serialization;
 import io.vmlift.plan.ResolvedPlan;
+import io.vmlift.destination.kubevirt.ClusterKinds;
 import io.vmlift.destination.kubevirt.ClusterTarget;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,11 +49,11 @@ public final class ClusterVerifier {
             checks.add(TestReport.Check.run("migration completed", () -> vmState == null
                     ? "the VM was never migrated into this cluster"
                     : vmState.phase == Phase.Completed ? null : "the VM is in phase " + vmState.phase));
-            checks.add(TestReport.Check.run("VirtualMachine exists", () -> get("kubevirt.io/v1", "VirtualMachine",
+            checks.add(TestReport.Check.run("VirtualMachine exists", () -> get(ClusterKinds.VIRTUAL_MACHINE,
                     vm.name()) != null ? null : "VirtualMachine " + namespace + "/" + vm.name() + " is missing"));
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
                 checks.add(TestReport.Check.run("disk " + disk.index() + " DataVolume Succeeded", () -> {
-                    JsonNode dataVolume = tree(get("cdi.kubevirt.io/v1beta1", "DataVolume", disk.dataVolumeName()));
+                    JsonNode dataVolume = tree(get(ClusterKinds.DATA_VOLUME, disk.dataVolumeName()));
                     if (dataVolume == null) {
                         return "DataVolume " + namespace + "/" + disk.dataVolumeName() + " is missing";
                     }
@@ -64,7 +66,7 @@ public final class ClusterVerifier {
                 checks.add(TestReport.Check.run("VirtualMachineInstance Running and Ready", () -> {
                     Instant deadline = Instant.now().plus(readyTimeout);
                     for (int read = 1; ; read++) {
-                        instance[0] = tree(get("kubevirt.io/v1", "VirtualMachineInstance", vm.name()));
+                        instance[0] = tree(get(ClusterKinds.VIRTUAL_MACHINE_INSTANCE, vm.name()));
                         String phase = instance[0] == null ? "missing" : instance[0].at("/status/phase").asText("none");
                         if ("Running".equals(phase) && ClusterTarget.ready(instance[0].path("status"))) {
                             return null;
@@ -90,7 +92,7 @@ public final class ClusterVerifier {
                     // A running VM is judged by what its instance reports, not by what was asked for.
                     return "the VirtualMachineInstance reports no interfaces";
                 } else {
-                    JsonNode defined = tree(get("kubevirt.io/v1", "VirtualMachine", vm.name()));
+                    JsonNode defined = tree(get(ClusterKinds.VIRTUAL_MACHINE, vm.name()));
                     if (defined == null) {
                         return "no VirtualMachine to check";
                     }
@@ -110,8 +112,8 @@ public final class ClusterVerifier {
         return report;
     }
 
-    private GenericKubernetesResource get(String apiVersion, String kind, String name) {
-        return client.genericKubernetesResources(apiVersion, kind).inNamespace(plan.targetNamespace()).withName(name)
+    private GenericKubernetesResource get(ResourceDefinitionContext kind, String name) {
+        return client.genericKubernetesResources(kind).inNamespace(plan.targetNamespace()).withName(name)
                 .get();
     }
 

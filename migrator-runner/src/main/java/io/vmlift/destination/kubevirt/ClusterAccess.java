@@ -7,6 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmlift.spi.Concern;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * What the destination must offer before a migration starts: the KubeVirt, CDI and CDI upload APIs, and every
@@ -61,6 +65,9 @@ public final class ClusterAccess {
             new Permission("", "pods", "get"),
             new Permission("", "pods", "delete"));
 
+    /** Reviews asked at once: within client-go's default burst of 10 requests (k8s.io/client-go/rest, DefaultBurst). */
+    private static final int REVIEWS_AT_ONCE = 8;
+
     private ClusterAccess() {}
 
     /** @param transferSecrets whether vmlift will write a Secret for CDI (VDDK or imageio transfers) */
@@ -85,24 +92,54 @@ public final class ClusterAccess {
                         + " is not served by the cluster", "install " + api.providedBy()));
             }
         }
-        for (Permission permission : permissions) {
-            SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec()
-                    .withNewResourceAttributes().withGroup(permission.group()).withResource(permission.resource())
-                    .withVerb(permission.verb()).withNamespace(namespace).endResourceAttributes().endSpec().build();
-            try {
-                SelfSubjectAccessReview answer = client.authorization().v1().selfSubjectAccessReview().create(review);
-                if (answer.getStatus() == null) {
-                    concerns.add(Concern.warning("PermissionUnknown", null, "The cluster did not say whether vmlift may "
-                            + permission.describe() + " in " + namespace, "check the RBAC by hand"));
-                } else if (!Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
-                    concerns.add(Concern.critical("PermissionDenied", null, "vmlift may not " + permission.describe()
-                            + " in namespace " + namespace, "grant it to the identity vmlift runs as, and run again"));
-                }
-            } catch (KubernetesClientException e) {
-                concerns.add(Concern.warning("PermissionUnknown", null, "Cannot ask whether vmlift may "
-                        + permission.describe() + " (" + e.getCode() + ")", "check the RBAC by hand"));
+        // One review per verb, asked at once: in sequence they were a round trip each, before every migration.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(permissions.size(), REVIEWS_AT_ONCE), task -> {
+            Thread thread = new Thread(task, "vmlift-access-review");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Concern>> answers = new ArrayList<>();
+            for (Permission permission : permissions) {
+                answers.add(pool.submit(() -> review(client, namespace, permission)));
             }
+            for (Future<Concern> answer : answers) {
+                Concern concern = answer.get();
+                if (concern != null) {
+                    concerns.add(concern);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            concerns.add(Concern.warning("PermissionUnknown", null, "The permission checks were interrupted",
+                    "run the checks again"));
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
         return concerns;
+    }
+
+    /** Null when the cluster says vmlift may; else why not, or that it would not say. */
+    private static Concern review(KubernetesClient client, String namespace, Permission permission) {
+        SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec()
+                .withNewResourceAttributes().withGroup(permission.group()).withResource(permission.resource())
+                .withVerb(permission.verb()).withNamespace(namespace).endResourceAttributes().endSpec().build();
+        try {
+            SelfSubjectAccessReview answer = client.authorization().v1().selfSubjectAccessReview().create(review);
+            if (answer.getStatus() == null) {
+                return Concern.warning("PermissionUnknown", null, "The cluster did not say whether vmlift may "
+                        + permission.describe() + " in " + namespace, "check the RBAC by hand");
+            }
+            if (!Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
+                return Concern.critical("PermissionDenied", null, "vmlift may not " + permission.describe()
+                        + " in namespace " + namespace, "grant it to the identity vmlift runs as, and run again");
+            }
+            return null;
+        } catch (KubernetesClientException e) {
+            return Concern.warning("PermissionUnknown", null, "Cannot ask whether vmlift may "
+                    + permission.describe() + " (" + e.getCode() + ")", "check the RBAC by hand");
+        }
     }
 }

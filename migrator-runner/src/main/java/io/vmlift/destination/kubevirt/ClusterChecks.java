@@ -80,8 +80,8 @@ public final class ClusterChecks {
     private static void checkExistingDataVolumes(KubernetesClient client, ResolvedPlan plan, List<Concern> concerns) {
         for (ResolvedPlan.TargetVm vm : plan.vms()) {
             for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-                GenericKubernetesResource existing = client.genericKubernetesResources(ClusterTarget.DATA_VOLUME_API,
-                        "DataVolume").inNamespace(plan.targetNamespace()).withName(disk.dataVolumeName()).get();
+                GenericKubernetesResource existing = client.genericKubernetesResources(ClusterKinds.DATA_VOLUME)
+                        .inNamespace(plan.targetNamespace()).withName(disk.dataVolumeName()).get();
                 if (existing != null && !ClusterTarget.ours(existing, plan)) {
                     concerns.add(Concern.critical("DataVolumeAlreadyExists", vm.source().name(), "DataVolume "
                             + plan.targetNamespace() + "/" + disk.dataVolumeName() + " exists and was not made by this"
@@ -105,7 +105,7 @@ public final class ClusterChecks {
                 if (reported.contains(key)) {
                     continue;
                 }
-                if (client.genericKubernetesResources(NAD_API, "NetworkAttachmentDefinition").inNamespace(namespace)
+                if (client.genericKubernetesResources(ClusterKinds.NETWORK_ATTACHMENT_DEFINITION).inNamespace(namespace)
                         .withName(destination.name()).get() == null) {
                     reported.add(key);
                     concerns.add(Concern.critical("NetMapDestinationNADNotValid", vm.source().name(),
@@ -147,8 +147,8 @@ public final class ClusterChecks {
     /** VMAlreadyExists for a foreign VM of the target name; MacConflicts with VMs outside this plan. */
     private static void checkExistingVms(KubernetesClient client, ResolvedPlan plan, List<Concern> concerns) {
         Map<String, String> macOwners = new HashMap<>();
-        for (GenericKubernetesResource existing : client.genericKubernetesResources(ClusterTarget.VM_API,
-                "VirtualMachine").inAnyNamespace().list().getItems()) {
+        for (GenericKubernetesResource existing : client.genericKubernetesResources(ClusterKinds.VIRTUAL_MACHINE)
+                .inAnyNamespace().list().getItems()) {
             if (ClusterTarget.ours(existing, plan)) {
                 continue; // an earlier run of this plan: adopted, not a conflict
             }

@@ -3,6 +3,7 @@ package io.vmlift.destination.kubevirt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -105,10 +106,11 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
                     false);
             // A DataVolume's spec cannot change after creation: one an earlier run of this plan made is adopted.
             onFreshRead("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName(), () -> {
-                GenericKubernetesResource existing = get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(),
+                GenericKubernetesResource existing = get(ClusterKinds.DATA_VOLUME, plan.targetNamespace(),
                         disk.dataVolumeName());
                 if (existing == null) {
-                    client.resource(resource(dataVolume)).inNamespace(plan.targetNamespace()).create();
+                    client.genericKubernetesResources(ClusterKinds.DATA_VOLUME).inNamespace(plan.targetNamespace())
+                            .resource(resource(dataVolume)).create();
                 } else if (!ours(existing, plan)) {
                     throw new IOException("DataVolume " + plan.targetNamespace() + "/" + disk.dataVolumeName()
                             + " exists and was not made by plan " + plan.name()
@@ -151,7 +153,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         patch.addObject().put("op", "add").put("path", "/spec/checkpoints").set("value", spec.get("checkpoints"));
         patch.addObject().put("op", "add").put("path", "/spec/finalCheckpoint").set("value", spec.get("finalCheckpoint"));
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            client.genericKubernetesResources(DATA_VOLUME_API, "DataVolume").inNamespace(plan.targetNamespace())
+            client.genericKubernetesResources(ClusterKinds.DATA_VOLUME).inNamespace(plan.targetNamespace())
                     .withName(disk.dataVolumeName()).patch(PatchContext.of(PatchType.JSON), Serialization.toJson(patch));
         }
     }
@@ -271,7 +273,8 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         request.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(pvcName)
                 .withNamespace(namespace).build());
         request.setAdditionalProperty("spec", Map.of("pvcName", pvcName));
-        GenericKubernetesResource answer = client.resource(request).inNamespace(namespace).create();
+        GenericKubernetesResource answer = client.genericKubernetesResources(ClusterKinds.UPLOAD_TOKEN_REQUEST)
+                .inNamespace(namespace).resource(request).create();
         Object status = answer == null ? null : answer.getAdditionalProperties().get("status");
         Object token = status instanceof Map<?, ?> map ? map.get("token") : null;
         if (!(token instanceof String text) || text.isEmpty()) {
@@ -308,11 +311,12 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     public void createVm(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         ObjectNode manifest = VirtualMachineBuilder.virtualMachine(plan, vm);
         onFreshRead("VirtualMachine " + plan.targetNamespace() + "/" + vm.name(), () -> {
-            GenericKubernetesResource existing = get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name());
+            GenericKubernetesResource existing = get(ClusterKinds.VIRTUAL_MACHINE, plan.targetNamespace(), vm.name());
             if (existing == null) {
-                client.resource(resource(manifest)).inNamespace(plan.targetNamespace()).create();
+                client.genericKubernetesResources(ClusterKinds.VIRTUAL_MACHINE).inNamespace(plan.targetNamespace())
+                        .resource(resource(manifest)).create();
             } else if (ours(existing, plan)) {
-                client.genericKubernetesResources(VM_API, "VirtualMachine").inNamespace(plan.targetNamespace())
+                client.genericKubernetesResources(ClusterKinds.VIRTUAL_MACHINE).inNamespace(plan.targetNamespace())
                         .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.toJson(manifest));
             } else {
                 throw new IOException("VirtualMachine " + plan.targetNamespace() + "/" + vm.name() + " exists and was"
@@ -323,7 +327,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
 
     @Override
     public boolean vmExists(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
-        return get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name()) != null;
+        return get(ClusterKinds.VIRTUAL_MACHINE, plan.targetNamespace(), vm.name()) != null;
     }
 
     /** A VM that should run waits for its VirtualMachineInstance to be Ready; a halted one only for itself. */
@@ -337,7 +341,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         }
         Instant deadline = Instant.now().plus(timeout);
         for (int read = 1; ; read++) {
-            GenericKubernetesResource instance = get(VM_API, "VirtualMachineInstance", plan.targetNamespace(), vm.name());
+            GenericKubernetesResource instance = get(ClusterKinds.VIRTUAL_MACHINE_INSTANCE, plan.targetNamespace(), vm.name());
             JsonNode status = instance == null ? null : Serialization.json().valueToTree(instance).path("status");
             if (status != null && "Failed".equals(status.path("phase").asText())) {
                 throw new IOException("VirtualMachineInstance " + plan.targetNamespace() + "/" + vm.name() + " failed");
@@ -368,9 +372,9 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     @Override
     public void remove(ResolvedPlan plan, ResolvedPlan.TargetVm vm) {
         String namespace = plan.targetNamespace();
-        deleteIfOurs(plan, VM_API, "VirtualMachine", namespace, vm.name());
+        deleteIfOurs(plan, ClusterKinds.VIRTUAL_MACHINE, namespace, vm.name());
         for (ResolvedPlan.TargetDisk disk : vm.disks()) {
-            deleteIfOurs(plan, DATA_VOLUME_API, "DataVolume", namespace, disk.dataVolumeName());
+            deleteIfOurs(plan, ClusterKinds.DATA_VOLUME, namespace, disk.dataVolumeName());
         }
     }
 
@@ -378,14 +382,14 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     public void halt(ResolvedPlan plan, ResolvedPlan.TargetVm vm) throws IOException {
         String where = "VirtualMachine " + plan.targetNamespace() + "/" + vm.name();
         onFreshRead(where, () -> {
-            GenericKubernetesResource existing = get(VM_API, "VirtualMachine", plan.targetNamespace(), vm.name());
+            GenericKubernetesResource existing = get(ClusterKinds.VIRTUAL_MACHINE, plan.targetNamespace(), vm.name());
             if (existing == null) {
                 return;
             }
             if (!ours(existing, plan)) {
                 throw new IOException(where + " was not made by plan " + plan.name() + "; it was left as it is");
             }
-            client.genericKubernetesResources(VM_API, "VirtualMachine").inNamespace(plan.targetNamespace())
+            client.genericKubernetesResources(ClusterKinds.VIRTUAL_MACHINE).inNamespace(plan.targetNamespace())
                     .withName(vm.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
                             Serialization.toJson(VirtualMachineBuilder.haltPatch()));
         });
@@ -470,7 +474,7 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     }
 
     private GenericKubernetesResource dataVolume(ResolvedPlan plan, ResolvedPlan.TargetDisk disk) {
-        return get(DATA_VOLUME_API, "DataVolume", plan.targetNamespace(), disk.dataVolumeName());
+        return get(ClusterKinds.DATA_VOLUME, plan.targetNamespace(), disk.dataVolumeName());
     }
 
     /** A read, then a create or an update; the step again from the read when it loses a race. */
@@ -503,14 +507,14 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
         }
     }
 
-    private GenericKubernetesResource get(String apiVersion, String kind, String namespace, String name) {
-        return client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
+    private GenericKubernetesResource get(ResourceDefinitionContext kind, String namespace, String name) {
+        return client.genericKubernetesResources(kind).inNamespace(namespace).withName(name).get();
     }
 
-    private void deleteIfOurs(ResolvedPlan plan, String apiVersion, String kind, String namespace, String name) {
-        GenericKubernetesResource existing = get(apiVersion, kind, namespace, name);
+    private void deleteIfOurs(ResolvedPlan plan, ResourceDefinitionContext kind, String namespace, String name) {
+        GenericKubernetesResource existing = get(kind, namespace, name);
         if (existing != null && ours(existing, plan)) {
-            client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).delete();
+            client.genericKubernetesResources(kind).inNamespace(namespace).withName(name).delete();
         }
     }
 
