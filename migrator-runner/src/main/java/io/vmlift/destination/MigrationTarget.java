@@ -41,7 +41,8 @@ public interface MigrationTarget {
     /**
      * Copies a source disk's bytes to the target with the given copier; nothing shows as complete unless the
      * copy completes. The target chooses how: positional writes into a file, or an ordered stream (an upload).
-     * The target disk has the source disk's declared capacity.
+     * The target disk has the source disk's declared capacity. A result's file digest, when there is one, is what
+     * {@link #storedDigest} would answer for the disk now.
      */
     DiskCopier.Result copyDisk(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             DiskImage image, DiskCopier copier, LongConsumer progress) throws IOException;

@@ -32,10 +32,15 @@ public final class DiskCopier {
     private final boolean resume;
     private final CopyRate rate;
 
-    /** @param resumedBytes the bytes of chunks an interrupted earlier copy had written, not copied again */
-    public record Result(long virtualSize, long allocatedBytes, long bytesWritten, long resumedBytes) {
+    /**
+     * @param resumedBytes the bytes of chunks an interrupted earlier copy had written, not copied again
+     * @param fileDigest the written file's {@link FileDigest}, as its writer worked it out; null when it could not
+     *     (a resumed copy, a stream) and the file must be read for it
+     */
+    public record Result(long virtualSize, long allocatedBytes, long bytesWritten, long resumedBytes,
+            String fileDigest) {
         public Result(long virtualSize, long allocatedBytes, long bytesWritten) {
-            this(virtualSize, allocatedBytes, bytesWritten, 0);
+            this(virtualSize, allocatedBytes, bytesWritten, 0, null);
         }
     }
 
@@ -115,7 +120,8 @@ public final class DiskCopier {
             return n;
         }, progress);
         target.complete();
-        return new Result(source.virtualSize(), chunks.stream().mapToLong(Extent::length).sum(), written, resumed);
+        return new Result(source.virtualSize(), chunks.stream().mapToLong(Extent::length).sum(), written, resumed,
+                target.fileDigest());
     }
 
     /**

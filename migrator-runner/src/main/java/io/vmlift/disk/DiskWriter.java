@@ -28,4 +28,12 @@ public interface DiskWriter extends Closeable {
 
     /** Flushes to stable storage and publishes the image under its final name. */
     void complete() throws IOException;
+
+    /**
+     * After {@link #complete()}: the published file's {@link FileDigest}, worked out from the writes, or null when
+     * they do not tell it (bytes kept from an interrupted copy).
+     */
+    default String fileDigest() {
+        return null;
+    }
 }

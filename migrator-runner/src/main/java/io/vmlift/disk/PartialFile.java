@@ -36,6 +36,8 @@ final class PartialFile implements AutoCloseable {
     private final FileChannel channel;
     private boolean completed;
     private CopyJournal journal;
+    private final FileDigest.Writes writes = new FileDigest.Writes();
+    private String digest;
 
     /** @param keep keep what an earlier, interrupted copy wrote, for {@link #journal} to resume from */
     PartialFile(Path target, boolean keep) throws IOException {
@@ -46,6 +48,9 @@ final class PartialFile implements AutoCloseable {
                 ? FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.READ, StandardOpenOption.WRITE);
+        if (keep) {
+            writes.forget(); // until a journal says whether the bytes kept stay
+        }
         OPEN.add(this);
     }
 
@@ -55,8 +60,11 @@ final class PartialFile implements AutoCloseable {
      */
     synchronized CopyJournal journal(String plan, boolean resume) throws IOException {
         journal = CopyJournal.open(partial, plan, resume);
-        if (!journal.resumed()) {
+        if (journal.resumed()) {
+            writes.forget();
+        } else {
             channel.truncate(0);
+            writes.restart();
         }
         return journal;
     }
@@ -71,6 +79,7 @@ final class PartialFile implements AutoCloseable {
 
     /** Writes all of data at position (positional: safe from several threads at once). */
     void write(ByteBuffer data, long position) throws IOException {
+        writes.add(position, data);
         long at = position;
         while (data.hasRemaining()) {
             at += channel.write(data, at);
@@ -79,6 +88,7 @@ final class PartialFile implements AutoCloseable {
 
     synchronized void publish() throws IOException {
         channel.force(true);
+        digest = writes.digest(channel.size());
         channel.close();
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         completed = true;
@@ -86,6 +96,11 @@ final class PartialFile implements AutoCloseable {
         if (journal != null) {
             journal.delete();
         }
+    }
+
+    /** The published file's {@link FileDigest}, from its writes; null before publishing, or when they do not tell it. */
+    synchronized String digest() {
+        return digest;
     }
 
     @Override

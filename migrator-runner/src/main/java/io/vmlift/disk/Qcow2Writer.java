@@ -264,6 +264,11 @@ final class Qcow2Writer implements DiskWriter {
     }
 
     @Override
+    public String fileDigest() {
+        return file.digest();
+    }
+
+    @Override
     public void close() throws IOException {
         file.close();
     }

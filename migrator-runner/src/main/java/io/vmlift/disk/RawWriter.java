@@ -64,6 +64,11 @@ final class RawWriter implements DiskWriter {
     }
 
     @Override
+    public String fileDigest() {
+        return file.digest();
+    }
+
+    @Override
     public void close() throws IOException {
         file.close();
     }

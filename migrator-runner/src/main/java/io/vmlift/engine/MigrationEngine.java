@@ -697,9 +697,10 @@ public final class MigrationEngine {
             s.vm(vm.source().id()).conversion = null; // the bytes come again unconverted
         });
         Backoff retries = options.retries();
+        String written;
         for (int attempt = 1; ; attempt++) {
             try {
-                copyOnce(plan, vm, disk, sourceDisk, diskState, resumable);
+                written = copyOnce(plan, vm, disk, sourceDisk, diskState, resumable);
                 break;
             } catch (TransientIOException e) {
                 if (attempt >= retries.attempts()) {
@@ -716,15 +717,19 @@ public final class MigrationEngine {
                 }
             }
         }
-        String digest = target.storedDigest(plan, vm, disk);
+        // What the copy wrote, as the target stores it: known from the writes, else read back.
+        String digest = written != null ? written : target.storedDigest(plan, vm, disk);
         record.change(s -> {
             diskState.completed = true;
             diskState.digest = digest;
         });
     }
 
-    /** One attempt at copying a disk; a transient failure is tried again by the caller. */
-    private void copyOnce(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
+    /**
+     * One attempt at copying a disk; a transient failure is tried again by the caller. Returns the written file's
+     * digest when the target could tell it from the writes, else null.
+     */
+    private String copyOnce(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk,
             SourceDisk sourceDisk, MigrationState.DiskState diskState, boolean resumable) throws IOException {
         try (DiskImage image = sourceDisk.open()) {
             DiskImages.requireFits(image, disk.source().capacityBytes(), disk.source().name());
@@ -749,6 +754,7 @@ public final class MigrationEngine {
                             + " bytes had been copied by an interrupted run");
                 }
                 copied = true;
+                return result.fileDigest();
             } finally {
                 counted.post(true);
                 progress.copyFinished(vm.name(), disk.dataVolumeName(), copied);

@@ -59,6 +59,7 @@ class CopyResumeTest {
             result = new DiskCopier(2).copy(again, writer, n -> {});
         }
         assertThat(result.resumedBytes()).as("bytes the checkpoint saved").isGreaterThanOrEqualTo(64 * MIB);
+        assertThat(result.fileDigest()).as("bytes an earlier run wrote: the file must be read for its digest").isNull();
         assertThat(again.read.get()).as("bytes read again").isEqualTo(allocated - result.resumedBytes());
         assertSameAsSource(image, format);
         assertThat(partial).doesNotExist();

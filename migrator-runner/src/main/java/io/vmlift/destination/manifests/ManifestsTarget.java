@@ -87,7 +87,7 @@ public final class ManifestsTarget implements MigrationTarget, io.vmlift.destina
                 : Files.isRegularFile(vmFolder(plan, vm).resolve(DATA_VOLUMES_FILE));
     }
 
-    /** CRC-32C and size of the image file: hardware-fast, and enough to see a deleted, cut or altered file. */
+    /** The image file's {@link io.vmlift.disk.FileDigest}: CRC-32C and size. */
     @Override
     public String storedDigest(ResolvedPlan plan, ResolvedPlan.TargetVm vm, ResolvedPlan.TargetDisk disk)
             throws IOException {
@@ -95,16 +95,7 @@ public final class ManifestsTarget implements MigrationTarget, io.vmlift.destina
         if (!disk.copiedByVmlift() || !Files.isRegularFile(image)) {
             return null;
         }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        long size = 0;
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(image)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
-            for (int n; (n = channel.read(buffer.clear())) >= 0; ) {
-                crc.update(buffer.flip());
-                size += n;
-            }
-        }
-        return String.format("crc32c:%08x:%d", crc.getValue(), size);
+        return io.vmlift.disk.FileDigest.read(image);
     }
 
     /** A raw image is the disk byte for byte, so changes are written where they belong; qcow2 is not patched. */
