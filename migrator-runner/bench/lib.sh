@@ -94,8 +94,9 @@ EOF
     >/dev/null
 }
 
-# bench_start_cluster: the tests' fabric8 mock API server with FakeKubevirt's controller and CDI upload proxy,
-# as a process (io.vmlift.testing.MockCluster); sets bench_kubeconfig. It serves until the benchmark ends.
+# bench_start_cluster [LATENCY_MS]: the tests' fabric8 mock API server with FakeKubevirt's controller and CDI upload
+# proxy, as a process (io.vmlift.testing.MockCluster), answering each API request LATENCY_MS later (default 0); sets
+# bench_kubeconfig. It serves until the benchmark ends.
 bench_start_cluster() {
   local dir="$bench_work/cluster"
   mkdir -p "$dir"
@@ -103,7 +104,7 @@ bench_start_cluster() {
     -Dmdep.outputFile="$dir/cp.txt")
   mkfifo "$dir/in"
   java -cp "$bench_module/target/test-classes:$bench_module/target/classes:$(cat "$dir/cp.txt")" \
-    io.vmlift.testing.MockCluster "$dir" <"$dir/in" >"$dir/log" 2>&1 &
+    io.vmlift.testing.MockCluster "$dir" "${1:-0}" <"$dir/in" >"$dir/log" 2>&1 &
   bench_pids+=($!)
   exec 7>"$dir/in" # holding its input open keeps it serving; kill ends it
   until grep -q '^ready' "$dir/log"; do

@@ -2,22 +2,28 @@ package io.vmlift.testing;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The test cluster (fabric8's mock API server with the CRUD dispatcher, and FakeKubevirt's controller and
  * upload proxy) as a process of its own, for benchmarks that run the vmlift jar against it. Writes DIR/kubeconfig,
- * prints "ready", and serves until its standard input closes.
+ * prints "ready", and serves until its standard input closes. With LATENCY_MS, the API server answers each request
+ * that much later, as one across a network does (the upload proxy does not wait).
  *
- * <p>Usage: {@code java -cp <test classpath> io.vmlift.testing.MockCluster DIR}
+ * <p>Usage: {@code java -cp <test classpath> io.vmlift.testing.MockCluster DIR [LATENCY_MS]}
  */
 public final class MockCluster {
     private MockCluster() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        KubernetesMockServer server = MockApiServer.start(dispatcher -> dispatcher);
+        long latencyMillis = args.length > 1 ? Long.parseLong(args[1]) : 0;
+        KubernetesMockServer server = MockApiServer.start(dispatcher -> latencyMillis == 0 ? dispatcher
+                : new Later(dispatcher, latencyMillis));
         try (KubernetesClient client = server.createClient();
                 FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")))) {
             cluster.prepareTarget("migrated", "standard", "vm-network");
@@ -29,6 +35,27 @@ public final class MockCluster {
             }
         } finally {
             server.destroy();
+        }
+    }
+
+    /** Answers as the server behind it does, latencyMillis later. */
+    private static final class Later extends Dispatcher {
+        private final Dispatcher delegate;
+        private final long latencyMillis;
+
+        Later(Dispatcher delegate, long latencyMillis) {
+            this.delegate = delegate;
+            this.latencyMillis = latencyMillis;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            try {
+                Thread.sleep(latencyMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return delegate.dispatch(request);
         }
     }
 }
