@@ -45,7 +45,8 @@ done
 printf 'vmlift A/B (1.00 = time follows allocated bytes): %.2f\n' "$(echo "${folder[a]} / ${folder[b]}" | bc -l)"
 
 [ "$cluster" = yes ] || exit 0
-bench_start_cluster
+# BENCH_API_LATENCY_MS: the test cluster answers each API request that much later, as one across a network does.
+bench_start_cluster "${BENCH_API_LATENCY_MS:-0}"
 rollback_if_migrated() {
   "$vmlift" status -f "$1" --kubeconfig "$bench_kubeconfig" >/dev/null 2>&1 || return 0
   "$vmlift" rollback -f "$1" --kubeconfig "$bench_kubeconfig"

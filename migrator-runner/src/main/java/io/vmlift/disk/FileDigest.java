@@ -12,13 +12,13 @@ import java.util.zip.CRC32C;
 /**
  * An image file's digest as a state record keeps it: CRC-32C and size ("crc32c:1a2b3c4d:1073741824"). Hardware-fast,
  * and enough to see a deleted, cut or altered file. {@link #read} reads a file for it; {@link Writes} works it out
- * from the writes that made a file, so that a fresh copy needs not read the image back.
+ * from the writes that made a file, so that a fresh copy need not read the image back.
  */
 public final class FileDigest {
     /** CRC-32C (Castagnoli), reflected, as java.util.zip.CRC32C computes it. */
     private static final int POLYNOMIAL = 0x82F63B78;
-    /** X_TO_2_TO_THE[k] is x^(2^k) modulo the polynomial; 8 * a long's largest value needs k up to 66. */
-    private static final int[] X_TO_2_TO_THE = new int[67];
+    /** X_TO_2_TO_THE[k] is x^(2^k) modulo the polynomial; 8 times a long's largest value needs k up to 65. */
+    private static final int[] X_TO_2_TO_THE = new int[66];
 
     static {
         int power = 1 << 30; // x^1, reflected
@@ -56,23 +56,12 @@ public final class FileDigest {
         return multiply(xToThe8Times(lengthB), crcA) ^ crcB;
     }
 
-    /** The CRC-32C of length zero bytes, from doubling runs of zeros: no pass over them. */
-    static int zeros(long length) {
-        int crc = 0;
-        int run = zeroByte(); // the CRC of 2^k zero bytes
-        for (int k = 0; length >> k != 0; k++) {
-            if ((length >> k & 1) != 0) {
-                crc = combine(crc, run, 1L << k);
-            }
-            run = combine(run, run, 1L << k);
-        }
-        return crc;
-    }
-
-    private static int zeroByte() {
-        CRC32C crc = new CRC32C();
-        crc.update(0);
-        return (int) crc.getValue();
+    /**
+     * The CRC-32C of the bytes behind crc followed by length zero bytes, without a pass over them: the register
+     * (the CRC before its final inversion) moved on by length zero bytes.
+     */
+    static int withZeros(int crc, long length) {
+        return ~multiply(xToThe8Times(length), ~crc);
     }
 
     /** a(x) * b(x) modulo the polynomial, both reflected. */
@@ -105,6 +94,12 @@ public final class FileDigest {
      * bytes from elsewhere (a resumed copy): then the file must be read.
      */
     static final class Writes {
+        /**
+         * Pieces kept at most (a few MiB): a copy of a finely fragmented disk writes more of them than are worth
+         * keeping in memory beside other copies, and its file is read back instead.
+         */
+        static final int MOST_PIECES = 1 << 16;
+
         private record Piece(long offset, long length, int crc) {}
 
         private final List<Piece> pieces = new ArrayList<>();
@@ -119,11 +114,16 @@ public final class FileDigest {
                 // Most writes follow the one before in the file: one piece for both keeps the list short.
                 int last = pieces.size() - 1;
                 Piece before = last < 0 ? null : pieces.get(last);
+                if (unknown) {
+                    return;
+                }
                 if (before != null && before.offset() + before.length() == offset) {
                     pieces.set(last, new Piece(before.offset(), before.length() + piece.length(),
                             combine(before.crc(), piece.crc(), piece.length())));
-                } else {
+                } else if (pieces.size() < MOST_PIECES) {
                     pieces.add(piece);
+                } else {
+                    forget();
                 }
             }
         }
@@ -159,8 +159,5 @@ public final class FileDigest {
             return format(withZeros(crc, size - at), size);
         }
 
-        private static int withZeros(int crc, long zeros) {
-            return zeros == 0 ? crc : combine(crc, zeros(zeros), zeros);
-        }
     }
 }

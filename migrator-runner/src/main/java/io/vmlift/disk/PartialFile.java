@@ -88,10 +88,11 @@ final class PartialFile implements AutoCloseable {
 
     synchronized void publish() throws IOException {
         channel.force(true);
-        digest = writes.digest(channel.size());
+        String written = writes.digest(channel.size());
         channel.close();
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         completed = true;
+        digest = written;
         OPEN.remove(this);
         if (journal != null) {
             journal.delete();

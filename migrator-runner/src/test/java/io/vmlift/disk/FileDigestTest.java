@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A fresh copy's digest, worked out from its writes, is the digest read from the file it made: the record of a
- * first run and the check of a rerun agree. Where the writes cannot tell (twice-written bytes, a file cut since),
- * there is no digest rather than a wrong one.
+ * first run and the check of a rerun agree. Where the writes cannot tell (twice-written bytes, a file cut since,
+ * more scattered writes than are kept), there is no digest rather than a wrong one.
  */
 class FileDigestTest {
     private static final long MIB = 1024 * 1024;
@@ -44,9 +44,15 @@ class FileDigestTest {
     }
 
     @Test
-    void theCrcOfZerosIsWorkedOutWithoutThem() {
+    void zerosAfterBytesAreWorkedOutWithoutThem() {
+        byte[] head = {7, 0, 42};
         for (int length : new int[] {0, 1, 2, 7, 65_536, 65_537, (int) MIB + 5}) {
-            assertThat(FileDigest.zeros(length)).as("%d zero bytes", length).isEqualTo(crc(new byte[length]));
+            CRC32C both = new CRC32C();
+            both.update(head);
+            both.update(new byte[length]);
+            assertThat(FileDigest.withZeros(crc(head), length)).as("3 bytes, then %d zeros", length)
+                    .isEqualTo((int) both.getValue());
+            assertThat(FileDigest.withZeros(0, length)).as("%d zeros alone", length).isEqualTo(crc(new byte[length]));
         }
     }
 
@@ -69,7 +75,7 @@ class FileDigestTest {
     }
 
     @Test
-    void bytesWrittenTwiceOrCutOffSinceGiveNoDigest() {
+    void bytesWrittenTwiceCutOffSinceOrTooScatteredGiveNoDigest() {
         ByteBuffer data = ByteBuffer.wrap(new byte[] {1, 2, 3, 4});
         FileDigest.Writes twice = new FileDigest.Writes();
         twice.add(0, data);
@@ -82,6 +88,12 @@ class FileDigestTest {
         assertThat(once.digest(8)).as("zeros, then the write")
                 .isEqualTo(String.format("crc32c:%08x:8", crc(new byte[] {0, 0, 0, 0, 1, 2, 3, 4})));
         assertThat(data.remaining()).as("noting a write leaves its data to be written").isEqualTo(4);
+
+        FileDigest.Writes scattered = new FileDigest.Writes();
+        for (int i = 0; i <= FileDigest.Writes.MOST_PIECES; i++) {
+            scattered.add(2L * i, ByteBuffer.wrap(new byte[] {1}));
+        }
+        assertThat(scattered.digest(2L * FileDigest.Writes.MOST_PIECES + 2)).as("more pieces than are kept").isNull();
 
         once.forget();
         assertThat(once.digest(8)).as("bytes from elsewhere").isNull();

@@ -22,6 +22,9 @@ public final class MockCluster {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         long latencyMillis = args.length > 1 ? Long.parseLong(args[1]) : 0;
+        if (latencyMillis < 0) {
+            throw new IllegalArgumentException("LATENCY_MS must be 0 or more, got " + latencyMillis);
+        }
         KubernetesMockServer server = MockApiServer.start(dispatcher -> latencyMillis == 0 ? dispatcher
                 : new Later(dispatcher, latencyMillis));
         try (KubernetesClient client = server.createClient();
@@ -38,7 +41,10 @@ public final class MockCluster {
         }
     }
 
-    /** Answers as the server behind it does, latencyMillis later. */
+    /**
+     * Answers as the server behind it does, latencyMillis later. The delay is the mock server's body delay, a timer:
+     * requests wait side by side, as they do for a network, not one behind another.
+     */
     private static final class Later extends Dispatcher {
         private final Dispatcher delegate;
         private final long latencyMillis;
@@ -50,12 +56,12 @@ public final class MockCluster {
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
-            try {
-                Thread.sleep(latencyMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return delegate.dispatch(request);
+            return delegate.dispatch(request).setBodyDelay(java.time.Duration.ofMillis(latencyMillis));
+        }
+
+        @Override
+        public void shutdown() {
+            delegate.shutdown();
         }
     }
 }

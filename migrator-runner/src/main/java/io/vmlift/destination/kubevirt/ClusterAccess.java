@@ -65,7 +65,7 @@ public final class ClusterAccess {
             new Permission("", "pods", "get"),
             new Permission("", "pods", "delete"));
 
-    /** Reviews asked at once: within client-go's default burst of 10 requests (k8s.io/client-go/rest, DefaultBurst). */
+    /** Reviews asked at a time: enough to overlap their round trips, few enough to crowd no API server. */
     private static final int REVIEWS_AT_ONCE = 8;
 
     private ClusterAccess() {}
@@ -92,7 +92,8 @@ public final class ClusterAccess {
                         + " is not served by the cluster", "install " + api.providedBy()));
             }
         }
-        // One review per verb, asked at once: in sequence they were a round trip each, before every migration.
+        // One review per verb, REVIEWS_AT_ONCE at a time: in sequence they were a round trip each, before every
+        // migration.
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(permissions.size(), REVIEWS_AT_ONCE), task -> {
             Thread thread = new Thread(task, "vmlift-access-review");
             thread.setDaemon(true);
@@ -114,6 +115,9 @@ public final class ClusterAccess {
             concerns.add(Concern.warning("PermissionUnknown", null, "The permission checks were interrupted",
                     "run the checks again"));
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
         } finally {
             pool.shutdownNow();

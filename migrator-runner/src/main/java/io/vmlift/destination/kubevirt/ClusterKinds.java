@@ -6,9 +6,9 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
  * The custom resources vmlift reads and writes, as their CRDs name them: virtualmachines.kubevirt.io,
  * virtualmachineinstances.kubevirt.io, datavolumes.cdi.kubevirt.io, the cluster-scoped cdiconfigs.cdi.kubevirt.io
  * and network-attachment-definitions.k8s.cni.cncf.io; CDI's aggregated API serves uploadtokenrequests. Given an
- * apiVersion and a kind alone, fabric8 finds the plural with a GET of the group's API list before every call,
- * which doubled the requests of every wait and of every per-disk check. Whether the cluster serves a kind at all
- * is asked once, by the plan's checks (ClusterAccess).
+ * apiVersion and a kind alone, fabric8 asks the API server for the group's resource list to find the plural, once
+ * per kind and client: seven requests of every migration, each a list of the whole group. Whether the cluster
+ * serves a kind at all is what the plan's checks ask (ClusterAccess, ClusterChecks).
  */
 public final class ClusterKinds {
     public static final ResourceDefinitionContext VIRTUAL_MACHINE =
