@@ -65,13 +65,18 @@ class FileDigestTest {
                 20 * MIB, 30 * MIB,
                 60 * MIB + 4097, 3 * MIB,
                 virtual - 1024, 1024);
-        Path image = dir.resolve("out" + format.extension());
-        DiskCopier.Result result;
-        try (DiskImage source = DiskImages.open(raw); DiskWriter writer = format.createResumable(image, virtual)) {
-            result = new DiskCopier(2).copy(source, writer, n -> {});
+        for (int threads : new int[] {2, 4}) {
+            for (boolean resumable : new boolean[] {true, false}) {
+                Path image = dir.resolve("out-" + threads + "-" + resumable + format.extension());
+                DiskCopier.Result result;
+                try (DiskImage source = DiskImages.open(raw); DiskWriter writer = resumable
+                        ? format.createResumable(image, virtual) : format.create(image, virtual)) {
+                    result = new DiskCopier(threads).copy(source, writer, n -> {});
+                }
+                assertThat(result.fileDigest()).as("%d threads, resumable %s", threads, resumable).isNotNull()
+                        .isEqualTo(FileDigest.read(image)).endsWith(":" + Files.size(image));
+            }
         }
-        assertThat(result.fileDigest()).isNotNull().isEqualTo(FileDigest.read(image))
-                .endsWith(":" + Files.size(image));
     }
 
     @Test
