@@ -97,8 +97,8 @@ final class ConnectCommand implements Callable<Integer> {
                                     c.getMetadata().getAnnotations().get("storageclass.kubernetes.io/is-default-class")),
                             "volumeBindingMode", String.valueOf(c.getVolumeBindingMode())))
                     .toList());
-            summary.put("networkAttachmentDefinitions", client.supports("k8s.cni.cncf.io/v1",
-                    "NetworkAttachmentDefinition") ? client.genericKubernetesResources(
+            summary.put("networkAttachmentDefinitions", ClusterKinds.served(client,
+                    ClusterKinds.NETWORK_ATTACHMENT_DEFINITION) ? client.genericKubernetesResources(
                     ClusterKinds.NETWORK_ATTACHMENT_DEFINITION).inNamespace(target).list().getItems().stream()
                     .map(n -> n.getMetadata().getName()).toList() : List.of());
             List<Concern> concerns = ClusterAccess.check(client, target, false);

@@ -35,7 +35,7 @@ final class UploadProxyOptions {
         if (url != null) {
             return url;
         }
-        GenericKubernetesResource config = client.supports("cdi.kubevirt.io/v1beta1", "CDIConfig")
+        GenericKubernetesResource config = ClusterKinds.served(client, ClusterKinds.CDI_CONFIG)
                 ? client.genericKubernetesResources(ClusterKinds.CDI_CONFIG).withName("config").get()
                 : null;
         Object status = config == null ? null : config.getAdditionalProperties().get("status");

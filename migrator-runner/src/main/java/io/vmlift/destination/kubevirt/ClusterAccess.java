@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.vmlift.spi.Concern;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,33 +19,37 @@ import java.util.concurrent.Future;
  * shows up now, not halfway through.
  */
 public final class ClusterAccess {
-    /** An API vmlift needs, as apiVersion and kind, with what provides it. */
-    record Api(String apiVersion, String kind, String providedBy) {}
+    /** An API vmlift needs, with what provides it. */
+    record Api(ResourceDefinitionContext kind, String providedBy) {}
 
     /** A verb on a resource that vmlift uses in the target namespace. */
     record Permission(String group, String resource, String verb) {
+        static Permission on(ResourceDefinitionContext kind, String verb) {
+            return new Permission(kind.getGroup(), kind.getPlural(), verb);
+        }
+
         String describe() {
             return verb + " " + resource + (group.isEmpty() ? "" : "." + group);
         }
     }
 
     static final List<Api> APIS = List.of(
-            new Api(ClusterTarget.VM_API, "VirtualMachine", "KubeVirt"),
-            new Api(ClusterTarget.VM_API, "VirtualMachineInstance", "KubeVirt"),
-            new Api(ClusterTarget.DATA_VOLUME_API, "DataVolume", "CDI"),
-            new Api(ClusterTarget.UPLOAD_TOKEN_API, "UploadTokenRequest", "CDI's upload API"));
+            new Api(ClusterKinds.VIRTUAL_MACHINE, "KubeVirt"),
+            new Api(ClusterKinds.VIRTUAL_MACHINE_INSTANCE, "KubeVirt"),
+            new Api(ClusterKinds.DATA_VOLUME, "CDI"),
+            new Api(ClusterKinds.UPLOAD_TOKEN_REQUEST, "CDI's upload API"));
 
     static final List<Permission> PERMISSIONS = List.of(
-            new Permission("cdi.kubevirt.io", "datavolumes", "create"),
-            new Permission("cdi.kubevirt.io", "datavolumes", "get"),
-            new Permission("cdi.kubevirt.io", "datavolumes", "delete"),
-            new Permission("cdi.kubevirt.io", "datavolumes", "patch"),
-            new Permission("upload.cdi.kubevirt.io", "uploadtokenrequests", "create"),
-            new Permission("kubevirt.io", "virtualmachines", "create"),
-            new Permission("kubevirt.io", "virtualmachines", "get"),
-            new Permission("kubevirt.io", "virtualmachines", "patch"),
-            new Permission("kubevirt.io", "virtualmachines", "delete"),
-            new Permission("kubevirt.io", "virtualmachineinstances", "get"),
+            Permission.on(ClusterKinds.DATA_VOLUME, "create"),
+            Permission.on(ClusterKinds.DATA_VOLUME, "get"),
+            Permission.on(ClusterKinds.DATA_VOLUME, "delete"),
+            Permission.on(ClusterKinds.DATA_VOLUME, "patch"),
+            Permission.on(ClusterKinds.UPLOAD_TOKEN_REQUEST, "create"),
+            Permission.on(ClusterKinds.VIRTUAL_MACHINE, "create"),
+            Permission.on(ClusterKinds.VIRTUAL_MACHINE, "get"),
+            Permission.on(ClusterKinds.VIRTUAL_MACHINE, "patch"),
+            Permission.on(ClusterKinds.VIRTUAL_MACHINE, "delete"),
+            Permission.on(ClusterKinds.VIRTUAL_MACHINE_INSTANCE, "get"),
             new Permission("", "configmaps", "get"),
             new Permission("", "configmaps", "create"),
             new Permission("", "configmaps", "update"));
@@ -87,9 +92,9 @@ public final class ClusterAccess {
         }
         List<Concern> concerns = new ArrayList<>();
         for (Api api : APIS) {
-            if (!client.supports(api.apiVersion(), api.kind())) {
-                concerns.add(Concern.critical("ApiNotServed", null, api.apiVersion() + " " + api.kind()
-                        + " is not served by the cluster", "install " + api.providedBy()));
+            if (!ClusterKinds.served(client, api.kind())) {
+                concerns.add(Concern.critical("ApiNotServed", null, ClusterKinds.apiVersion(api.kind()) + " "
+                        + api.kind().getKind() + " is not served by the cluster", "install " + api.providedBy()));
             }
         }
         // One review per verb, REVIEWS_AT_ONCE at a time: in sequence they were a round trip each, before every

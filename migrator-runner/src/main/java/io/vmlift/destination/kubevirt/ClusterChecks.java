@@ -24,7 +24,6 @@ import java.util.Set;
  * VMs of the same name (VMAlreadyExists) and MACs already in use by other VMs (MacConflicts).
  */
 public final class ClusterChecks {
-    static final String NAD_API = "k8s.cni.cncf.io/v1";
     static final String DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
     private ClusterChecks() {}
@@ -44,17 +43,17 @@ public final class ClusterChecks {
         });
         boolean multusUsed = plan.vms().stream().flatMap(vm -> vm.nics().stream())
                 .anyMatch(n -> n.destination() != null && NetworkMap.Destination.MULTUS.equals(n.destination().type()));
-        if (multusUsed && !client.supports(NAD_API, "NetworkAttachmentDefinition")) {
+        if (multusUsed && !ClusterKinds.served(client, ClusterKinds.NETWORK_ATTACHMENT_DEFINITION)) {
             concerns.add(Concern.critical("ApiNotServed", null, "The NetworkMap maps to Multus networks, and the"
                     + " cluster serves no NetworkAttachmentDefinitions", "install Multus, or map to pod"));
         } else if (multusUsed) {
             guarded(concerns, "get network-attachment-definitions", () -> checkNetworks(client, plan, concerns));
         }
         guarded(concerns, "list storageclasses", () -> checkStorage(client, plan, concerns));
-        if (client.supports(ClusterTarget.VM_API, "VirtualMachine")) {
+        if (ClusterKinds.served(client, ClusterKinds.VIRTUAL_MACHINE)) {
             guarded(concerns, "list virtualmachines in all namespaces", () -> checkExistingVms(client, plan, concerns));
         }
-        if (client.supports(ClusterTarget.DATA_VOLUME_API, "DataVolume")) {
+        if (ClusterKinds.served(client, ClusterKinds.DATA_VOLUME)) {
             guarded(concerns, "get datavolumes", () -> checkExistingDataVolumes(client, plan, concerns));
         }
         return concerns;

@@ -1,5 +1,6 @@
 package io.vmlift.destination.kubevirt;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 /**
@@ -12,25 +13,35 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
  */
 public final class ClusterKinds {
     public static final ResourceDefinitionContext VIRTUAL_MACHINE =
-            kind(ClusterTarget.VM_API, "VirtualMachine", "virtualmachines", true);
+            kind("kubevirt.io", "v1", "VirtualMachine", "virtualmachines", true);
     public static final ResourceDefinitionContext VIRTUAL_MACHINE_INSTANCE =
-            kind(ClusterTarget.VM_API, "VirtualMachineInstance", "virtualmachineinstances", true);
+            kind("kubevirt.io", "v1", "VirtualMachineInstance", "virtualmachineinstances", true);
     public static final ResourceDefinitionContext DATA_VOLUME =
-            kind(ClusterTarget.DATA_VOLUME_API, "DataVolume", "datavolumes", true);
+            kind("cdi.kubevirt.io", "v1beta1", "DataVolume", "datavolumes", true);
     public static final ResourceDefinitionContext CDI_CONFIG =
-            kind(ClusterTarget.DATA_VOLUME_API, "CDIConfig", "cdiconfigs", false);
+            kind("cdi.kubevirt.io", "v1beta1", "CDIConfig", "cdiconfigs", false);
     public static final ResourceDefinitionContext UPLOAD_TOKEN_REQUEST =
-            kind(ClusterTarget.UPLOAD_TOKEN_API, "UploadTokenRequest", "uploadtokenrequests", true);
+            kind("upload.cdi.kubevirt.io", "v1beta1", "UploadTokenRequest", "uploadtokenrequests", true);
     public static final ResourceDefinitionContext NETWORK_ATTACHMENT_DEFINITION =
-            kind(ClusterChecks.NAD_API, "NetworkAttachmentDefinition", "network-attachment-definitions", true);
+            kind("k8s.cni.cncf.io", "v1", "NetworkAttachmentDefinition", "network-attachment-definitions", true);
 
     private ClusterKinds() {}
 
-    private static ResourceDefinitionContext kind(String apiVersion, String kind, String plural, boolean namespaced) {
-        int slash = apiVersion.indexOf('/');
+    /** The kind's apiVersion, as a manifest gives it: group/version. */
+    public static String apiVersion(ResourceDefinitionContext kind) {
+        return kind.getGroup() + "/" + kind.getVersion();
+    }
+
+    /** Whether the cluster serves the kind (one discovery request; fabric8 keeps no answer). */
+    public static boolean served(KubernetesClient client, ResourceDefinitionContext kind) {
+        return client.supports(apiVersion(kind), kind.getKind());
+    }
+
+    private static ResourceDefinitionContext kind(String group, String version, String kind, String plural,
+            boolean namespaced) {
         return new ResourceDefinitionContext.Builder()
-                .withGroup(apiVersion.substring(0, slash))
-                .withVersion(apiVersion.substring(slash + 1))
+                .withGroup(group)
+                .withVersion(version)
                 .withKind(kind)
                 .withPlural(plural)
                 .withNamespaced(namespaced)

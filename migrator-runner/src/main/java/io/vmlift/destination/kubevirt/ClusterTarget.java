@@ -34,9 +34,6 @@ import java.util.function.Predicate;
  * rerun continues where a failed run stopped.
  */
 public final class ClusterTarget implements MigrationTarget, io.vmlift.destination.InClusterTransfers {
-    static final String DATA_VOLUME_API = "cdi.kubevirt.io/v1beta1";
-    static final String VM_API = "kubevirt.io/v1";
-    static final String UPLOAD_TOKEN_API = "upload.cdi.kubevirt.io/v1beta1";
     static final String CHECKPOINT_COPIED = "cdi.kubevirt.io/storage.checkpoint.copied.";
 
     /**
@@ -268,8 +265,8 @@ public final class ClusterTarget implements MigrationTarget, io.vmlift.destinati
     /** Asks CDI's upload API for a token that lets the proxy take this PVC's upload. */
     private String uploadToken(String namespace, String pvcName) throws IOException {
         GenericKubernetesResource request = new GenericKubernetesResource();
-        request.setApiVersion(UPLOAD_TOKEN_API);
-        request.setKind("UploadTokenRequest");
+        request.setApiVersion(ClusterKinds.apiVersion(ClusterKinds.UPLOAD_TOKEN_REQUEST));
+        request.setKind(ClusterKinds.UPLOAD_TOKEN_REQUEST.getKind());
         request.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(pvcName)
                 .withNamespace(namespace).build());
         request.setAdditionalProperty("spec", Map.of("pvcName", pvcName));
