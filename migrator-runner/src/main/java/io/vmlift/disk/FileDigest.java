@@ -103,20 +103,24 @@ public final class FileDigest {
         private record Piece(long offset, long length, int crc) {}
 
         private final List<Piece> pieces = new ArrayList<>();
-        private boolean unknown;
+        /** Volatile: a copy whose digest is already unknown (a resumed one) skips the CRC of every write. */
+        private volatile boolean unknown;
 
         /** Takes note of data's remaining bytes, about to be written at offset; data is not moved. */
         void add(long offset, ByteBuffer data) {
+            if (unknown) {
+                return;
+            }
             CRC32C crc = new CRC32C();
             crc.update(data.duplicate());
             Piece piece = new Piece(offset, data.remaining(), (int) crc.getValue());
             synchronized (this) {
-                // Most writes follow the one before in the file: one piece for both keeps the list short.
-                int last = pieces.size() - 1;
-                Piece before = last < 0 ? null : pieces.get(last);
                 if (unknown) {
                     return;
                 }
+                // Most writes follow the one before in the file: one piece for both keeps the list short.
+                int last = pieces.size() - 1;
+                Piece before = last < 0 ? null : pieces.get(last);
                 if (before != null && before.offset() + before.length() == offset) {
                     pieces.set(last, new Piece(before.offset(), before.length() + piece.length(),
                             combine(before.crc(), piece.crc(), piece.length())));
@@ -158,6 +162,5 @@ public final class FileDigest {
             }
             return format(withZeros(crc, size - at), size);
         }
-
     }
 }
