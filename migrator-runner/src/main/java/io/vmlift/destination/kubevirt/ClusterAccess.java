@@ -77,12 +77,15 @@ public final class ClusterAccess {
 
     /** @param transferSecrets whether vmlift will write a Secret for CDI (VDDK or imageio transfers) */
     public static List<Concern> check(KubernetesClient client, String namespace, boolean transferSecrets) {
-        return check(client, namespace, transferSecrets, false);
+        return check(client, new ClusterKinds.Served(client), namespace, transferSecrets, false);
     }
 
-    /** @param conversionPods whether vmlift will run guest conversion pods */
-    public static List<Concern> check(KubernetesClient client, String namespace, boolean transferSecrets,
-            boolean conversionPods) {
+    /**
+     * @param served what the cluster serves, asked once per group-version for all of a plan's checks
+     * @param conversionPods whether vmlift will run guest conversion pods
+     */
+    public static List<Concern> check(KubernetesClient client, ClusterKinds.Served served, String namespace,
+            boolean transferSecrets, boolean conversionPods) {
         List<Permission> permissions = new ArrayList<>(PERMISSIONS);
         if (transferSecrets) {
             permissions.addAll(TRANSFER_SECRET_PERMISSIONS);
@@ -92,7 +95,7 @@ public final class ClusterAccess {
         }
         List<Concern> concerns = new ArrayList<>();
         for (Api api : APIS) {
-            if (!ClusterKinds.served(client, api.kind())) {
+            if (!served.includes(api.kind())) {
                 concerns.add(Concern.critical("ApiNotServed", null, ClusterKinds.apiVersion(api.kind()) + " "
                         + api.kind().getKind() + " is not served by the cluster", "install " + api.providedBy()));
             }

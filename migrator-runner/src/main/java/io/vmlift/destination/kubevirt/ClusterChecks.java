@@ -32,8 +32,9 @@ public final class ClusterChecks {
         boolean transferSecrets = plan.vms().stream().flatMap(vm -> vm.disks().stream())
                 .anyMatch(disk -> disk.transfer().secretRef() != null);
         boolean conversionPods = plan.vms().stream().anyMatch(ResolvedPlan.TargetVm::convertGuest);
-        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, plan.targetNamespace(), transferSecrets,
-                conversionPods));
+        ClusterKinds.Served served = new ClusterKinds.Served(client);
+        List<Concern> concerns = new ArrayList<>(ClusterAccess.check(client, served, plan.targetNamespace(),
+                transferSecrets, conversionPods));
         String namespace = plan.targetNamespace();
         guarded(concerns, "get namespace " + namespace, () -> {
             if (client.namespaces().withName(namespace).get() == null) {
@@ -43,17 +44,17 @@ public final class ClusterChecks {
         });
         boolean multusUsed = plan.vms().stream().flatMap(vm -> vm.nics().stream())
                 .anyMatch(n -> n.destination() != null && NetworkMap.Destination.MULTUS.equals(n.destination().type()));
-        if (multusUsed && !ClusterKinds.served(client, ClusterKinds.NETWORK_ATTACHMENT_DEFINITION)) {
+        if (multusUsed && !served.includes(ClusterKinds.NETWORK_ATTACHMENT_DEFINITION)) {
             concerns.add(Concern.critical("ApiNotServed", null, "The NetworkMap maps to Multus networks, and the"
                     + " cluster serves no NetworkAttachmentDefinitions", "install Multus, or map to pod"));
         } else if (multusUsed) {
             guarded(concerns, "get network-attachment-definitions", () -> checkNetworks(client, plan, concerns));
         }
         guarded(concerns, "list storageclasses", () -> checkStorage(client, plan, concerns));
-        if (ClusterKinds.served(client, ClusterKinds.VIRTUAL_MACHINE)) {
+        if (served.includes(ClusterKinds.VIRTUAL_MACHINE)) {
             guarded(concerns, "list virtualmachines in all namespaces", () -> checkExistingVms(client, plan, concerns));
         }
-        if (ClusterKinds.served(client, ClusterKinds.DATA_VOLUME)) {
+        if (served.includes(ClusterKinds.DATA_VOLUME)) {
             guarded(concerns, "get datavolumes", () -> checkExistingDataVolumes(client, plan, concerns));
         }
         return concerns;

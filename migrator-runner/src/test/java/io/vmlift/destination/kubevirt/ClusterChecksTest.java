@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.vmlift.model.DocumentLoader;
 import io.vmlift.model.DocumentSet;
 import io.vmlift.plan.PlanResolver;
@@ -18,8 +19,10 @@ import io.vmlift.testing.Example;
 import io.vmlift.testing.FakeKubevirt;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,29 @@ class ClusterChecksTest {
                 .anyMatch(label -> label.contains("kubevirt.io/v1 VirtualMachine"))
                 .anyMatch(label -> label.contains("cdi.kubevirt.io/v1beta1 DataVolume"))
                 .anyMatch(label -> label.contains("serves no NetworkAttachmentDefinitions"));
+    }
+
+    @Test
+    void theChecksAskForEachGroupVersionsResourcesOnce() throws Exception {
+        try (FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("up")))) {
+            cluster.prepareTarget("migrated", "standard", "backend");
+            while (server.takeRequest(50, TimeUnit.MILLISECONDS) != null) {
+                // the set-up's requests
+            }
+            ClusterChecks.check(client, plan);
+
+            List<String> discovery = new ArrayList<>();
+            for (RecordedRequest r; (r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null; ) {
+                // A group-version's resource list, what fabric8's supports(apiVersion, kind) fetches each call.
+                if (r.getPath().matches("/apis/[^/?]+/[^/?]+")) {
+                    discovery.add(r.getPath());
+                }
+            }
+            // VirtualMachine and VirtualMachineInstance share kubevirt.io/v1, and the VM and DataVolume checks
+            // ask again after the access checks: one request each all the same.
+            assertThat(discovery).containsExactlyInAnyOrder("/apis/kubevirt.io/v1", "/apis/cdi.kubevirt.io/v1beta1",
+                    "/apis/upload.cdi.kubevirt.io/v1beta1", "/apis/k8s.cni.cncf.io/v1");
+        }
     }
 
     @Test
