@@ -34,6 +34,12 @@ public final class ConfigMapStateStore implements StateStore {
     static final String HELD_UNTIL = "vmlift.io/lock-held-until";
     private final String identity = StateStore.identity() + " #" + java.util.UUID.randomUUID().toString().substring(0, 8);
     private boolean holding;
+    /**
+     * The ConfigMap as the API server answered this store's last write. The next write starts from it instead of
+     * reading it again (a run saves its record a few times per VM): it names that resourceVersion, so a write by
+     * anyone else in between still makes it fail (409) and start over from a fresh read.
+     */
+    private ConfigMap written;
 
     public ConfigMapStateStore(KubernetesClient client, String namespace, String plan) {
         this.client = client;
@@ -137,11 +143,15 @@ public final class ConfigMapStateStore implements StateStore {
     /**
      * Reads the ConfigMap (or starts a new one), changes it, and writes it back naming the resourceVersion read:
      * when another writer came between, the write is refused (409) and the change is made again on a fresh read.
+     * The first try starts from this store's own last write, if any, instead of a read.
      */
     private void update(java.util.function.Consumer<ConfigMap> change) {
         for (int attempt = 1; ; attempt++) {
+            ConfigMap ours = written;
+            written = null; // changed below: until the server answers, no longer what it holds
             try {
-                ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+                ConfigMap current = ours != null ? ours
+                        : client.configMaps().inNamespace(namespace).withName(name).get();
                 ConfigMap map = current != null ? current : new ConfigMapBuilder()
                         .withNewMetadata().withName(name).withNamespace(namespace)
                         .addToLabels("app.kubernetes.io/managed-by", "vmlift")
@@ -154,15 +164,13 @@ public final class ConfigMapStateStore implements StateStore {
                     map.setData(new java.util.HashMap<>());
                 }
                 change.accept(map);
-                if (current == null) {
-                    client.configMaps().inNamespace(namespace).resource(map).create();
-                } else {
-                    client.configMaps().inNamespace(namespace).resource(map).update();
-                }
+                written = current == null ? client.configMaps().inNamespace(namespace).resource(map).create()
+                        : client.configMaps().inNamespace(namespace).resource(map).update();
                 return;
             } catch (KubernetesClientException e) {
-                if (e.getCode() == 409 && attempt < 10) {
-                    continue; // someone wrote in between: read again
+                // 409: someone wrote in between; 404 after our own write: someone deleted it. Read again.
+                if ((e.getCode() == 409 || (e.getCode() == 404 && ours != null)) && attempt < 10) {
+                    continue;
                 }
                 throw new VmliftException(ExitCode.FAILED, "cannot save the state record to ConfigMap " + describe()
                         + ": " + e.getMessage().lines().findFirst().orElse(""), e);
