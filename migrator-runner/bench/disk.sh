@@ -56,6 +56,6 @@ for image in b c; do
   # Each run starts from nothing on the cluster: the one before is rolled back, untimed.
   bench_untimed=(rollback_if_migrated "$work/cdocs-$image")
   upload=$(bench_best "$runs" "$vmlift" migrate -f "$work/cdocs-$image" --kubeconfig "$bench_kubeconfig" \
-    --progress none)
+    --upload-proxy-ca "$bench_upload_ca" --progress none)
   bench_record "disk $image into cluster" "the same into folder" "${folder[$image]}" "$upload" 1.1
 done

@@ -96,7 +96,8 @@ EOF
 
 # bench_start_cluster [LATENCY_MS]: the tests' fabric8 mock API server with FakeKubevirt's controller and CDI upload
 # proxy, as a process (io.vmlift.testing.MockCluster), answering each API request LATENCY_MS later (default 0); sets
-# bench_kubeconfig. It serves until the benchmark ends.
+# bench_kubeconfig, and bench_upload_ca to the CA of its upload proxy, which serves TLS as CDI's does. It serves
+# until the benchmark ends.
 bench_start_cluster() {
   local dir="$bench_work/cluster"
   mkdir -p "$dir"
@@ -112,6 +113,7 @@ bench_start_cluster() {
     sleep 0.2
   done
   bench_kubeconfig="$dir/kubeconfig"
+  bench_upload_ca="$dir/upload-proxy-ca.pem"
 }
 
 # bench_compressible BYTES: base64 text, which deflates to about 3/4, as real disks' data roughly does.

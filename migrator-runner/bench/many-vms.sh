@@ -39,7 +39,8 @@ echo "completed VMs: $completed of $vms"
 bench_start_cluster
 bench_plan "$work/cdocs" "$work/share" migrated standard "${names[@]}"
 measure "migrate $vms VMs, 20 in flight, into cluster" \
-  "$vmlift" migrate -f "$work/cdocs" --kubeconfig "$bench_kubeconfig" --max-in-flight 20 --progress none
+  "$vmlift" migrate -f "$work/cdocs" --kubeconfig "$bench_kubeconfig" --upload-proxy-ca "$bench_upload_ca" \
+    --max-in-flight 20 --progress none
 completed=$("$vmlift" status -f "$work/cdocs" --kubeconfig "$bench_kubeconfig" -o json \
   | grep -o '"phase" *: *"Completed"' | wc -l)
 echo "completed VMs: $completed of $vms"

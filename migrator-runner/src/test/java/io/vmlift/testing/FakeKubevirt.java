@@ -3,6 +3,8 @@ package io.vmlift.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -35,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Plays KubeVirt and CDI for vmlift's cluster target against fabric8's CRUD mock server, since nothing real
  * runs here: the CRDs, a controller loop (DataVolume UploadReady -> Succeeded, VirtualMachine -> a Ready
  * VirtualMachineInstance), CDI's UploadTokenRequest API, and an upload proxy that checks the token and keeps
- * the uploaded bytes. It fails on purpose when told to.
+ * the uploaded bytes. It fails on purpose when told to. The proxy serves plain HTTP unless made with TLS; CDI's
+ * serves TLS only, with a certificate CDI signs itself (pkg/uploadproxy/uploadproxy.go, startTLS with its cert
+ * watcher), so the tests of trusting it and the upload benchmark make it with TLS ({@link TestTls}).
  */
 public final class FakeKubevirt implements AutoCloseable {
     /** What to break. */
@@ -64,6 +68,12 @@ public final class FakeKubevirt implements AutoCloseable {
     private volatile VirtHandler virtHandler;
 
     public FakeKubevirt(KubernetesMockServer server, KubernetesClient client, Path uploads) throws IOException {
+        this(server, client, uploads, false);
+    }
+
+    /** @param tls whether the upload proxy serves TLS with {@link TestTls}'s certificate, as CDI's does */
+    public FakeKubevirt(KubernetesMockServer server, KubernetesClient client, Path uploads, boolean tls)
+            throws IOException {
         this.server = server;
         this.client = client;
         this.uploads = uploads;
@@ -105,8 +115,23 @@ public final class FakeKubevirt implements AutoCloseable {
                         this.headers = headers;
                     }
                 }).always();
-        proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0);
+        if (tls) {
+            HttpsServer secure = HttpsServer.create(local, 0);
+            secure.setHttpsConfigurator(new HttpsConfigurator(TestTls.shared().serverContext()));
+            proxy = secure;
+        } else {
+            proxy = HttpServer.create(local, 0);
+        }
         proxy.createContext("/v1beta1/upload", this::receiveUpload);
+        // pkg/uploadproxy/uploadproxy.go, handleHealthzRequest: 200 "OK", no token needed.
+        proxy.createContext("/healthz", exchange -> {
+            byte[] ok = "OK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, ok.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(ok);
+            }
+        });
         proxy.start();
         controller = new Thread(this::reconcileForever, "fake-kubevirt-controller");
         controller.setDaemon(true);
@@ -186,7 +211,13 @@ public final class FakeKubevirt implements AutoCloseable {
     }
 
     public URI uploadProxy() {
-        return URI.create("http://127.0.0.1:" + proxy.getAddress().getPort());
+        return URI.create((proxy instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + proxy.getAddress().getPort());
+    }
+
+    /** The CA file to trust the proxy with (--upload-proxy-ca), when it serves TLS. */
+    public Path uploadProxyCa() throws IOException {
+        return TestTls.shared().caFile();
     }
 
     /** Where the bytes uploaded for a PVC were kept. */

@@ -3,7 +3,6 @@ package io.vmlift.testing;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -11,13 +10,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 /**
  * An oVirt engine as far as the documented API goes (the wire format of org.ovirt.engine.api:model 4.5's XML
@@ -84,26 +79,10 @@ public final class FakeOvirtEngine implements AutoCloseable {
     public FakeOvirtEngine(Path work, String password) throws Exception {
         this.password = password;
         Files.createDirectories(work);
-        Path keystore = work.resolve("engine.p12");
-        Files.deleteIfExists(keystore);
-        String storePassword = "changeit-" + UUID.randomUUID();
-        run(work, "keytool", "-genkeypair", "-alias", "engine", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=engine.example.com", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
-                "-keystore", keystore.toString(), "-storepass", storePassword, "-keypass", storePassword);
-        Path pem = work.resolve("engine-ca.pem");
-        run(work, "keytool", "-exportcert", "-rfc", "-alias", "engine", "-keystore", keystore.toString(),
-                "-storepass", storePassword, "-file", pem.toString());
-        caPem = Files.readString(pem);
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (FileInputStream in = new FileInputStream(keystore.toFile())) {
-            store.load(in, storePassword.toCharArray());
-        }
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, storePassword.toCharArray());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), null, null);
+        TestTls tls = TestTls.shared();
+        caPem = tls.caPem();
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
         server.createContext("/ovirt-engine/sso/oauth/token", this::token);
         server.createContext("/ovirt-engine/services/sso-logout", exchange -> answer(exchange, 200, "application/json", "{}"));
         server.createContext("/ovirt-engine/api", this::api);
@@ -379,14 +358,6 @@ public final class FakeOvirtEngine implements AutoCloseable {
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
-        }
-    }
-
-    private static void run(Path dir, String... command) throws Exception {
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
         }
     }
 

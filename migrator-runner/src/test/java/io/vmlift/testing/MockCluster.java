@@ -10,8 +10,9 @@ import java.nio.file.Path;
 
 /**
  * The test cluster (fabric8's mock API server with the CRUD dispatcher, and FakeKubevirt's controller and
- * upload proxy) as a process of its own, for benchmarks that run the vmlift jar against it. Writes DIR/kubeconfig,
- * prints "ready", and serves until its standard input closes. With LATENCY_MS, the API server answers each request
+ * upload proxy) as a process of its own, for benchmarks that run the vmlift jar against it. The upload proxy
+ * serves TLS, as CDI's does. Writes DIR/kubeconfig and the proxy's CA to DIR/upload-proxy-ca.pem (for
+ * --upload-proxy-ca), prints "ready", and serves until its standard input closes. With LATENCY_MS, the API server answers each request
  * that much later, as one across a network does (the upload proxy does not wait).
  *
  * <p>Usage: {@code java -cp <test classpath> io.vmlift.testing.MockCluster DIR [LATENCY_MS]}
@@ -28,10 +29,12 @@ public final class MockCluster {
         KubernetesMockServer server = MockApiServer.start(dispatcher -> latencyMillis == 0 ? dispatcher
                 : new Later(dispatcher, latencyMillis));
         try (KubernetesClient client = server.createClient();
-                FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")))) {
+                FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("uploads")),
+                        true)) {
             cluster.prepareTarget("migrated", "standard", "vm-network");
             cluster.publishUploadProxy();
             FakeKubevirt.writeKubeconfig(dir.resolve("kubeconfig"), client.getConfiguration().getMasterUrl());
+            Files.copy(cluster.uploadProxyCa(), dir.resolve("upload-proxy-ca.pem"));
             System.out.println("ready");
             while (System.in.read() >= 0) {
                 // serve until the benchmark closes our input
