@@ -54,6 +54,12 @@ public final class FakeKubevirt implements AutoCloseable {
     private final KubernetesClient client;
     private final Path uploads;
     private final HttpServer proxy;
+    private final java.util.concurrent.ExecutorService uploadThreads = java.util.concurrent.Executors.newCachedThreadPool(
+            task -> {
+                Thread thread = new Thread(task, "fake-cdi-upload");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> namespace/pvc
     private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger acceptedUploads =
@@ -132,6 +138,9 @@ public final class FakeKubevirt implements AutoCloseable {
                 out.write(ok);
             }
         });
+        // Each upload on a thread of its own, as Go's net/http serves CDI's: with none, the JDK's server runs every
+        // exchange on its one dispatcher thread, and 20 uploads in flight would arrive one after another.
+        proxy.setExecutor(uploadThreads);
         proxy.start();
         controller = new Thread(this::reconcileForever, "fake-kubevirt-controller");
         controller.setDaemon(true);
@@ -499,5 +508,6 @@ public final class FakeKubevirt implements AutoCloseable {
     public void close() {
         controller.interrupt();
         proxy.stop(0);
+        uploadThreads.shutdownNow();
     }
 }

@@ -1,0 +1,64 @@
+package io.vmlift.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmlift.testing.PrintJitLevel;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher, run by sh with the real java, beside a jar whose main prints the JIT level the JVM got: migrate
+ * runs with C2 (TLS's AES-GCM is fast only as C2's intrinsics), every other command with the client compiler only.
+ */
+class LauncherTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void migrateGetsC2AndTheOtherCommandsTheClientCompilerOnly() throws Exception {
+        Path launcher = Files.copy(Path.of("src/main/launcher/vmlift"), dir.resolve("vmlift"));
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, PrintJitLevel.class.getName());
+        String entry = PrintJitLevel.class.getName().replace('.', '/') + ".class";
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dir.resolve("vmlift.jar")), manifest);
+                InputStream bytes = PrintJitLevel.class.getClassLoader().getResourceAsStream(entry)) {
+            jar.putNextEntry(new JarEntry(entry));
+            bytes.transferTo(jar);
+        }
+
+        assertThat(run(launcher, "migrate", "-f", "plan.yaml")).isEqualTo("4");
+        assertThat(run(launcher, "--debug", "migrate", "-f", "plan.yaml")).isEqualTo("4");
+        assertThat(run(launcher, "--help")).isEqualTo("1");
+        assertThat(run(launcher, "plan", "-f", "migrate")).as("a later word named migrate").isEqualTo("1");
+        assertThat(run(launcher, "inventory", "-o", "json")).isEqualTo("1");
+        assertThat(run(launcher, "convert", "a.vmdk", "b.raw")).isEqualTo("1");
+    }
+
+    private static String run(Path launcher, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", launcher.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("VMLIFT_JAVA_OPTS");
+        Process process = builder.start();
+        try (OutputStream in = process.getOutputStream()) {
+            // no input
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return output;
+    }
+}
