@@ -11,7 +11,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The key and self-signed certificate of the test peers that serve TLS (the oVirt engine, CDI's upload proxy),
@@ -74,25 +73,6 @@ public final class TestTls {
     /** The same, as a file (for --upload-proxy-ca). */
     public Path caFile() {
         return caFile;
-    }
-
-    /** A client context that trusts this certificate only. */
-    public SSLContext clientContext() {
-        try {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            try (InputStream in = new java.io.ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII))) {
-                store.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificate(in));
-            }
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void run(Path dir, String... command) throws IOException {
