@@ -57,4 +57,5 @@ count=$(grep -c '"powerState"' "$bench_work/last.out")
 [ "$count" = "$vms" ] || { echo "vmlift listed $count VMs of $vms" >&2; exit 1; }
 bench_record "inventory of $vms VMs" "govmomi reader" "$govmomi" "$vmlift_seconds" 1.0
 once=$(bench_once "$vmlift" inventory -f "$work/providers.yaml" -o json)
-bench_record "inventory of $vms VMs, peak RSS" "256 MB" 256 "${once#* }" 1.0 MiB
+# The goal is 256 MB (10^6 bytes); GNU time's figure is in MiB.
+bench_record "inventory of $vms VMs, peak RSS" "256 MB" 244.14 "${once#* }" 1.0 MiB

@@ -43,8 +43,8 @@ public final class ClusterKinds {
     /**
      * Whether the cluster serves kinds, asking for each group-version's resource list once, as fabric8's
      * {@code supports(apiVersion, kind)} does on every call: VirtualMachine and VirtualMachineInstance share
-     * kubevirt.io/v1, DataVolume and CDIConfig cdi.kubevirt.io/v1beta1, and the checks ask about a kind more than
-     * once. The answers are for one set of checks: a kind installed meanwhile is seen by the next.
+     * kubevirt.io/v1, and the checks ask about a kind more than once. The answers are for one set of checks (the
+     * upload proxy's lookup of CDIConfig, later, asks again): a kind installed meanwhile is seen by the next.
      */
     public static final class Served {
         private final KubernetesClient client;

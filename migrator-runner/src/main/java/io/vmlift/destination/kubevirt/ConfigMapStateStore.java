@@ -163,7 +163,14 @@ public final class ConfigMapStateStore implements StateStore {
                 if (map.getData() == null) {
                     map.setData(new java.util.HashMap<>());
                 }
-                change.accept(map);
+                try {
+                    change.accept(map);
+                } catch (RuntimeException refused) {
+                    if (ours == null) {
+                        throw refused;
+                    }
+                    continue; // refused on what this store last wrote (a lock held by another): ask the server
+                }
                 written = current == null ? client.configMaps().inNamespace(namespace).resource(map).create()
                         : client.configMaps().inNamespace(namespace).resource(map).update();
                 return;

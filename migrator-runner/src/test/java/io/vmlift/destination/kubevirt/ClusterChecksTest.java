@@ -3,7 +3,9 @@ package io.vmlift.destination.kubevirt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class ClusterChecksTest {
+    private static final String CHECKS_AGENT = "vmlift-cluster-checks-under-test";
+
     KubernetesMockServer server;
     KubernetesClient client;
 
@@ -71,17 +75,20 @@ class ClusterChecksTest {
 
     @Test
     void theChecksAskForEachGroupVersionsResourcesOnce() throws Exception {
-        try (FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("up")))) {
+        try (FakeKubevirt cluster = new FakeKubevirt(server, client, Files.createDirectories(dir.resolve("up")));
+                // A client of their own, told apart by its User-Agent: the peer's controller reads the cluster too.
+                KubernetesClient checks = new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+                        client.getConfiguration()).withUserAgent(CHECKS_AGENT).build()).build()) {
             cluster.prepareTarget("migrated", "standard", "backend");
-            while (server.takeRequest(50, TimeUnit.MILLISECONDS) != null) {
-                // the set-up's requests
-            }
-            ClusterChecks.check(client, plan);
+            ClusterChecks.check(checks, plan);
 
             List<String> discovery = new ArrayList<>();
-            for (RecordedRequest r; (r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null; ) {
+            // Up to what the server has recorded by now (none taken before): the controller goes on reading.
+            int recorded = server.getRequestCount();
+            for (int i = 0; i < recorded; i++) {
+                RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
                 // A group-version's resource list, what fabric8's supports(apiVersion, kind) fetches each call.
-                if (r.getPath().matches("/apis/[^/?]+/[^/?]+")) {
+                if (CHECKS_AGENT.equals(r.getHeader("User-Agent")) && r.getPath().matches("/apis/[^/?]+/[^/?]+")) {
                     discovery.add(r.getPath());
                 }
             }
