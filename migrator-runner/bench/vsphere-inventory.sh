@@ -33,9 +33,10 @@ TMPDIR="$work" "$simulator" -cluster 1 -cluster-host 1 -host 0 -vm "$vms" -user 
   -password-file "$work/password" -cert-out "$work/cert.pem" < "$work/stdin" > "$work/url" 2>"$work/vcsim.log" &
 bench_pids+=($!)
 exec 3>"$work/stdin"
-for _ in $(seq 100); do grep -q '^URL ' "$work/url" 2>/dev/null && break; sleep 0.2; done
+# Making 5,000 VMs took the simulator over 20 s on a busy machine here; give it two minutes.
+for _ in $(seq 600); do grep -q '^URL ' "$work/url" 2>/dev/null && break; sleep 0.2; done
 url=$(awk '/^URL /{print $2}' "$work/url")
-[ -n "$url" ] || { cat "$work/vcsim.log" >&2; exit 1; }
+[ -n "$url" ] || { echo "the simulator gave no URL in 120 s" >&2; cat "$work/vcsim.log" >&2; exit 1; }
 echo "vcsim with $vms VMs at $url"
 
 cat > "$work/providers.yaml" <<YAML
