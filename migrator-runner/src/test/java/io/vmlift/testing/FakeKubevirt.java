@@ -132,10 +132,8 @@ public final class FakeKubevirt implements AutoCloseable {
         proxy.createContext("/v1beta1/upload", this::receiveUpload);
         // pkg/uploadproxy/uploadproxy.go, handleHealthzRequest: 200 "OK", no token needed.
         proxy.createContext("/healthz", exchange -> {
-            byte[] ok = "OK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            exchange.sendResponseHeaders(200, ok.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(ok);
+            try (exchange) {
+                answer(exchange, 200, "OK");
             }
         });
         // Each upload on a thread of its own, as Go's net/http serves CDI's: with none, the JDK's server runs every
